@@ -1,0 +1,191 @@
+"""Immutable records passed between the stages.
+
+parse → ``RawEvent`` / ``RawItem`` (Python date/datetime objects, text as found)
+normalize → ``Event`` / ``NewsItem`` (plain strings: unambiguous instants, clean text)
+dedupe → ``PublishedEvent`` / ``PublishedItem`` (one per real-world event or article)
+
+Instants in ``Event`` are ISO 8601 strings: ``YYYY-MM-DD`` for all-day dates, and
+``YYYY-MM-DDTHH:MM:SSZ`` (UTC) for timed values. ``tzid`` names the IANA zone the
+event is shown in (the source's zone, or the service zone for floating times).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+
+DateOrDateTime = date | datetime
+
+
+@dataclass(frozen=True)
+class RawEvent:
+    """One VEVENT as parsed; datetimes are timezone-aware, dates stay dates."""
+
+    uid: str
+    summary: str
+    start: DateOrDateTime
+    end: DateOrDateTime | None = None
+    description: str = ""
+    location: str = ""
+    url: str = ""
+    tzid: str = ""  # IANA zone the event was written in ("" → service zone)
+    rrule: str = ""  # RFC 5545 RRULE value, e.g. "FREQ=MONTHLY;BYDAY=1TH"
+    rdates: tuple[DateOrDateTime, ...] = ()
+    exdates: tuple[DateOrDateTime, ...] = ()
+    recurrence_id: DateOrDateTime | None = None  # set on an override of one occurrence
+    status: str = "CONFIRMED"  # CONFIRMED | TENTATIVE | CANCELLED
+    categories: tuple[str, ...] = ()
+    sequence: int = 0
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """One RSS/Atom entry as parsed."""
+
+    guid: str
+    title: str
+    link: str = ""
+    summary: str = ""  # HTML as found (untrusted)
+    published: datetime | None = None  # aware
+    author: str = ""
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a parser returns: the records plus the entries it had to skip, with why."""
+
+    events: tuple[RawEvent, ...] = ()
+    items: tuple[RawItem, ...] = ()
+    skipped: tuple[str, ...] = ()  # one sentence per skipped entry
+    title: str = ""  # the feed's/calendar's own title, if any
+
+
+@dataclass(frozen=True)
+class Event:
+    """A normalized event of one source. Key: (source_id, uid, recurrence_id)."""
+
+    source_id: str
+    uid: str
+    summary: str
+    start: str
+    end: str = ""
+    all_day: bool = False
+    tzid: str = "Europe/Berlin"
+    description: str = ""  # plain text
+    description_html: str = ""  # sanitized HTML (allow-list)
+    location: str = ""
+    url: str = ""  # http(s) only, else ""
+    rrule: str = ""
+    rdates: tuple[str, ...] = ()
+    exdates: tuple[str, ...] = ()
+    recurrence_id: str = ""
+    status: str = "CONFIRMED"
+    categories: tuple[str, ...] = ()
+    sequence: int = 0
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.source_id, self.uid, self.recurrence_id)
+
+    def content_hash(self) -> str:
+        """Stable digest of everything that is published; changes iff content does."""
+        return _digest(asdict(self))
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    """A normalized news entry of one source. Key: (source_id, guid)."""
+
+    source_id: str
+    guid: str
+    title: str
+    link: str = ""
+    summary_html: str = ""  # sanitized HTML
+    summary: str = ""  # plain text
+    published: str = ""  # UTC ISO instant, "" if the feed gave none
+    author: str = ""
+    categories: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source_id, self.guid)
+
+    def content_hash(self) -> str:
+        return _digest(asdict(self))
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Attribution: which partner announced an entry, and where."""
+
+    source_id: str
+    name: str
+    url: str = ""  # the partner's link for this entry (http(s) or "")
+
+
+@dataclass(frozen=True)
+class PublishedEvent:
+    """One real-world event as published: the winning record plus everyone who announced it."""
+
+    uid: str  # stable published UID
+    event: Event  # the winning (highest-priority, richest) record
+    sources: tuple[SourceRef, ...]  # winner first
+    categories: tuple[str, ...]  # union over the cluster
+    sequence: int = 0
+    dtstamp: str = ""  # UTC ISO instant of the last published change (from stored data)
+    # folded one-offs: RECURRENCE-ID values (UTC ISO / date) that other sources also announced
+    members: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class PublishedItem:
+    uid: str
+    item: NewsItem
+    sources: tuple[SourceRef, ...]
+    categories: tuple[str, ...]
+    members: tuple[tuple[str, str], ...] = ()
+
+
+def _digest(data: dict) -> str:
+    payload = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Validators:
+    """HTTP cache validators of the last 200 response (or a file's mtime)."""
+
+    etag: str = ""
+    last_modified: str = ""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    body: bytes
+    validators: Validators
+    http_status: int = 200
+    final_url: str = ""
+    content_type: str = ""
+
+
+@dataclass(frozen=True)
+class NotModified:
+    http_status: int = 304
+
+
+@dataclass
+class SyncReport:
+    """What one pass over one source did (mutable: filled in as the pass goes)."""
+
+    source_id: str
+    ok: bool = False
+    changed: bool = False
+    not_modified: bool = False
+    http_status: int | None = None
+    error: str = ""
+    count: int = 0
+    skipped: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
