@@ -1,0 +1,199 @@
+"""Connection, lock, sources and entries.
+
+One transaction per source: a successful fetch replaces that source's set (upsert what
+is there, delete what vanished); a failure only changes the source's error state, so the
+last good data stays published.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from ..errors import LockedError, StoreError
+from ..models import Event, NewsItem, Validators
+from .schema import migrate
+
+log = logging.getLogger(__name__)
+
+_EVENT_FIELDS = {f.name for f in fields(Event)}
+_NEWS_FIELDS = {f.name for f in fields(NewsItem)}
+
+
+def event_to_json(ev: Event) -> str:
+    return json.dumps(asdict(ev), ensure_ascii=False, sort_keys=True)
+
+
+def event_from_json(text: str) -> Event:
+    d = json.loads(text)
+    return Event(**{k: tuple(v) if isinstance(v, list) else v
+                    for k, v in d.items() if k in _EVENT_FIELDS})
+
+
+def item_to_json(item: NewsItem) -> str:
+    return json.dumps(asdict(item), ensure_ascii=False, sort_keys=True)
+
+
+def item_from_json(text: str) -> NewsItem:
+    d = json.loads(text)
+    return NewsItem(**{k: tuple(v) if isinstance(v, list) else v
+                       for k, v in d.items() if k in _NEWS_FIELDS})
+
+
+class BaseStore:
+    """SQLite state of the service (WAL mode, migrated on open)."""
+
+    def __init__(self, path: Path | str, *, lock: bool = False):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_fd: int | None = None
+        if lock:
+            self._acquire_lock()
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+            self.db = Database(conn)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA busy_timeout=30000")
+            migrate(self.db)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"Datenbank {self.path} lässt sich nicht öffnen: {e}") from e
+
+    def _acquire_lock(self) -> None:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise LockedError(
+                f"Die Datenbank {self.path} wird schon von einem anderen syncsvc-Prozess "
+                "benutzt. Erst den laufenden Dienst beenden (oder warten, bis sein Sync "
+                "fertig ist)."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._lock_fd = fd
+
+    def close(self) -> None:
+        self.db.conn.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # --- sources -------------------------------------------------------------------
+
+    def sync_sources(self, sources: Iterable[Any]) -> None:
+        """Make the sources table know every configured source (config → rows)."""
+        with self.db.conn:
+            for s in sources:
+                self.db["sources"].upsert(
+                    {"id": s.id, "name": s.name, "kind": s.kind, "url": s.url}, pk="id"
+                )
+
+    def source(self, source_id: str) -> dict:
+        try:
+            return dict(self.db["sources"].get(source_id))
+        except Exception:  # sqlite_utils.db.NotFoundError
+            return {"id": source_id}
+
+    def sources(self) -> list[dict]:
+        return [dict(r) for r in self.db["sources"].rows_where(order_by="id")]
+
+    def validators(self, source_id: str) -> Validators:
+        row = self.source(source_id)
+        return Validators(etag=row.get("etag") or "", last_modified=row.get("last_modified") or "")
+
+    def update_source(self, source_id: str, **values: Any) -> None:
+        with self.db.conn:
+            self.db["sources"].upsert({"id": source_id, **values}, pk="id")
+
+    def log_fetch(self, source_id: str, at: str, outcome: str, *, http_status: int | None,
+                  duration_ms: int, size: int = 0, error: str = "") -> None:
+        with self.db.conn:
+            self.db["fetch_log"].insert(
+                {"source_id": source_id, "at": at, "outcome": outcome,
+                 "http_status": http_status, "duration_ms": duration_ms, "bytes": size,
+                 "error": error}
+            )
+            # keep the log bounded: the newest 200 rows per source
+            self.db.execute(
+                "DELETE FROM fetch_log WHERE source_id = ? AND id NOT IN (SELECT id FROM "
+                "fetch_log WHERE source_id = ? ORDER BY id DESC LIMIT 200)",
+                [source_id, source_id],
+            )
+
+    # --- entries -------------------------------------------------------------------
+
+    def replace_events(self, source_id: str, events: Sequence[Event], **source_values: Any) -> bool:
+        """Replace one source's events in one transaction; True if anything changed."""
+        rows = {e.key: e for e in events}
+        with self.db.conn:
+            old = {(r["uid"], r["recurrence_id"]): r["hash"] for r in self.db.query(
+                "SELECT uid, recurrence_id, hash FROM events WHERE source_id = ?", [source_id])}
+            new = {(k[1], k[2]): e.content_hash() for k, e in rows.items()}
+            changed = old != new
+            if changed:
+                gone = [k for k in old if k not in new]
+                self.db.conn.executemany(
+                    "DELETE FROM events WHERE source_id = ? AND uid = ? AND recurrence_id = ?",
+                    [(source_id, u, r) for u, r in gone],
+                )
+                self.db["events"].upsert_all(
+                    ({"source_id": source_id, "uid": e.uid, "recurrence_id": e.recurrence_id,
+                      "start": e.start, "hash": new[(e.uid, e.recurrence_id)],
+                      "data": event_to_json(e)} for e in rows.values()
+                     if old.get((e.uid, e.recurrence_id)) != new[(e.uid, e.recurrence_id)]),
+                    pk=("source_id", "uid", "recurrence_id"),
+                )
+            self.db["sources"].upsert({"id": source_id, "count": len(rows), **source_values},
+                                      pk="id")
+        return changed
+
+    def replace_news(self, source_id: str, items: Sequence[NewsItem], **source_values: Any) -> bool:
+        rows = {i.guid: i for i in items}
+        with self.db.conn:
+            old = {r["guid"]: r["hash"] for r in self.db.query(
+                "SELECT guid, hash FROM news WHERE source_id = ?", [source_id])}
+            new = {g: i.content_hash() for g, i in rows.items()}
+            changed = old != new
+            if changed:
+                self.db.conn.executemany(
+                    "DELETE FROM news WHERE source_id = ? AND guid = ?",
+                    [(source_id, g) for g in old if g not in new],
+                )
+                self.db["news"].upsert_all(
+                    ({"source_id": source_id, "guid": g, "published": i.published,
+                      "hash": new[g], "data": item_to_json(i)}
+                     for g, i in rows.items() if old.get(g) != new[g]),
+                    pk=("source_id", "guid"),
+                )
+            self.db["sources"].upsert({"id": source_id, "count": len(rows), **source_values},
+                                      pk="id")
+        return changed
+
+    def events(self, source_id: str | None = None) -> list[Event]:
+        where, args = ("WHERE source_id = ?", [source_id]) if source_id else ("", [])
+        return [event_from_json(r["data"]) for r in self.db.query(
+            f"SELECT data FROM events {where} ORDER BY source_id, uid, recurrence_id", args)]
+
+    def news(self, source_id: str | None = None) -> list[NewsItem]:
+        where, args = ("WHERE source_id = ?", [source_id]) if source_id else ("", [])
+        return [item_from_json(r["data"]) for r in self.db.query(
+            f"SELECT data FROM news {where} ORDER BY source_id, guid", args)]
+
+    def drop_source_data(self, source_id: str) -> None:
+        """Remove a source's entries (used when an admin removes it from the config)."""
+        with self.db.conn:
+            for table in ("events", "news", "pending"):
+                self.db.execute(f"DELETE FROM {table} WHERE source_id = ?", [source_id])
+            self.db.execute("DELETE FROM sources WHERE id = ?", [source_id])

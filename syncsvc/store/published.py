@@ -1,0 +1,73 @@
+"""Published identity: stable UIDs for clusters, SEQUENCE and DTSTAMP per published entry."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+
+from ._base import BaseStore
+
+
+class PublishedMixin(BaseStore):
+    def memory(self, kind: str) -> dict[str, str]:
+        """member ref → published UID, as assigned by earlier runs."""
+        return {r["ref"]: r["uid"] for r in self.db.query(
+            "SELECT ref, uid FROM memory WHERE kind = ?", [kind])}
+
+    def record_published(
+        self, kind: str, entries: Sequence[tuple[str, str, Iterable[str]]], now: str
+    ) -> dict[str, tuple[int, str]]:
+        """Take (uid, content hash, member refs) per published entry.
+
+        Returns uid → (sequence, dtstamp): SEQUENCE goes up and DTSTAMP moves to ``now``
+        only when the entry's content hash changed, so unchanged data keeps its bytes.
+        """
+        state = {r["uid"]: r for r in self.db.query(
+            "SELECT uid, hash, sequence, dtstamp FROM published WHERE kind = ?", [kind])}
+        out: dict[str, tuple[int, str]] = {}
+        changed_rows, memory_rows = [], []
+        for uid, digest, refs in entries:
+            old = state.get(uid)
+            if old is None:
+                seq, stamp = 0, now
+            elif old["hash"] != digest:
+                seq, stamp = old["sequence"] + 1, now
+            else:
+                seq, stamp = old["sequence"], old["dtstamp"]
+            out[uid] = (seq, stamp)
+            if old is None or old["hash"] != digest:
+                changed_rows.append({"uid": uid, "kind": kind, "hash": digest,
+                                     "sequence": seq, "dtstamp": stamp})
+            memory_rows += [{"ref": r, "kind": kind, "uid": uid} for r in refs]
+        with self.db.conn:
+            if changed_rows:
+                self.db["published"].upsert_all(changed_rows, pk="uid")
+            if memory_rows:
+                self.db["memory"].upsert_all(memory_rows, pk="ref")
+        return out
+
+    def set_merge_counts(self, counts: dict[str, int]) -> None:
+        with self.db.conn:
+            self.db.execute("UPDATE sources SET merged_count = 0")
+            for source_id, n in counts.items():
+                self.db.execute("UPDATE sources SET merged_count = ? WHERE id = ?", [n, source_id])
+
+    # --- shrink guard: a much smaller new set waits here until it persists ----------
+
+    def hold(self, source_id: str, kind: str, records_json: list[str], validators: dict) -> None:
+        with self.db.conn:
+            self.db["pending"].upsert(
+                {"source_id": source_id, "kind": kind, "data": json.dumps(records_json),
+                 "validators": json.dumps(validators)}, pk="source_id")
+
+    def held(self, source_id: str) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM pending WHERE source_id = ?", [source_id]))
+        if not rows:
+            return None
+        row = rows[0]
+        return {"kind": row["kind"], "records": json.loads(row["data"]),
+                "validators": json.loads(row["validators"])}
+
+    def release(self, source_id: str) -> None:
+        with self.db.conn:
+            self.db.execute("DELETE FROM pending WHERE source_id = ?", [source_id])

@@ -1,0 +1,57 @@
+"""Versioned database schema (sqlite-utils Migrations). Append, never edit, migrations."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("syncsvc")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["sources"].create(
+        {
+            "id": str, "name": str, "kind": str, "url": str,
+            "etag": str, "last_modified": str, "last_unconditional": str,
+            "last_attempt": str, "last_success": str, "last_change": str,
+            "http_status": int, "last_error": str, "error_count": int,
+            "consecutive_failures": int, "gone": int, "retry_after_until": str,
+            "count": int, "skipped_count": int, "skipped_sample": str,
+            "held_count": int, "held_syncs": int, "held_reason": str,
+            "merged_count": int,
+        },
+        pk="id",
+        defaults={"error_count": 0, "consecutive_failures": 0, "gone": 0, "count": 0,
+                  "skipped_count": 0, "held_count": 0, "held_syncs": 0, "merged_count": 0},
+    )
+    db["events"].create(
+        {"source_id": str, "uid": str, "recurrence_id": str, "start": str,
+         "hash": str, "data": str},
+        pk=("source_id", "uid", "recurrence_id"),
+    )
+    db["events"].create_index(["start"])
+    db["news"].create(
+        {"source_id": str, "guid": str, "published": str, "hash": str, "data": str},
+        pk=("source_id", "guid"),
+    )
+    # Held sets of the shrink guard: the new, much smaller set waits here.
+    db["pending"].create(
+        {"source_id": str, "kind": str, "data": str, "validators": str}, pk="source_id"
+    )
+    # Published identity: member ref -> published uid, and per uid its version state.
+    db["memory"].create({"ref": str, "kind": str, "uid": str}, pk="ref")
+    db["published"].create(
+        {"uid": str, "kind": str, "hash": str, "sequence": int, "dtstamp": str},
+        pk="uid",
+    )
+    db["fetch_log"].create(
+        {"id": int, "source_id": str, "at": str, "outcome": str, "http_status": int,
+         "duration_ms": int, "bytes": int, "error": str},
+        pk="id",
+    )
+    db["fetch_log"].create_index(["source_id", "at"])
+
+
+def migrate(db: Database) -> None:
+    migrations.apply(db)
