@@ -1,0 +1,72 @@
+"""Shared fixtures: real SQLite files, config files written to tmp_path, paths."""
+
+from __future__ import annotations
+
+import os
+import socket
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from syncsvc import config as cfg
+from syncsvc.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "tests" / "data"
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+@pytest.fixture
+def fresh_db(tmp_path):
+    """A migrated Store on a real SQLite file, closed after the test."""
+    store = Store(tmp_path / "var" / "syncsvc.db")
+    yield store
+    store.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def write_config(tmp_path):
+    """Write a syncsvc.toml into tmp_path/config and return the loaded Settings.
+
+    ``sources`` is TOML text of [[sources]] tables; ``service`` extra lines for [service].
+    Local feed files go to tmp_path/feeds (the allowed feeds folder).
+    """
+    (tmp_path / "config").mkdir(exist_ok=True)
+    (tmp_path / "feeds").mkdir(exist_ok=True)
+
+    def write(sources: str = "", service: str = "", extra: str = "") -> cfg.Settings:
+        path = tmp_path / "config" / "syncsvc.toml"
+        text = textwrap.dedent(f"""\
+            [service]
+            name = "WIR in Idstein"
+            output_dir = "../public"
+            database = "../var/syncsvc.db"
+            port = {free_port()}
+            connect_timeout = 2
+            total_timeout = 5
+            school_holidays = "{REPO / 'config' / 'schulferien-hessen.ics'}"
+            """) + textwrap.dedent(service) + "\n" + textwrap.dedent(sources) + "\n" + \
+            textwrap.dedent(extra)
+        path.write_text(text, encoding="utf-8")
+        return cfg.load(path)
+
+    return write
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch):
+    """Tests talk to 127.0.0.1 only; a proxy from the environment must not interfere."""
+    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+def require_browser() -> bool:
+    return os.environ.get("SYNCSVC_REQUIRE_BROWSER") == "1"
