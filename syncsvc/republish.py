@@ -60,7 +60,7 @@ def republish(settings: Settings, store: Store, now: datetime) -> Republished:
     built = build(settings, store, now)
     names = {s.id: s.name for s in settings.sources}
     result = publish_all(built.events, built.items, settings, now=now, source_names=names)
-    changed = tuple(str(p) for p in getattr(result, "changed", ()))
+    changed = tuple(result.written) + tuple(result.removed)
     log.info("source=* published %d events, %d news items, %d files changed",
              len(built.events), len(built.items), len(changed))
     return replace(built, changed_files=changed)
