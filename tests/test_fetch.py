@@ -285,3 +285,19 @@ def test_missing_credentials_env_is_named_not_fetched(http: HTTPServer, fetcher:
     with pytest.raises(FetchError, match="PARTNER_AUTH"):
         fetcher.fetch(source(http.url_for("/cal.ics"), auth_env="PARTNER_AUTH"), Validators())
     assert http.log == []
+
+
+def test_every_log_record_names_the_source(http: HTTPServer, fetcher: Fetcher, tmp_path: Path,
+                                           caplog):
+    http.expect_request("/ok.ics").respond_with_data(ICS, headers={"ETag": '"a"'})
+    http.expect_request("/flaky.ics").respond_with_data("", status=503)
+    (tmp_path / "lokal.ics").write_bytes(ICS)
+    caplog.set_level(logging.DEBUG, logger="syncsvc.fetch")
+    got = fetcher.fetch(source(http.url_for("/ok.ics")), Validators())
+    fetcher.fetch(source(http.url_for("/ok.ics")), got.validators)
+    with pytest.raises(FetchError):
+        fetcher.fetch(source(http.url_for("/flaky.ics")), Validators())
+    fetcher.fetch(source(str(tmp_path / "lokal.ics")), Validators())
+    records = [r for r in caplog.records if r.name == "syncsvc.fetch"]
+    assert len(records) >= 6
+    assert all("source=partner" in r.getMessage() for r in records)
