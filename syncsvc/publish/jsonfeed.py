@@ -1,0 +1,119 @@
+"""feed.json (JSON Feed 1.1 of the news) and events.json (upcoming occurrences).
+
+Serialized with ``json.dumps(ensure_ascii=False, sort_keys=True)`` so umlauts stay literal
+and the same records give the same bytes. events.json is documented by
+docs/events-json-schema.json.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from ..models import PublishedItem, SourceRef
+from .common import Listed, attribution_html, event_link
+
+JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
+EVENTS_VERSION = 1
+
+
+def render_news_json(
+    items: Sequence[PublishedItem], *, title: str, home_page_url: str, feed_url: str,
+    description: str = "",
+) -> bytes:
+    """JSON Feed 1.1, newest first (undated items last)."""
+    ordered = sorted(items, key=lambda p: p.uid)
+    ordered.sort(key=lambda p: p.item.published, reverse=True)
+    feed = {
+        "version": JSONFEED_VERSION,
+        "title": title,
+        "home_page_url": home_page_url,
+        "feed_url": feed_url,
+        "language": "de-DE",
+        "items": [_news_item(p) for p in ordered],
+    }
+    if description:
+        feed["description"] = description
+    return dump(feed)
+
+
+def _news_item(pi: PublishedItem) -> dict:
+    it = pi.item
+    body = it.summary_html or (f"<p>{html.escape(it.summary)}</p>" if it.summary else "")
+    out: dict = {
+        "id": pi.uid,
+        "title": it.title,
+        "content_html": body + attribution_html(pi.sources, "Quelle"),
+        "tags": list(pi.categories),
+        "authors": [{"name": it.author}] if it.author else _authors(pi.sources),
+        "_syncsvc": {"sources": sources_json(pi.sources)},
+    }
+    link = it.link or next((s.url for s in pi.sources if s.url), "")
+    if link:
+        out["url"] = link
+    if it.summary:
+        out["summary"] = it.summary
+    if it.published:
+        out["date_published"] = it.published
+    return out
+
+
+def _authors(sources: Sequence[SourceRef]) -> list[dict]:
+    out = []
+    for ref in sources[:1]:
+        author = {"name": ref.name}
+        if ref.url:
+            author["url"] = ref.url
+        out.append(author)
+    return out
+
+
+def render_events_json(
+    listed: Sequence[Listed], *, title: str, home_page_url: str, feed_url: str,
+    tz: str = "Europe/Berlin",
+) -> bytes:
+    """Occurrences in the given order (soonest first) with local ISO 8601 start/end."""
+    doc = {
+        "version": EVENTS_VERSION,
+        "title": title,
+        "home_page_url": home_page_url,
+        "feed_url": feed_url,
+        "timezone": tz,
+        "events": [event_json(x) for x in listed],
+    }
+    return dump(doc)
+
+
+def event_json(x: Listed) -> dict:
+    pe, occ = x.published, x.occurrence
+    ev = pe.event
+    return {
+        "id": x.guid,
+        "uid": pe.uid,
+        "title": ev.summary,
+        "start": _iso(occ.start),
+        "end": _iso(occ.end) if occ.end is not None else None,
+        "all_day": not isinstance(occ.start, datetime),
+        "timezone": ev.tzid,
+        "location": ev.location,
+        "url": event_link(pe),
+        "description": ev.description,
+        "description_html": ev.description_html,
+        "categories": list(pe.categories),
+        "sources": sources_json(pe.sources),
+        "status": ev.status or "CONFIRMED",
+    }
+
+
+def _iso(value) -> str:
+    return value.isoformat()
+
+
+def sources_json(sources: Sequence[SourceRef]) -> list[dict]:
+    return [{"id": s.source_id, "name": s.name, "url": s.url} for s in sources]
+
+
+def dump(doc: object) -> bytes:
+    return (json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")

@@ -1,0 +1,152 @@
+"""news.rss and events.rss: RSS 2.0 built with ElementTree (it escapes; we never concatenate XML).
+
+Dates come from the records (item dates, DTSTAMPs), never from the clock, so the same records
+give the same bytes.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+from ..models import PublishedItem, SourceRef
+from ..vevent import parse_instant
+from .common import Listed, attribution_html, event_link, german_title, german_when
+
+ATOM = "http://www.w3.org/2005/Atom"
+DC = "http://purl.org/dc/elements/1.1/"
+ET.register_namespace("atom", ATOM)
+ET.register_namespace("dc", DC)
+# XML 1.0 forbids these code points even escaped; partner text may contain them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def render_news(
+    items: Sequence[PublishedItem], *, title: str, link: str, self_url: str, description: str
+) -> bytes:
+    """RSS 2.0 of the news, newest first; undated items last."""
+    ordered = sorted(items, key=lambda p: p.uid)
+    ordered.sort(key=lambda p: p.item.published, reverse=True)
+    dates = [p.item.published for p in ordered if p.item.published]
+    channel, rss = _channel(title, link, self_url, description, max(dates, default=""))
+    for pi in ordered:
+        _news_item(channel, pi, link)
+    return _serialize(rss)
+
+
+def render_events_rss(
+    listed: Sequence[Listed], *, title: str, link: str, self_url: str, description: str,
+    tz: str = "Europe/Berlin",
+) -> bytes:
+    """Event occurrences as RSS items, in the given order (soonest first).
+
+    Items carry no pubDate on purpose: CMS RSS blocks sort by it (newest first) and would
+    turn the list upside down.
+    """
+    stamps = [x.published.dtstamp for x in listed if x.published.dtstamp]
+    channel, rss = _channel(title, link, self_url, description, max(stamps, default=""))
+    for x in listed:
+        _event_item(channel, x, link, tz)
+    return _serialize(rss)
+
+
+def _channel(title: str, link: str, self_url: str, description: str, built: str):
+    rss = ET.Element("rss", {"version": "2.0"})
+    channel = _sub(rss, "channel")
+    _sub(channel, "title", title)
+    _sub(channel, "link", link)
+    _sub(channel, "description", description)
+    _sub(channel, "language", "de-DE")
+    _sub(channel, "generator", "syncsvc")
+    if built:
+        _sub(channel, "lastBuildDate", rfc822(built))
+    _sub(channel, f"{{{ATOM}}}link",
+         attrib={"href": self_url, "rel": "self", "type": "application/rss+xml"})
+    return channel, rss
+
+
+def _news_item(channel: ET.Element, pi: PublishedItem, home: str) -> None:
+    it = pi.item
+    item = _sub(channel, "item")
+    _sub(item, "title", it.title)
+    link = it.link or next((s.url for s in pi.sources if s.url), "")
+    if link:
+        _sub(item, "link", link)
+    body = it.summary_html or (f"<p>{html.escape(it.summary)}</p>" if it.summary else "")
+    _sub(item, "description", body + attribution_html(pi.sources, "Quelle"))
+    _guid(item, pi.uid, link)
+    if it.published:
+        _sub(item, "pubDate", rfc822(it.published))
+    if it.author:
+        _sub(item, f"{{{DC}}}creator", it.author)
+    _common(item, pi.categories, pi.sources, home)
+
+
+def _event_item(channel: ET.Element, x: Listed, home: str, tz: str) -> None:
+    pe, occ = x.published, x.occurrence
+    ev = pe.event
+    item = _sub(channel, "item")
+    prefix = "Abgesagt: " if ev.status == "CANCELLED" else ""
+    _sub(item, "title", prefix + german_title(occ.start, ev.summary, tz))
+    link = event_link(pe)
+    _sub(item, "link", link or home)
+    _sub(item, "description", event_html(x, tz))
+    _guid(item, x.guid, "")
+    _common(item, pe.categories, pe.sources, home)
+
+
+def event_html(x: Listed, tz: str) -> str:
+    """The item body: when, where, the partner's description, who announced it."""
+    ev, occ = x.published.event, x.occurrence
+    facts = f"<strong>Wann:</strong> {html.escape(german_when(occ.start, occ.end, tz))}"
+    if ev.location:
+        facts += f"<br><strong>Wo:</strong> {html.escape(ev.location)}"
+    if ev.status == "CANCELLED":
+        facts += "<br><strong>Abgesagt</strong>"
+    body = ev.description_html or (
+        f"<p>{html.escape(ev.description)}</p>" if ev.description else "")
+    return f"<p>{facts}</p>{body}{attribution_html(x.published.sources)}"
+
+
+def _common(item: ET.Element, categories: Sequence[str], sources: Sequence[SourceRef],
+            home: str) -> None:
+    for cat in categories:
+        _sub(item, "category", cat)
+    if sources:
+        _sub(item, "source", sources[0].name, {"url": sources[0].url or home})
+
+
+def _guid(item: ET.Element, guid: str, link: str) -> None:
+    permalink = "true" if link and guid == link else "false"
+    _sub(item, "guid", guid, {"isPermaLink": permalink})
+
+
+def rfc822(instant: str) -> str:
+    value = parse_instant(instant)
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return format_datetime(value, usegmt=True)
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None,
+         attrib: dict[str, str] | None = None) -> ET.Element:
+    el = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in (attrib or {}).items()})
+    if text is not None:
+        el.text = xml_text(text)
+    return el
+
+
+def xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def _serialize(root: ET.Element) -> bytes:
+    ET.indent(root, space=" ")
+    buf = io.BytesIO()
+    ET.ElementTree(root).write(buf, encoding="utf-8", xml_declaration=True)
+    return buf.getvalue() + b"\n"

@@ -1,0 +1,278 @@
+"""publish_all: every output file (main feeds, per-category and per-source views, manifest).
+
+``now`` only selects which events and occurrences are listed; it never appears in the bytes,
+so the same data at the same selection gives the same files and HTTP validators stay stable.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from dateutil.relativedelta import relativedelta
+
+from ..config import Settings
+from ..models import PublishedEvent, PublishedItem
+from .common import (
+    Listed,
+    event_end,
+    group_by_uid,
+    is_series,
+    list_occurrences,
+    occurrence_end,
+    series_alive,
+    slugify,
+)
+from .ics import render_calendar
+from .jsonfeed import dump, render_events_json, render_news_json
+from .rss import render_events_rss, render_news
+from .write import remove_file, write_atomic
+
+log = logging.getLogger(__name__)
+
+MANAGED_DIRS = ("calendar", "sources")  # subtrees whose stale files are removed
+_SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class View:
+    path: str  # relative to the output folder, with "/"
+    title: str
+    kind: str  # "ics" | "rss" | "json" (events.json or JSON Feed: see content)
+    content: str  # "events" | "news"
+    category: str = ""
+    source: str = ""  # source id
+    source_name: str = ""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    written: tuple[str, ...]  # files whose content changed (or are new)
+    unchanged: tuple[str, ...]
+    removed: tuple[str, ...]  # stale views of vanished categories/sources
+    views: tuple[View, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.written or self.removed)
+
+
+@dataclass(frozen=True)
+class _Selection:
+    calendar: list[PublishedEvent]  # for .ics: series whole, ended one-offs dropped
+    listed: list[Listed]  # occurrences in the horizon (.json)
+    upcoming: list[Listed]  # occurrences not over yet (.rss)
+
+
+def publish_all(
+    events: Sequence[PublishedEvent],
+    items: Sequence[PublishedItem],
+    settings: Settings,
+    *,
+    now: datetime,
+    source_names: Mapping[str, str],
+) -> PublishResult:
+    """Render every view and write the ones whose bytes changed; drop stale views."""
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    start = now - timedelta(days=settings.past_days)
+    end = now + relativedelta(months=settings.future_months)
+    outputs: dict[str, tuple[View, Callable[[], bytes]]] = {}
+    sel = _select(events, now, start, end, settings.max_occurrences)
+    _add_set(outputs, settings, "", sel, items, _main_titles(settings.name))
+    for slug, cat in _categories(events):
+        _add_category(outputs, settings, slug, cat, _filter(sel, _has_category(cat)))
+    for sid, sname in _sources(events, items, source_names):
+        sub = [p for p in items if any(s.source_id == sid for s in p.sources)]
+        has_events, has_news = _source_kinds(settings, sid, events, sub)
+        sel_s = _filter(sel, _has_source(sid)) if has_events else None
+        _add_set(outputs, settings, f"sources/{sid}/", sel_s, sub if has_news else None,
+                 _source_titles(settings.name, sname), source=sid, source_name=sname)
+    return _write_all(Path(settings.output_dir), outputs)
+
+
+def _main_titles(name: str) -> dict[str, str]:
+    return {"ics": f"{name} – Termine", "events": f"{name} – Kommende Termine",
+            "news": f"{name} – Neuigkeiten"}
+
+
+def _source_titles(name: str, source: str) -> dict[str, str]:
+    return {"ics": f"{name} – Termine von {source}",
+            "events": f"{name} – Kommende Termine von {source}",
+            "news": f"{name} – Neuigkeiten von {source}"}
+
+
+def _add_set(outputs: dict, settings: Settings, prefix: str, sel: _Selection | None,
+             items: Sequence[PublishedItem] | None, titles: dict[str, str],
+             source: str = "", source_name: str = "") -> None:
+    cal = "calendar.ics"
+    source_kw = {"source": source, "source_name": source_name}
+    if sel is not None:
+        _add(outputs, View(prefix + cal, titles["ics"], "ics", "events", **source_kw),
+             _ics(settings, sel.calendar, titles["ics"], prefix + cal))
+        _add(outputs, View(prefix + "events.rss", titles["events"], "rss", "events",
+                           **source_kw), _events_rss(settings, sel.upcoming, titles["events"],
+                                                       prefix + "events.rss"))
+        _add(outputs, View(prefix + "events.json", titles["ics"], "json", "events",
+                           **source_kw), _events_json(settings, sel.listed, titles["ics"],
+                                                        prefix + "events.json"))
+    if items is not None:
+        _add(outputs, View(prefix + "news.rss", titles["news"], "rss", "news", **source_kw),
+             _news_rss(settings, items, titles["news"], prefix + "news.rss"))
+        _add(outputs, View(prefix + "feed.json", titles["news"], "json", "news",
+                           **source_kw),
+             _news_json(settings, items, titles["news"], prefix + "feed.json"))
+
+
+def _add_category(outputs: dict, settings: Settings, slug: str, cat: str,
+                  sel: _Selection) -> None:
+    title = f"{settings.name} – Termine: {cat}"
+    base = f"calendar/{slug}"
+    _add(outputs, View(base + ".ics", title, "ics", "events", category=cat),
+         _ics(settings, sel.calendar, title, base + ".ics"))
+    _add(outputs, View(base + ".rss", title, "rss", "events", category=cat),
+         _events_rss(settings, sel.upcoming, title, base + ".rss"))
+    _add(outputs, View(base + ".json", title, "json", "events", category=cat),
+         _events_json(settings, sel.listed, title, base + ".json"))
+
+
+def _add(outputs: dict, view: View, render: Callable[[], bytes]) -> None:
+    outputs[view.path] = (view, render)
+
+
+def _url(settings: Settings, path: str) -> str:
+    return f"{settings.base_url.rstrip('/')}/{path}"
+
+
+def _ics(settings: Settings, events: list, title: str, path: str) -> Callable[[], bytes]:
+    return lambda: render_calendar(
+        events, name=settings.name, tz=settings.timezone, base_url=settings.base_url,
+        refresh_s=settings.interval_s, self_path="/" + path, title=title)
+
+
+def _events_rss(settings: Settings, listed: list, title: str, path: str):
+    return lambda: render_events_rss(
+        listed, title=title, link=_url(settings, ""), self_url=_url(settings, path),
+        description=f"Kommende Termine im Netzwerk {settings.name}", tz=settings.timezone)
+
+
+def _events_json(settings: Settings, listed: list, title: str, path: str):
+    return lambda: render_events_json(
+        listed, title=title, home_page_url=_url(settings, ""), feed_url=_url(settings, path),
+        tz=settings.timezone)
+
+
+def _news_rss(settings: Settings, items: Sequence[PublishedItem], title: str, path: str):
+    return lambda: render_news(
+        items, title=title, link=_url(settings, ""), self_url=_url(settings, path),
+        description=f"Neuigkeiten der Partner im Netzwerk {settings.name}")
+
+
+def _news_json(settings: Settings, items: Sequence[PublishedItem], title: str, path: str):
+    return lambda: render_news_json(
+        items, title=title, home_page_url=_url(settings, ""), feed_url=_url(settings, path),
+        description=f"Neuigkeiten der Partner im Netzwerk {settings.name}")
+
+
+def _select(events: Sequence[PublishedEvent], now: datetime, start: datetime, end: datetime,
+            cap: int) -> _Selection:
+    calendar = []
+    for group in group_by_uid(events):
+        master = group[0] if not group[0].event.recurrence_id else None
+        if master is not None and is_series(master.event):
+            if series_alive(master.event, start):
+                calendar.extend(group)
+        else:
+            calendar.extend(pe for pe in group if event_end(pe.event) > start)
+    listed = list_occurrences(events, start, end, cap)
+    upcoming = [x for x in listed if occurrence_end(x) > now]
+    return _Selection(calendar, listed, upcoming)
+
+
+def _filter(sel: _Selection, match: Callable[[PublishedEvent], bool]) -> _Selection:
+    """Whole series groups: a group is in when any member (master or override) matches."""
+    uids = {pe.uid for pe in sel.calendar if match(pe)}
+    uids |= {x.published.uid for x in sel.listed if match(x.published)}
+    return _Selection([p for p in sel.calendar if p.uid in uids],
+                      [x for x in sel.listed if x.published.uid in uids],
+                      [x for x in sel.upcoming if x.published.uid in uids])
+
+
+def _has_category(cat: str) -> Callable[[PublishedEvent], bool]:
+    slug = slugify(cat)
+    return lambda pe: any(slugify(c) == slug for c in pe.categories)
+
+
+def _has_source(sid: str) -> Callable[[PublishedEvent], bool]:
+    return lambda pe: any(s.source_id == sid for s in pe.sources)
+
+
+def _categories(events: Sequence[PublishedEvent]) -> list[tuple[str, str]]:
+    """(slug, display name) per category; spellings that share a slug share a view."""
+    names: dict[str, str] = {}
+    for name in sorted({c for pe in events for c in pe.categories if c.strip()}):
+        names.setdefault(slugify(name), name)
+    return sorted(names.items())
+
+
+def _sources(events: Sequence[PublishedEvent], items: Sequence[PublishedItem],
+             source_names: Mapping[str, str]) -> list[tuple[str, str]]:
+    ids = set(source_names)
+    ids |= {s.source_id for p in [*events, *items] for s in p.sources}
+    out = []
+    for sid in sorted(ids):
+        if not _SAFE_ID.match(sid):
+            log.warning("source=%s id is not a safe path segment; no views", sid)
+            continue
+        out.append((sid, source_names.get(sid, sid)))
+    return out
+
+
+def _source_kinds(settings: Settings, sid: str, events: Sequence[PublishedEvent],
+                  items: Sequence[PublishedItem]) -> tuple[bool, bool]:
+    """Event views for calendar sources, news views for feed sources (and any with data)."""
+    kind = next((s.kind for s in settings.sources if s.id == sid), "")
+    has_events = any(_has_source(sid)(pe) for pe in events)
+    return (kind in ("ics", "schedule") or has_events, kind == "feed" or bool(items))
+
+
+def _write_all(root: Path, outputs: dict) -> PublishResult:
+    written, unchanged = [], []
+    for path, (_view, render) in outputs.items():
+        (written if write_atomic(root / path, render()) else unchanged).append(path)
+    views = tuple(view for view, _ in outputs.values())
+    manifest = _manifest(views)
+    (written if write_atomic(root / "views.json", manifest) else unchanged).append("views.json")
+    removed = _remove_stale(root, set(outputs))
+    for path in written + removed:
+        log.info("source=- published %s", path)
+    return PublishResult(tuple(written), tuple(unchanged), tuple(removed), views)
+
+
+def _manifest(views: Sequence[View]) -> bytes:
+    """views.json, read by the index page (serve_pages.load_views): a list, URL paths."""
+    rows = [{"path": "/" + v.path, "title": v.title, "kind": v.kind, "content": v.content,
+             "category": v.category or None,
+             "category_slug": slugify(v.category) if v.category else None,
+             "source": v.source or None, "source_name": v.source_name or None}
+            for v in views]
+    return dump(rows)
+
+
+def _remove_stale(root: Path, keep: set[str]) -> list[str]:
+    removed = []
+    for top in MANAGED_DIRS:
+        base = root / top
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            rel = path.relative_to(root).as_posix()
+            if path.is_file() and rel not in keep and remove_file(path):
+                removed.append(rel)
+        for d in sorted((p for p in base.rglob("*") if p.is_dir()), reverse=True):
+            if not any(d.iterdir()):
+                d.rmdir()
+    return removed

@@ -1,0 +1,74 @@
+"""Atomic, change-aware file writes for the publish stage.
+
+A reader (the HTTP server, a sync client) sees either the old file or the new one, never a
+half-written file; an unchanged file keeps its mtime so HTTP validators stay stable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from ..errors import PublishError
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically; False (file untouched) if it already holds it."""
+    path = Path(path)
+    if _same_content(path, data):
+        return False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise PublishError(f"{path}: kann nicht geschrieben werden: {e}") from e
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise PublishError(f"{path}: kann nicht geschrieben werden: {e}") from e
+    _fsync_dir(path.parent)
+    return True
+
+
+def remove_file(path: Path) -> bool:
+    """Delete a published file; True if it existed."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as e:
+        raise PublishError(f"{path}: kann nicht gelöscht werden: {e}") from e
+    _fsync_dir(path.parent)
+    return True
+
+
+def _same_content(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Persist the rename itself (directory entry); not supported everywhere."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
