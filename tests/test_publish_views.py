@@ -1,0 +1,166 @@
+"""publish_all: every view on disk, filtered correctly, listed in views.json, byte-stable."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from datetime import timedelta
+
+import feedparser
+import icalendar
+import pytest
+from publish_records import NOW, SOURCE_NAMES, events, items, settings
+
+from syncsvc.publish import publish_all, write_atomic
+from syncsvc.publish.common import slugify
+
+MAIN = ["calendar.ics", "events.rss", "events.json", "news.rss", "feed.json"]
+
+
+def publish(tmp_path, evs=None, its=None, now=NOW, names=None, **kw):
+    return publish_all(events() if evs is None else evs, items() if its is None else its,
+                       settings(tmp_path, **kw), now=now,
+                       source_names=SOURCE_NAMES if names is None else names)
+
+
+def ics_uids(path) -> list[str]:
+    cal = icalendar.Calendar.from_ical(path.read_bytes())
+    return sorted({str(v["UID"]) for v in cal.walk("VEVENT")})
+
+
+def json_uids(path) -> list[str]:
+    return sorted({e["uid"] for e in json.loads(path.read_bytes())["events"]})
+
+
+def rss_ids(path) -> list[str]:
+    feed = feedparser.parse(path.read_bytes())
+    assert feed.bozo == 0, (path, feed.get("bozo_exception"))
+    return [e.id for e in feed.entries]
+
+
+@pytest.fixture
+def out(tmp_path):
+    result = publish(tmp_path)
+    return tmp_path / "public", result
+
+
+def test_all_views_written_and_listed(out):
+    root, result = out
+    manifest = json.loads((root / "views.json").read_bytes())
+    paths = [v["path"].removeprefix("/") for v in manifest]
+    assert paths[:5] == MAIN
+    assert set(paths) | {"views.json"} == set(result.written)
+    for path in paths:
+        assert (root / path).is_file(), path
+    cat = next(v for v in manifest if v["path"] == "/calendar/feste-maerkte.ics")
+    assert cat == {"path": "/calendar/feste-maerkte.ics", "kind": "ics", "content": "events",
+                   "title": "WIR in Idstein – Termine: Feste & Märkte",
+                   "category": "Feste & Märkte", "category_slug": "feste-maerkte",
+                   "source": None, "source_name": None}
+    blog = {v["path"] for v in manifest if v["source"] == "blog"}
+    assert blog == {"/sources/blog/news.rss", "/sources/blog/feed.json"}  # a feed source
+    ibb = next(v for v in manifest if v["path"] == "/sources/ibb/calendar.ics")
+    assert ibb["source_name"] == "Idstein bleibt bunt e.V."
+    assert ibb["title"] == "WIR in Idstein – Termine von Idstein bleibt bunt e.V."
+
+
+def test_calendar_horizon(out):
+    root, _ = out
+    uids = ics_uids(root / "calendar.ics")
+    assert "pub-klausur" not in uids  # one-off ended 90 days before now
+    assert "pub-cafe" in uids  # series that began before the horizon stays a series
+    assert "pub-klausur" not in json_uids(root / "events.json")
+    rss = rss_ids(root / "events.rss")
+    assert rss[0] == "pub-sprach#2026-03-05T09:30:00Z"  # upcoming only, soonest first
+    assert "pub-cafe#2026-02-26T17:00:00Z" in {e["id"] for e in
+                                               json.loads((root / "events.json").read_bytes())
+                                               ["events"]}
+
+
+def test_category_views_contain_exactly_their_events(out):
+    root, _ = out
+    expect = {"begegnung": ["pub-cafe", "pub-sprach"], "kultur": ["pub-evil", "pub-fest"],
+              "feste-maerkte": ["pub-fest"], "sprache": ["pub-sprach"],
+              "netzwerk": ["pub-london"]}
+    for slug, uids in expect.items():
+        assert ics_uids(root / f"calendar/{slug}.ics") == uids, slug
+        assert json_uids(root / f"calendar/{slug}.json") == uids, slug
+        assert sorted({i.split("#")[0] for i in rss_ids(root / f"calendar/{slug}.rss")}) == uids
+    cal = icalendar.Calendar.from_ical((root / "calendar/begegnung.ics").read_bytes())
+    assert len([v for v in cal.walk("VEVENT") if v["UID"] == "pub-cafe"]) == 2  # + override
+    assert sorted(p.name for p in (root / "calendar").iterdir()) == sorted(
+        f"{s}.{ext}" for s in expect for ext in ("ics", "json", "rss"))
+
+
+def test_source_views_contain_exactly_their_entries(out):
+    root, _ = out
+    expect = {"ibb": ["pub-cafe"], "stadt": ["pub-cafe", "pub-fest", "pub-klausur"],
+              "caritas": ["pub-fest", "pub-london", "pub-sprach"], "evil": ["pub-evil"]}
+    for sid, uids in expect.items():
+        assert ics_uids(root / f"sources/{sid}/calendar.ics") == [
+            u for u in uids if u != "pub-klausur"], sid
+        assert json_uids(root / f"sources/{sid}/events.json") == [
+            u for u in uids if u != "pub-klausur"], sid
+    assert rss_ids(root / "sources/blog/news.rss") == ["news-new", "https://blog.example/undated"]
+    assert rss_ids(root / "sources/stadt/news.rss") == ["news-old"]
+    feed = json.loads((root / "sources/evil/feed.json").read_bytes())
+    assert [i["id"] for i in feed["items"]] == ["news-evil"]
+    assert not (root / "sources/blog/calendar.ics").exists()
+
+
+def test_republish_same_data_changes_nothing(tmp_path, out):
+    root, _ = out
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    mtimes = {p: p.stat().st_mtime_ns for p in before}
+    again = publish(tmp_path, now=NOW + timedelta(minutes=40))  # same selection
+    assert again.written == () and again.removed == () and not again.changed
+    assert {p: p.stat().st_mtime_ns for p in before} == mtimes
+    assert not [p for p in root.rglob(".*")]  # no temp files left behind
+    for path, data in before.items():
+        assert b"2026-03-01" not in data and b"01 Mar 2026" not in data, path  # `now` absent
+
+
+def test_vanished_category_and_source_views_are_removed(tmp_path, out):
+    root, _ = out
+    evs = [pe for pe in events() if pe.uid != "pub-evil"]
+    its = [pi for pi in items() if pi.uid != "news-evil"]
+    names = {k: v for k, v in SOURCE_NAMES.items() if k != "evil"}
+    cfg = settings(tmp_path)
+    result = publish(tmp_path, evs, its, names=names,
+                     sources=tuple(s for s in cfg.sources if s.id != "evil"))
+    assert not (root / "sources/evil").exists()
+    assert "sources/evil/calendar.ics" in result.removed
+    assert (root / "calendar/kultur.ics").exists()  # still has the Stadtfest
+    assert ics_uids(root / "calendar/kultur.ics") == ["pub-fest"]
+    assert "calendar.ics" in result.written and "news.rss" in result.written
+    views = json.loads((root / "views.json").read_bytes())
+    assert not [v for v in views if v["source"] == "evil"]
+
+
+def test_category_renamed_old_view_removed(tmp_path, out):
+    root, _ = out
+    evs = [replace(pe, categories=("Sprachkurse",)) if pe.uid == "pub-sprach" else pe
+           for pe in events()]
+    result = publish(tmp_path, evs)
+    assert not (root / "calendar/sprache.ics").exists()
+    assert set(result.removed) == {f"calendar/sprache.{x}" for x in ("ics", "rss", "json")}
+    assert ics_uids(root / "calendar/sprachkurse.ics") == ["pub-sprach"]
+
+
+def test_slugify():
+    assert slugify("Feste & Märkte") == "feste-maerkte"
+    assert slugify("Öffentliche Straßenfeste") == "oeffentliche-strassenfeste"
+    assert slugify("Café Crème") == "cafe-creme"
+    assert slugify("„“") .startswith("kategorie-")
+
+
+def test_write_atomic(tmp_path):
+    target = tmp_path / "sub" / "calendar.ics"
+    assert write_atomic(target, b"eins") is True
+    stat = target.stat()
+    assert write_atomic(target, b"eins") is False
+    assert target.stat().st_mtime_ns == stat.st_mtime_ns and target.stat().st_ino == stat.st_ino
+    assert write_atomic(target, b"zwei") is True
+    assert target.read_bytes() == b"zwei"
+    assert os.listdir(target.parent) == ["calendar.ics"]
