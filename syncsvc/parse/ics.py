@@ -1,0 +1,306 @@
+"""iCalendar body → ``Parsed`` (RawEvent records), tolerant of the ways real files break.
+
+Repairs before icalendar sees the text: CRLF/lone CR → LF, continuation lines whose
+folding space was lost are re-joined, unclosed components get their END lines. Files
+with several VCALENDARs or a bare VEVENT root parse with ``multiple=True``; if the
+whole text still fails, each VEVENT block is parsed on its own so one broken line
+costs one event. Per event: no DTSTART, an unreadable value (icalendar parks those in
+``component.errors`` and raises on access), a start outside 1900–2200 or a broken
+RRULE skip that event with a German sentence. A DTEND that is before DTSTART (or
+outside 1900–2200) is dropped and the event kept as a point in time: one typo
+should not hide an event from residents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import warnings
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Component
+from icalendar.error import GloballyUniqueTZIDGuessed
+from icalendar.timezone.tzid import tzids_from_tzinfo
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+from ..errors import ParseError
+from ..models import DateOrDateTime, Parsed, RawEvent
+
+log = logging.getLogger(__name__)
+warnings.filterwarnings("ignore", category=GloballyUniqueTZIDGuessed)
+
+MIN_YEAR, MAX_YEAR = 1900, 2200
+STATUSES = ("CONFIRMED", "TENTATIVE", "CANCELLED")
+_PROPERTY_LINE = re.compile(r"^[A-Za-z0-9-]+(?:[;:]|$)")
+_BEGIN_END = re.compile(r"^(BEGIN|END):([A-Za-z0-9-]+)\s*$", re.IGNORECASE)
+_X_WR_TIMEZONE = re.compile(r"^X-WR-TIMEZONE[^:]*:(.+)$", re.IGNORECASE | re.M)
+_BLOCK = re.compile(r"^BEGIN:(VEVENT|VTIMEZONE)\n.*?^END:\1$", re.IGNORECASE | re.M | re.S)
+
+
+def zone_or_none(name: str) -> str:
+    """``name`` if it is a known IANA zone (or a Windows zone name mapped to one), else ""."""
+    name = WINDOWS_TO_OLSON.get(name, name)
+    if not name or name.startswith(("/", ".")) or ".." in name:
+        return ""
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, KeyError):
+        return ""
+    return name
+
+
+class _SkipEvent(Exception):
+    """One event cannot be used; the message is the German reason."""
+
+
+def parse_ics(body: bytes, source_id: str, default_tz: str) -> Parsed:
+    """Parse an iCalendar body. Raises ParseError only when the body is no calendar."""
+    text = _repair(_decode(body, source_id))
+    components, unreadable = _components(text, source_id)
+    zone = _X_WR_TIMEZONE.search(text)
+    cal_tz = (zone_or_none(zone.group(1).strip()) if zone else "") or default_tz
+    events: list[RawEvent] = []
+    skipped = ["Termin übersprungen: Eintrag ist nicht lesbar."] * unreadable
+    for vevent in _vevents(components):
+        try:
+            events.append(_to_raw(vevent, source_id, cal_tz))
+        except _SkipEvent as e:
+            skipped.append(str(e))
+        except Exception as e:  # noqa: BLE001 - any surprise in one event skips only it
+            skipped.append(f"{_label(vevent)} übersprungen: unlesbarer Wert ({type(e).__name__}).")
+    for reason in skipped:
+        log.warning("source=%s skipped event: %s", source_id, reason)
+    return Parsed(events=tuple(events), skipped=tuple(skipped), title=_title(components))
+
+
+def _decode(body: bytes, source_id: str) -> str:
+    if not body or not body.strip():
+        raise ParseError(source_id, "Antwort ist leer (kein Kalenderinhalt).")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = body.decode("cp1252", errors="replace")
+    head = text.lstrip()[:512].lower()
+    if head.startswith("<") and ("<html" in head or "<!doctype" in head or "<body" in head):
+        raise ParseError(source_id, "Antwort ist kein iCalendar (HTML-Seite erhalten).")
+    if head.startswith("<"):
+        raise ParseError(source_id, "Antwort ist kein iCalendar (XML/HTML erhalten).")
+    if "\x00" in text or not re.search(r"^BEGIN:V", text, re.IGNORECASE | re.M):
+        raise ParseError(source_id, "Antwort ist kein iCalendar (keine BEGIN:VCALENDAR-Zeile).")
+    return text
+
+
+def _repair(text: str) -> str:
+    """Fix line endings, lost folding spaces, stray END lines and missing END lines."""
+    lines: list[str] = []
+    stack: list[str] = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if not line.strip():
+            continue
+        if lines and line[0] not in " \t" and not _PROPERTY_LINE.match(line):
+            lines[-1] += "\\n" + line  # a value line whose folding was lost
+            continue
+        m = _BEGIN_END.match(line)
+        if m:
+            kind, name = m.group(1).upper(), m.group(2).upper()
+            if kind == "BEGIN":
+                if name == "VCALENDAR":  # a new calendar closes an unterminated one
+                    lines.extend(f"END:{n}" for n in reversed(stack))
+                    stack.clear()
+                stack.append(name)
+            elif name not in stack:
+                continue  # END without BEGIN
+            else:
+                while stack[-1] != name:
+                    lines.append(f"END:{stack.pop()}")
+                stack.pop()
+        lines.append(line)
+    lines.extend(f"END:{name}" for name in reversed(stack))
+    return "\n".join(lines) + "\n"
+
+
+def _components(text: str, source_id: str) -> tuple[list[Component], int]:
+    """All root components, plus how many VEVENT blocks could not be read at all."""
+    try:
+        return list(Calendar.from_ical(text, multiple=True)), 0
+    except Exception as e:  # noqa: BLE001 - icalendar raises assorted types on bad lines
+        log.warning("source=%s calendar does not parse as a whole (%s), trying per event",
+                    source_id, e)
+    components: list[Component] = []
+    unreadable = 0
+    blocks = list(_BLOCK.finditer(text))
+    if not blocks:
+        raise ParseError(source_id, "Kalenderdatei ist beschädigt: kein Termin lesbar.")
+    for block in blocks:
+        try:
+            components.extend(Calendar.from_ical(block.group(0), multiple=True))
+        except Exception:  # noqa: BLE001
+            unreadable += block.group(1).upper() == "VEVENT"
+    return components, unreadable
+
+
+def _vevents(components: list[Component]) -> list[Component]:
+    out: list[Component] = []
+    for comp in components:
+        out.extend([comp] if comp.name == "VEVENT" else comp.walk("VEVENT"))
+    return out
+
+
+def _title(components: list[Component]) -> str:
+    for comp in components:
+        if comp.name == "VCALENDAR" and comp.get("X-WR-CALNAME"):
+            return str(comp.get("X-WR-CALNAME"))
+    return ""
+
+
+def _label(vevent: Component) -> str:
+    try:
+        summary = _text(vevent, "SUMMARY").strip()
+        uid = _text(vevent, "UID").strip()
+    except Exception:  # noqa: BLE001
+        summary = uid = ""
+    if summary:
+        return f"Termin „{summary[:80]}“"
+    return f"Termin ohne Titel (UID {uid[:80]})" if uid else "Termin ohne Titel und UID"
+
+
+def _to_raw(ev: Component, source_id: str, cal_tz: str) -> RawEvent:
+    label = _label(ev)
+    if "DTSTART" not in ev:
+        raise _SkipEvent(f"{label} übersprungen: kein Beginn (DTSTART) angegeben.")
+    try:
+        start, tzid = _instant(ev.get("DTSTART"), cal_tz)
+    except Exception as e:  # noqa: BLE001 - vBroken raises on .dt
+        raise _SkipEvent(f"{label} übersprungen: ungültiges Beginndatum.") from e
+    if not MIN_YEAR <= start.year <= MAX_YEAR:
+        raise _SkipEvent(f"{label} übersprungen: Beginn im Jahr {start.year} ist unplausibel.")
+    summary = _text(ev, "SUMMARY")
+    uid = _text(ev, "UID").strip() or _derived_uid(summary, start, source_id)
+    return RawEvent(
+        uid=uid, summary=summary, start=start, end=_end(ev, start, cal_tz, label),
+        description=_text(ev, "DESCRIPTION"), location=_text(ev, "LOCATION"),
+        url=_text(ev, "URL").strip(), tzid=tzid, rrule=_rrule(ev, label),
+        rdates=_dates(ev, "RDATE", cal_tz), exdates=_dates(ev, "EXDATE", cal_tz),
+        recurrence_id=_recurrence_id(ev, cal_tz), status=_status(ev),
+        categories=_categories(ev), sequence=_sequence(ev),
+    )
+
+
+def _text(ev: Component, name: str) -> str:
+    """A text property as str; a duplicated property yields its first value."""
+    value = ev.get(name, "")
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value)
+
+
+def _instant(prop, cal_tz: str) -> tuple[DateOrDateTime, str]:
+    """A property's value as date or aware datetime, plus the IANA zone it was written in."""
+    value = prop.dt
+    if isinstance(value, tuple):  # PERIOD: (start, end-or-duration)
+        value = value[0]
+    if not isinstance(value, datetime):
+        if not isinstance(value, date):
+            raise ValueError(f"not a date: {value!r}")
+        return value, cal_tz
+    if value.tzinfo is None:  # floating time: the calendar's zone (X-WR-TIMEZONE) or ours
+        return value.replace(tzinfo=ZoneInfo(cal_tz)), cal_tz
+    return value, _iana_name(value, prop, cal_tz)
+
+
+def _iana_name(value: datetime, prop, cal_tz: str) -> str:
+    for tzid in tzids_from_tzinfo(value.tzinfo):
+        if tzid == "UTC":
+            return cal_tz  # UTC instants are shown in the calendar's/service zone
+        if zone := zone_or_none(tzid):
+            return zone
+    param = str(getattr(prop, "params", {}).get("TZID", "")).strip().strip('"/')
+    return zone_or_none(param) or cal_tz
+
+
+def _end(ev: Component, start: DateOrDateTime, cal_tz: str, label: str) -> DateOrDateTime | None:
+    try:
+        if "DTEND" in ev:
+            end, _ = _instant(ev.get("DTEND"), cal_tz)
+        elif "DURATION" in ev and isinstance(ev.get("DURATION").dt, timedelta):
+            end = start + ev.get("DURATION").dt
+        else:
+            return None
+    except Exception:  # noqa: BLE001 - unreadable end: keep the event without it
+        log.info("%s: unreadable DTEND/DURATION dropped", label)
+        return None
+    if isinstance(end, datetime) != isinstance(start, datetime):
+        return None  # DATE mixed with DATE-TIME: the start alone is unambiguous
+    if end < start or not MIN_YEAR <= end.year <= MAX_YEAR:
+        log.info("%s: implausible DTEND %s dropped", label, end)
+        return None
+    return end
+
+
+def _rrule(ev: Component, label: str) -> str:
+    rule = ev.get("RRULE")
+    if rule is None:
+        return ""
+    if isinstance(rule, list):  # duplicated RRULE lines: the first one wins
+        rule = rule[0]
+    try:
+        text = rule.to_ical().decode()
+    except Exception as e:  # noqa: BLE001
+        raise _SkipEvent(f"{label} übersprungen: Wiederholungsregel (RRULE) unlesbar.") from e
+    if not text.strip():
+        return ""  # "RRULE:" with no value: a single event
+    if "FREQ=" not in text.upper():
+        raise _SkipEvent(f"{label} übersprungen: Wiederholungsregel ohne FREQ.")
+    return text
+
+
+def _dates(ev: Component, name: str, cal_tz: str) -> tuple[DateOrDateTime, ...]:
+    props = ev.get(name)
+    if props is None:
+        return ()
+    out: list[DateOrDateTime] = []
+    for prop in props if isinstance(props, list) else [props]:
+        for value in getattr(prop, "dts", []):
+            try:
+                instant, _ = _instant(value, cal_tz)
+            except Exception:  # noqa: BLE001, S112 - one bad date in a list is dropped
+                continue
+            if MIN_YEAR <= instant.year <= MAX_YEAR:
+                out.append(instant)
+    return tuple(out)
+
+
+def _recurrence_id(ev: Component, cal_tz: str) -> DateOrDateTime | None:
+    if "RECURRENCE-ID" not in ev:
+        return None
+    value, _ = _instant(ev.get("RECURRENCE-ID"), cal_tz)
+    return value
+
+
+def _status(ev: Component) -> str:
+    status = str(ev.get("STATUS", "CONFIRMED")).strip().upper()
+    return status if status in STATUSES else "CONFIRMED"
+
+
+def _categories(ev: Component) -> tuple[str, ...]:
+    props = ev.get("CATEGORIES")
+    if props is None:
+        return ()
+    out: list[str] = []
+    for prop in props if isinstance(props, list) else [props]:
+        out.extend(str(c) for c in getattr(prop, "cats", []) if str(c).strip())
+    return tuple(out)
+
+
+def _sequence(ev: Component) -> int:
+    try:
+        return max(0, int(str(ev.get("SEQUENCE", 0)).strip()))
+    except ValueError:
+        return 0
+
+
+def _derived_uid(summary: str, start: DateOrDateTime, source_id: str) -> str:
+    digest = hashlib.sha256(f"{source_id}\x1f{summary}\x1f{start.isoformat()}".encode()).hexdigest()
+    return f"derived-{digest[:24]}@{source_id}"
