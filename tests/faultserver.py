@@ -12,6 +12,7 @@ whatever it likes, as slowly as it likes, as long as it checks ``server.stopping
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -20,8 +21,10 @@ Handler = Callable[[socket.socket, "FaultServer"], None]
 
 
 class FaultServer:
-    def __init__(self, handler: Handler, *, lifetime: float = 20.0):
+    def __init__(self, handler: Handler, *, lifetime: float = 20.0,
+                 tls: ssl.SSLContext | None = None):
         self.handler = handler
+        self.tls = tls  # a server-side context: speak HTTPS
         self.lifetime = lifetime
         self.requests: list[bytes] = []  # raw request heads, in arrival order
         self.bytes_sent = 0
@@ -37,7 +40,7 @@ class FaultServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/feed.ics"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/feed.ics"
 
     @property
     def stopping(self) -> bool:
@@ -84,6 +87,8 @@ class FaultServer:
     def _handle(self, conn: socket.socket) -> None:
         conn.settimeout(2)
         try:
+            if self.tls is not None:
+                conn = self.tls.wrap_socket(conn, server_side=True)
             head = b""
             while b"\r\n\r\n" not in head and len(head) < 65536:
                 data = conn.recv(4096)

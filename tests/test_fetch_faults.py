@@ -8,12 +8,22 @@ plain bad answers from pytest-httpserver. Limits are small so each test takes se
 from __future__ import annotations
 
 import gzip
+import shutil
+import ssl
+import subprocess
 import time
 import tracemalloc
 import zlib
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
+
+from syncsvc.config import Settings, SourceConfig
+from syncsvc.errors import FetchError
+from syncsvc.fetch import Fetcher
+from syncsvc.models import Fetched, Validators
+
 from faultserver import (
     FaultServer,
     canned,
@@ -23,12 +33,6 @@ from faultserver import (
     never_answer,
     truncated,
 )
-from pytest_httpserver import HTTPServer
-
-from syncsvc.config import Settings, SourceConfig
-from syncsvc.errors import FetchError
-from syncsvc.fetch import Fetcher
-from syncsvc.models import Fetched, Validators
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -101,6 +105,32 @@ def test_drip_one_byte_per_second_hits_the_total_limit(fetcher: Fetcher, headers
     assert "Zeit" in err.message  # "zu langsam … (Zeitlimit)" or "Zeitüberschreitung"
     assert elapsed < TOTAL + 2
     assert srv.bytes_sent < 80  # head (68 bytes) and a few body bytes, not the whole body
+
+
+@pytest.fixture
+def tls(tmp_path: Path, monkeypatch) -> ssl.SSLContext:
+    """A self-signed certificate for 127.0.0.1 that requests trusts for this test only."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True,
+                   timeout=20)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def test_tls_works_and_a_tls_drip_hits_the_total_limit(fetcher: Fetcher, tls: ssl.SSLContext):
+    with FaultServer(canned(ICS), tls=tls) as srv:
+        src = SourceConfig(id="wackel", name="W", url=srv.url, kind="ics")
+        assert fetcher.fetch(src, Validators()).body == ICS  # the TLS setup itself is sound
+    with FaultServer(drip(ICS * 4, 1.0), tls=tls) as srv:
+        err, elapsed = fetch_error(fetcher, srv.url)
+    assert "zu langsam" in err.message and elapsed < TOTAL + 2
 
 
 # --- bad status codes --------------------------------------------------------------------
