@@ -14,10 +14,12 @@ import subprocess
 import time
 import tracemalloc
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from syncsvc.config import Settings, SourceConfig
 from syncsvc.errors import FetchError
@@ -131,6 +133,32 @@ def test_tls_works_and_a_tls_drip_hits_the_total_limit(fetcher: Fetcher, tls: ss
     with FaultServer(drip(ICS * 4, 1.0), tls=tls) as srv:
         err, elapsed = fetch_error(fetcher, srv.url)
     assert "zu langsam" in err.message and elapsed < TOTAL + 2
+
+
+def test_concurrent_fetches_keep_their_own_deadlines(http: HTTPServer, fetcher: Fetcher):
+    """The pipeline fetches in threads over one Fetcher: a hanging source must not cut off
+    the others, and their sockets must not be shut down by its watchdog."""
+    def slow_ok(request: Request) -> Response:  # would die if another watchdog hit it
+        time.sleep(1.5)
+        return Response(ICS)
+
+    http.expect_request("/slow.ics").respond_with_handler(slow_ok)
+    http.expect_request("/ok.ics").respond_with_data(ICS)
+    with FaultServer(never_answer) as hang, ThreadPoolExecutor(4) as pool:
+        def run(job: tuple[str, float]):
+            url, delay = job
+            time.sleep(delay)  # the slow fetch is still reading when the hang's deadline hits
+            try:
+                return fetcher.fetch(SourceConfig(id="p", name="P", url=url, kind="ics"),
+                                     Validators())
+            except FetchError as e:
+                return e
+        jobs = [(hang.url, 0), (http.url_for("/slow.ics"), 1.0), (http.url_for("/ok.ics"), 0),
+                (hang.url, 0)]
+        results = list(pool.map(run, jobs))
+    assert [type(r).__name__ for r in results] == ["FetchError", "Fetched", "Fetched",
+                                                   "FetchError"]
+    assert results[1].body == ICS and "antwortet nicht" in results[0].message
 
 
 # --- bad status codes --------------------------------------------------------------------
