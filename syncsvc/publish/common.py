@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -194,6 +195,7 @@ def german_title(start: date | datetime, summary: str, tz: str) -> str:
     return f"{german_day(start)} – {summary}"
 
 
+@lru_cache(maxsize=4096)
 def slugify(text: str) -> str:
     """ASCII, lowercase, dash-separated: 'Kultur & Begegnung' → 'kultur-begegnung'."""
     ascii_text = unicodedata.normalize("NFKD", text.translate(_UMLAUTS))
