@@ -248,7 +248,7 @@ def _write_all(root: Path, outputs: dict) -> PublishResult:
     (written if write_atomic(root / "views.json", manifest) else unchanged).append("views.json")
     removed = _remove_stale(root, set(outputs))
     for path in written + removed:
-        log.info("source=- published %s", path)
+        log.debug("source=* published %s", path)
     return PublishResult(tuple(written), tuple(unchanged), tuple(removed), views)
 
 
