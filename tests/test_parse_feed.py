@@ -6,11 +6,14 @@ normalized NewsItem records. Files without a JSON partner must raise ParseError.
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from dataclasses import asdict
 from pathlib import Path
+from xml.sax.saxutils import escape
 
+import feedparser
 import pytest
 
 from syncsvc.config import SourceConfig
@@ -132,3 +135,42 @@ def test_one_bad_entry_is_skipped_not_the_feed(monkeypatch):
     parsed = parse_feed((DATA / "rss2_missing_guid_and_title.xml").read_bytes(), "p", FEED_URL)
     assert len(parsed.items) == 1 and len(parsed.skipped) == 1
     assert "Eintrag Nr. 2 übersprungen" in parsed.skipped[0]
+
+
+def _synthetic_rss(n: int) -> bytes:
+    words = ["Begegnung", "Straßenfest", "Sprachcafé", "Übergabe", "Frühstück", "Idstein",
+             "Bürgerhaus", "Grüße", "Kinder", "Familien", "Ehrenamt", "Workshop"]
+    items = []
+    for i in range(n):
+        text = " ".join(words[(i + k) % len(words)] for k in range(40))
+        desc = (f'<p>„{text[:60]}“ im <b>Bürgerhaus</b> – <a href="/v/{i}">mehr</a></p>'
+                f'<ul><li>{text}</li><li>Eintritt frei</li></ul>'
+                f'<p style="color:red" onclick="x()">{text}</p><img src="/b/{i}.jpg">')
+        items.append(f"<item><title>{escape(text[:50])}</title>"
+                     f"<link>https://partner.example/n/{i}</link><guid>n{i}</guid>"
+                     f"<pubDate>Tue, 03 Jun 2023 10:00:00 +0200</pubDate>"
+                     f"<category>Kultur</category><description>{escape(desc)}</description></item>")
+    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            "<title>Partner</title><link>https://partner.example/</link>"
+            + "".join(items) + "</channel></rss>").encode()
+
+
+def _cpu_median(fn, runs: int = 3) -> float:
+    samples = []
+    for _ in range(runs):
+        started = time.process_time()
+        fn()
+        samples.append(time.process_time() - started)
+    return sorted(samples)[runs // 2]
+
+
+@pytest.mark.slow
+def test_parse_and_normalize_cost_at_most_1_5x_raw_feedparser():
+    """Issue 7: our feed path (feedparser without its sanitizer + nh3 once) vs feedparser
+    with default settings on the same bytes, in CPU seconds."""
+    body = _synthetic_rss(800)
+    headers = {"content-location": FEED_URL, "content-type": "application/xml"}
+    raw = _cpu_median(lambda: feedparser.parse(io.BytesIO(body), response_headers=headers))
+    ours = _cpu_median(lambda: normalize_items(parse_feed(body, "p", FEED_URL).items, SOURCE))
+    print(f"feed CPU: ours {ours:.3f}s, raw feedparser {raw:.3f}s, ratio {ours / raw:.2f}")  # noqa: T201
+    assert ours <= 1.5 * raw
