@@ -20,7 +20,7 @@ from .config import Settings
 from .errors import ConfigError
 from .pipeline import Pipeline
 from .republish import republish
-from .serve import make_app, serve
+from .serve import make_app, serve, stop
 from .status import Metrics, status_document
 from .store import Store
 
@@ -58,7 +58,7 @@ class Daemon:
             pass
         log.info("source=* stopping")
         self._thread.join(timeout=120)
-        server.close()
+        stop(server, server_thread)
         self.store.close()
         log.info("source=* stopped")
         return 0
