@@ -183,7 +183,8 @@ def _to_raw(ev: Component, source_id: str, cal_tz: str) -> RawEvent:
         description=_text(ev, "DESCRIPTION"), location=_text(ev, "LOCATION"),
         url=_text(ev, "URL").strip(), tzid=tzid, rrule=_rrule(ev, label),
         rdates=_dates(ev, "RDATE", cal_tz), exdates=_dates(ev, "EXDATE", cal_tz),
-        recurrence_id=_recurrence_id(ev, cal_tz), status=_status(ev),
+        recurrence_id=_instant(ev["RECURRENCE-ID"], cal_tz)[0] if "RECURRENCE-ID" in ev else None,
+        status=_status(ev),
         categories=_categories(ev), sequence=_sequence(ev),
     )
 
@@ -270,13 +271,6 @@ def _dates(ev: Component, name: str, cal_tz: str) -> tuple[DateOrDateTime, ...]:
             if MIN_YEAR <= instant.year <= MAX_YEAR:
                 out.append(instant)
     return tuple(out)
-
-
-def _recurrence_id(ev: Component, cal_tz: str) -> DateOrDateTime | None:
-    if "RECURRENCE-ID" not in ev:
-        return None
-    value, _ = _instant(ev.get("RECURRENCE-ID"), cal_tz)
-    return value
 
 
 def _status(ev: Component) -> str:
