@@ -1,0 +1,275 @@
+"""The /admin status page: auth, content and chart, on a real SQLite file and real HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import re
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+
+from syncsvc.admin import CSP, is_loopback, make_admin, session_value
+from syncsvc.admin_chart import WEEKS
+from syncsvc.config import Settings, SourceConfig
+from syncsvc.models import Event
+from syncsvc.serve import make_app, serve, stop
+from syncsvc.status import status_document
+from syncsvc.store import Store
+
+TOKEN = "s3cret-Tökén-for-tests"
+BERLIN = ZoneInfo("Europe/Berlin")
+EVIL = 'HTTP 500 vom Server: <script>alert("x")</script> & „Ärger“'
+STATES = {  # source id → expected health
+    "gut": "ok", "alt": "stale", "kaputt": "failing", "geschrumpft": "shrink-held",
+    "weg": "gone", "neu": "new", "aus": "disabled",
+}
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def next_monday_10() -> datetime:
+    today = datetime.now(BERLIN).date()
+    monday = today + timedelta(days=7 - today.weekday())
+    return datetime(monday.year, monday.month, monday.day, 10, tzinfo=BERLIN)
+
+
+def weekly(source_id: str, uid: str, count: int) -> Event:
+    start = next_monday_10()
+    return Event(source_id=source_id, uid=uid, summary="Sprachcafé", start=iso(start),
+                 end=iso(start + timedelta(hours=2)), tzid="Europe/Berlin",
+                 rrule=f"FREQ=WEEKLY;COUNT={count}")
+
+
+def build_settings(tmp_path: Path, **extra) -> Settings:
+    sources = tuple(
+        SourceConfig(id=sid, name=f"Partner „{sid}“", url=f"https://example.org/{sid}.ics",
+                     kind="ics", enabled=sid != "aus") for sid in STATES
+    ) + (SourceConfig(id="news", name="Tafel-Nachrichten", url="https://example.org/n.rss",
+                      kind="feed"),)
+    settings = Settings(config_path=tmp_path / "syncsvc.toml", database=tmp_path / "s.db",
+                        output_dir=tmp_path / "public", sources=sources)
+    return replace(settings, **extra)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A real SQLite file holding one source in each health state."""
+    settings = build_settings(tmp_path)
+    now = datetime.now(UTC)
+    store = Store(settings.database)
+    try:
+        store.sync_sources(settings.sources)
+        store.replace_events("gut", [weekly("gut", "cafe@gut", 10)],
+                             last_attempt=iso(now), last_success=iso(now), http_status=200,
+                             skipped_count=2, skipped_sample="Termin ohne Beginn",
+                             merged_count=1)
+        store.update_source("alt", last_attempt="2025-01-15T13:30:00Z",
+                            last_success="2025-01-15T13:30:00Z", http_status=304)
+        store.replace_events("kaputt", [weekly("kaputt", "k@kaputt", 3)],
+                             last_success=iso(now - timedelta(hours=2)))
+        store.update_source("kaputt", last_attempt=iso(now), http_status=500,
+                            last_error=EVIL, consecutive_failures=3)
+        store.update_source("geschrumpft", last_attempt=iso(now), last_success=iso(now),
+                            held_reason="Der neue Stand hätte 40 von 44 Terminen entfernt.")
+        store.update_source("weg", last_attempt=iso(now), http_status=410, gone=1,
+                            last_error="Die Adresse gibt es nicht mehr (HTTP 410).")
+        store.update_source("news", last_attempt=iso(now), last_success=iso(now), count=3)
+    finally:
+        store.close()
+    return settings.database
+
+
+def admin_for(settings: Settings):
+    def status() -> dict:
+        store = Store(settings.database)
+        try:
+            return status_document(settings, store)
+        finally:
+            store.close()
+
+    return make_admin(lambda: settings, status)
+
+
+def call(admin, path: str = "/admin", method: str = "GET", body: bytes = b"", **headers):
+    environ = {"PATH_INFO": path, "REQUEST_METHOD": method, "wsgi.url_scheme": "http",
+               "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)),
+               "REMOTE_ADDR": "127.0.0.1"}
+    environ.update({"HTTP_" + k.upper(): v for k, v in headers.items()})
+    code, hdrs, data = admin(environ)
+    return code, dict(hdrs), data.decode("utf-8")
+
+
+# --- auth, called directly --------------------------------------------------------------
+
+def test_token_required_and_checked(tmp_path: Path, db: Path) -> None:
+    admin = admin_for(build_settings(tmp_path, admin_token=TOKEN))
+    code, headers, body = call(admin)
+    assert code == 401 and 'name="token"' in body and "Admin-Token" in body
+    assert headers["WWW-Authenticate"].startswith("Bearer")
+    assert "Kirchengemeinde" not in body and "kaputt" not in body
+    for wrong in ("Bearer nope", f"Bearer {TOKEN}x", f"Basic {TOKEN}", "Bearer "):
+        code, _, body = call(admin, authorization=wrong)
+        assert code == 401, wrong
+        assert "stimmt nicht" in body
+    code, _, body = call(admin, cookie="syncsvc_admin=" + session_value("other"))
+    assert code == 401
+    code, _, body = call(admin, authorization=f"Bearer {TOKEN}")
+    assert code == 200 and "Letzter Erfolg" in body
+
+
+def test_login_form_sets_hmac_cookie(tmp_path: Path, db: Path) -> None:
+    admin = admin_for(build_settings(tmp_path, admin_token=TOKEN))
+    code, _, body = call(admin, "/admin/login")
+    assert code == 200 and 'action="/admin/login"' in body
+    bad = urlencode({"token": "falsch"}).encode()
+    code, headers, _ = call(admin, "/admin/login", "POST", bad)
+    assert code == 401 and "Set-Cookie" not in headers
+    good = urlencode({"token": TOKEN}).encode()
+    code, headers, _ = call(admin, "/admin/login", "POST", good)
+    assert code == 303 and headers["Location"] == "/admin"
+    cookie = headers["Set-Cookie"]
+    value = re.match(r"syncsvc_admin=([0-9a-f]+);", cookie).group(1)
+    expected = hmac.new(TOKEN.encode(), b"syncsvc admin session v1", hashlib.sha256)
+    assert value == expected.hexdigest() and TOKEN not in cookie
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
+    code, _, body = call(admin, cookie=f"syncsvc_admin={value}")
+    assert code == 200 and "Abmelden" in body
+    code, headers, _ = call(admin, "/admin/logout", "POST", cookie=f"syncsvc_admin={value}")
+    assert code == 303 and "Max-Age=0" in headers["Set-Cookie"]
+
+
+def test_cookie_is_secure_behind_https(tmp_path: Path, db: Path) -> None:
+    admin = admin_for(build_settings(tmp_path, admin_token=TOKEN,
+                                     base_url="https://termine.example.org"))
+    _, headers, _ = call(admin, "/admin/login", "POST", urlencode({"token": TOKEN}).encode())
+    assert "; Secure" in headers["Set-Cookie"]
+
+
+def test_no_token_only_on_loopback(tmp_path: Path, db: Path) -> None:
+    code, _, body = call(admin_for(build_settings(tmp_path, bind="0.0.0.0")))
+    assert code == 403
+    assert "admin_token_env" in body and "Admin-Token" in body
+    assert "kaputt" not in body
+    for bind in ("127.0.0.1", "::1", "localhost"):
+        code, _, body = call(admin_for(build_settings(tmp_path, bind=bind)))
+        assert code == 200, bind
+        assert "Abmelden" not in body
+
+
+@pytest.mark.parametrize("bind,expected", [
+    ("127.0.0.1", True), ("127.0.0.53", True), ("::1", True), ("[::1]", True),
+    ("localhost", True), ("0.0.0.0", False), ("::", False), ("192.168.1.5", False),
+    ("syncsvc.example.org", False), ("", False),
+])
+def test_is_loopback(bind: str, expected: bool) -> None:
+    assert is_loopback(bind) is expected
+
+
+def test_read_only_and_unknown_paths(tmp_path: Path, db: Path) -> None:
+    admin = admin_for(build_settings(tmp_path, admin_token=TOKEN))
+    auth = {"authorization": f"Bearer {TOKEN}"}
+    assert call(admin, "/admin", "POST", b"x=1", **auth)[0] == 405
+    assert call(admin, "/admin/nichts", **auth)[0] == 404
+    assert call(admin, "/admin/", **auth)[0] == 200
+
+
+# --- content ----------------------------------------------------------------------------
+
+def test_page_shows_every_state_in_german_and_escapes(tmp_path: Path, db: Path) -> None:
+    code, headers, body = call(admin_for(build_settings(tmp_path)))
+    assert code == 200
+    assert headers["Content-Security-Policy"] == CSP
+    assert "default-src 'none'" in CSP and "frame-ancestors 'none'" in CSP
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    for sid, state in STATES.items():
+        assert f'class="badge health-{state}"' in body, sid
+    for label in ("in Ordnung", "veraltet", "fehlerhaft", "zurückgehalten",
+                  "entfernt (HTTP 410)", "noch nicht abgerufen", "abgeschaltet"):
+        assert label in body
+    assert "<script" not in body  # no JavaScript at all, and the partner's is escaped
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; „Ärger“" in body
+    assert "15.01.2025, 14:30 Uhr" in body  # German date, local time
+    assert "Der neue Stand hätte 40 von 44 Terminen entfernt." in body
+    assert "syncsvc accept geschrumpft" in body
+    assert "Partner „gut“" in body
+    assert "2 fehlerhafte Einträge ausgelassen – z. B.: Termin ohne Beginn" in body
+    assert "Bitte ansehen:" in body and 'href="#quelle-kaputt"' in body
+
+
+def test_chart_counts_events_per_week(tmp_path: Path, db: Path) -> None:
+    settings = build_settings(tmp_path)
+    _, _, body = call(admin_for(settings))
+    charts = re.findall(r'<svg class="chart".*?</svg>', body)
+    assert len(charts) == len(STATES)  # every event source, not the news feed
+    assert "– (Nachrichten)" in body
+    by_source = dict(zip([s for s in STATES], charts, strict=True))
+    gut = by_source["gut"]
+    assert gut.count("<rect") == WEEKS
+    tips = re.findall(r"<title>(KW \d+) \(ab (\d\d\.\d\d\.\d{4})\): (\d+) Termin", gut)
+    counts = [int(n) for _, _, n in tips]
+    assert counts == [0] + [1] * 10 + [0] * (WEEKS - 11)  # this week empty, then 10 weekly
+    monday = next_monday_10().date()
+    assert tips[1][:2] == (f"KW {monday.isocalendar().week}", f"{monday:%d.%m.%Y}")
+    assert "insgesamt 10" in gut and "10 Termine" in body
+    assert "Keine kommenden Termine!" in body  # the sources without events say so
+    # the cached counts follow the store
+    store = Store(settings.database)
+    store.replace_events("gut", [weekly("gut", "cafe@gut", 3)])
+    store.close()
+    _, _, body = call(admin_for(settings))
+    assert "insgesamt 3," in re.findall(r'<svg class="chart".*?</svg>', body)[0]
+
+
+def test_warnings_on_top(tmp_path: Path, db: Path) -> None:
+    settings = build_settings(tmp_path, school_holidays=str(tmp_path / "fehlt.ics"))
+    settings = replace(settings, sources=settings.sources + (SourceConfig(
+        id="stadt", name="Stadt", url=str(tmp_path / "stadt.toml"), kind="schedule"),))
+    _, _, body = call(admin_for(settings))
+    warn = body.index("Ferientermine nicht lesbar")
+    assert warn < body.index("<table")
+
+
+# --- through the real HTTP server -------------------------------------------------------
+
+@pytest.fixture
+def http_base(tmp_path: Path, db: Path):
+    settings = build_settings(tmp_path, admin_token=TOKEN)
+    settings.output_dir.mkdir()
+    app = make_app(settings, status=lambda: {}, admin=admin_for(settings))
+    server = serve(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    stop(server, thread)
+
+
+def test_over_http(http_base: str) -> None:
+    r = requests.get(f"{http_base}/admin", timeout=10)
+    assert r.status_code == 401 and 'name="token"' in r.text
+    r = requests.get(f"{http_base}/admin", timeout=10, headers={"Authorization": "Bearer x"})
+    assert r.status_code == 401
+    r = requests.get(f"{http_base}/admin", timeout=10,
+                     headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 200 and r.headers["Content-Security-Policy"] == CSP
+    assert "nosniff" in r.headers["X-Content-Type-Options"]
+    assert "fehlerhaft" in r.text and "<svg" in r.text
+    with requests.Session() as s:
+        r = s.post(f"{http_base}/admin/login", data={"token": TOKEN}, timeout=10)
+        assert r.status_code == 200 and r.url.endswith("/admin")  # followed the 303
+        assert "zurückgehalten" in r.text and s.cookies.get("syncsvc_admin")
+        assert s.cookies.get("syncsvc_admin") != TOKEN
+    r = requests.post(f"{http_base}/admin/login", data={"token": "falsch"}, timeout=10,
+                      allow_redirects=False)
+    assert r.status_code == 401 and "Set-Cookie" not in r.headers
