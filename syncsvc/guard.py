@@ -9,13 +9,24 @@ Two guards protect residents from a bad upstream state:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+import icalendar
 
 from .config import Settings
 from .expand import expand
 from .models import Event
+from .vevent import parse_instant
+
+# A series whose rule would make the expansion step through more than this many
+# occurrences per allowed one (e.g. FREQ=SECONDLY running since last year) is refused
+# before it is expanded: the expansion's cost grows with the occurrences it visits.
+MAX_STEPS_PER_CAP = 50
+_SUB_DAILY = {"HOURLY": 0, "MINUTELY": 1, "SECONDLY": 2}
+_TIME_PARTS = (("BYHOUR", 24), ("BYMINUTE", 60), ("BYSECOND", 60))
 
 
 @dataclass(frozen=True)
@@ -36,7 +47,10 @@ def refuse_flooding_series(
     series = [e for e in events if e.rrule or e.rdates]
     if not series:
         return list(events), []
-    cut = set(expand(series, horizon.start, horizon.end, cap).truncated)
+    dense = {(e.source_id, e.uid) for e in series
+             if not e.recurrence_id and too_dense(e, horizon, cap)}
+    rest = [e for e in series if (e.source_id, e.uid) not in dense]
+    cut = dense | set(expand(rest, horizon.start, horizon.end, cap).truncated)
     if not cut:
         return list(events), []
     kept = [e for e in events if (e.source_id, e.uid) not in cut]
@@ -45,6 +59,56 @@ def refuse_flooding_series(
         for e in events if (e.source_id, e.uid) in cut and not e.recurrence_id
     })
     return kept, problems
+
+
+def per_day(rule: dict) -> float:
+    """A rough upper bound of a parsed RRULE's occurrences per day."""
+    freq = str(rule.get("FREQ", [""])[0]).upper()
+    interval = max(1, int(rule.get("INTERVAL", [1])[0]))
+    level = _SUB_DAILY.get(freq, -1)
+    n = 1.0
+    for unit, (part, size) in enumerate(_TIME_PARTS):
+        if rule.get(part):
+            n *= len(rule[part])
+        elif unit < level:
+            n *= size
+        elif unit == level:
+            n *= math.ceil(size / interval)
+    if freq == "DAILY":
+        n /= interval
+    if rule.get("BYDAY") and (level >= 0 or freq == "DAILY"):
+        n *= min(1.0, len(rule["BYDAY"]) / 7)
+    return n
+
+
+def too_dense(event: Event, horizon: Horizon, cap: int) -> bool:
+    """True when a series would flood the horizon, or cost too much to even expand."""
+    try:
+        rule = icalendar.vRecur.from_ical(event.rrule)
+        start = _aware(parse_instant(event.start))
+        count = int(rule["COUNT"][0]) if rule.get("COUNT") else None
+        until = _aware(rule["UNTIL"][0]) if rule.get("UNTIL") else None
+    except Exception:  # noqa: BLE001 - unreadable rules are left to the expansion
+        return False
+    if count is not None and count <= cap:
+        return False
+    end = min(until, horizon.end) if until else horizon.end
+    rate = per_day(rule)
+    if start > horizon.end:  # the expansion searches forward to the first occurrence
+        inside, visited = 0.0, _days(start - horizon.start)
+    else:
+        inside, visited = _days(end - max(start, horizon.start)), _days(end - start)
+    return rate * inside > cap or rate * visited > cap * MAX_STEPS_PER_CAP
+
+
+def _aware(value: date | datetime) -> datetime:
+    if not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _days(delta: timedelta) -> float:
+    return max(0.0, delta.total_seconds() / 86400)
 
 
 def upcoming_count(events: Sequence[Event], horizon: Horizon, cap: int) -> int:
