@@ -34,6 +34,7 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_hsenc"
                        r"|_hsmi|ref_src|wt_mc|pk_campaign|pk_kwd|pk_source|pk_medium)$")
 SAME_LOCATION = 80.0  # location similarity from which the location bonus applies
+EVIDENCE_FLOOR = 50.0  # below this title similarity (and another place) a pair is not scored
 
 
 def normalize_title(title: str) -> str:
@@ -63,6 +64,7 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))
 
 
+@lru_cache(maxsize=1 << 17)
 def title_similarity(a: str, b: str) -> float:
     """0..100 for two *normalized* titles; word sets or compounds ("Kinder-Flohmarkt")."""
     if not a or not b:
@@ -71,10 +73,14 @@ def title_similarity(a: str, b: str) -> float:
     return max(fuzz.token_set_ratio(a, b), compact)
 
 
+@lru_cache(maxsize=1 << 16)
+def _numbers(title: str) -> frozenset[str]:
+    return frozenset(n for n in _NUMBER.findall(title) if not _YEAR.match(n))
+
+
 def number_conflict(a: str, b: str) -> tuple[str, str] | None:
     """Both normalized titles carry numbers (not years) and they differ: "Teil 1" vs "Teil 2"."""
-    na = {n for n in _NUMBER.findall(a) if not _YEAR.match(n)}
-    nb = {n for n in _NUMBER.findall(b) if not _YEAR.match(n)}
+    na, nb = _numbers(a), _numbers(b)
     if na and nb and na != nb:
         return " ".join(sorted(na)), " ".join(sorted(nb))
     return None
@@ -107,51 +113,38 @@ def source_ref(sources: Mapping[str, SourceConfig], source_id: str, url: str) ->
 
 
 def unite(groups: Iterable[Sequence[str]]) -> tuple[str, ...]:
-    """Union of category lists, first spelling wins, order stable."""
-    seen: set[str] = set()
-    out: list[str] = []
-    for group in groups:
-        for cat in group:
-            key = cat.strip().casefold()
-            if key and key not in seen:
-                seen.add(key)
-                out.append(cat.strip())
-    return tuple(out)
+    """Union of category lists, case-insensitive, first spelling wins, order stable."""
+    seen: dict[str, str] = {}
+    for cat in (c.strip() for group in groups for c in group):
+        if cat:
+            seen.setdefault(cat.casefold(), cat)
+    return tuple(seen.values())
 
 
 def derived_uid(winner_ref: str) -> str:
     return hashlib.sha256(winner_ref.encode("utf-8")).hexdigest()[:24] + "@syncsvc"
 
 
-@dataclass(frozen=True)
-class UidClaim:
-    """One published unit asking for a UID: its remembered candidates, best first."""
-
-    winner_ref: str
-    candidates: tuple[tuple[int, str], ...]  # (-priority, remembered UID), best first
+UidClaim = tuple[str, tuple[tuple[int, str], ...]]  # winner ref, (-priority, remembered UID)
 
 
 def claim(member_refs: Sequence[tuple[int, str]], memory: Mapping[str, str],
           winner_ref: str) -> UidClaim:
     """member_refs: (priority, ref); remembered UIDs ordered by priority desc, then UID."""
-    found = {(-prio, memory[r]) for prio, r in member_refs if r in memory}
-    return UidClaim(winner_ref, tuple(sorted(found)))
+    return winner_ref, tuple(sorted({(-p, memory[r]) for p, r in member_refs if r in memory}))
 
 
 def assign_uids(claims: Sequence[UidClaim]) -> dict[str, str]:
     """winner_ref → published UID; a remembered UID goes to one unit only, deterministically."""
-    order = sorted(claims, key=lambda c: (c.candidates[:1] == (), c.candidates, c.winner_ref))
     taken: set[str] = set()
     out: dict[str, str] = {}
-    for c in order:
-        uid = next((u for _, u in c.candidates if u not in taken), "")
-        if not uid:
-            uid = derived_uid(c.winner_ref)
-            n = 1
-            while uid in taken:
-                uid, n = derived_uid(f"{c.winner_ref}#{n}"), n + 1
+    for winner, candidates in sorted(claims, key=lambda c: (not c[1], c[1], c[0])):
+        uid = next((u for _, u in candidates if u not in taken), "")
+        n = 0
+        while not uid or uid in taken:  # nothing remembered: derive from the winner
+            uid, n = derived_uid(f"{winner}#{n}" if n else winner), n + 1
         taken.add(uid)
-        out[c.winner_ref] = uid
+        out[winner] = uid
     return out
 
 
@@ -194,6 +187,7 @@ class Rec:
     day: date  # local start date in the event's zone
     utc: datetime | None  # start instant; None for all-day
     prio: int
+    ts: int = 0  # utc as epoch seconds (fast arithmetic); 0 for all-day
 
 
 def make_rec(ev: Event, prio: int, start: str = "", occ_ref: str = "") -> Rec:
@@ -206,7 +200,8 @@ def make_rec(ev: Event, prio: int, start: str = "", occ_ref: str = "") -> Rec:
         day = utc.astimezone(_zone(ev.tzid)).date()
     base = ref(ev.source_id, ev.uid)
     return Rec(ev, occ_ref or ref(ev.source_id, ev.uid, ev.recurrence_id), base,
-               _norm(ev.summary), _norm(ev.location), day, utc, prio)
+               _norm(ev.summary), _norm(ev.location), day, utc, prio,
+               int(utc.timestamp()) if utc else 0)
 
 
 @lru_cache(maxsize=65536)
@@ -224,12 +219,13 @@ def _zone(tzid: str) -> ZoneInfo:
 
 def candidate_pairs(recs: Sequence[Rec], tol: timedelta) -> list[tuple[int, int]]:
     """Pairs of different sources whose starts are within ``tol`` (all-day: same local day)."""
-    timed = sorted((r.utc, i) for i, r in enumerate(recs) if r.utc is not None)
+    timed = sorted((r.ts, i) for i, r in enumerate(recs) if r.utc is not None)
+    limit = tol.total_seconds()
     out = []
     for k, (t, i) in enumerate(timed):
         for n in range(k + 1, len(timed)):
             t2, j = timed[n]
-            if t2 - t > tol:
+            if t2 - t > limit:
                 break
             out.append((i, j))
     by_day: dict[date, list[int]] = {}
@@ -247,36 +243,57 @@ def same_time(a: Rec, b: Rec, tol: timedelta) -> str:
     """A readable reason if a and b start together, else ""."""
     if a.utc is None or b.utc is None:
         return f"gleicher Tag {a.day.isoformat()} (ganztägig)" if a.day == b.day else ""
-    minutes = abs(a.utc - b.utc) // timedelta(minutes=1)
-    if abs(a.utc - b.utc) > tol:
+    seconds = abs(a.ts - b.ts)
+    if seconds > tol.total_seconds():
         return ""
+    return _time_reason(seconds // 60)
+
+
+@lru_cache(maxsize=1024)
+def _time_reason(minutes: int) -> str:
     return "gleiche Startzeit" if minutes == 0 else f"Start {minutes} min auseinander"
 
 
 def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
-             apart: set[frozenset[str]]) -> tuple[float, list[str], bool]:
-    """Score one time-compatible pair: title evidence, location bonus, vetoes."""
-    reasons = [same_time(a, b, tol)]
-    score = title_similarity(a.title, b.title)
-    reasons.append(f"Titel {score:.0f} % ähnlich")
-    if a.place and b.place:
-        place = title_similarity(a.place, b.place)
-        if place >= SAME_LOCATION:
-            score += s.location_bonus
-            reasons.append(f"gleicher Ort ({place:.0f} %, +{s.location_bonus:g})")
-        else:
-            reasons.append(f"anderer Ort ({place:.0f} %)")
-    ok = score >= s.title_threshold
+             apart: set[frozenset[str]]) -> tuple[float, tuple[str, ...], bool] | None:
+    """Score one time-compatible pair: title evidence, location bonus, vetoes.
+
+    None when the two share nothing but the time slot (title below EVIDENCE_FLOOR and a
+    different or unknown place): such pairs are neither merged nor worth explaining.
+    """
+    title = title_similarity(a.title, b.title)
+    place = title_similarity(a.place, b.place) if a.place and b.place else -1.0
+    if title < EVIDENCE_FLOOR and place < SAME_LOCATION:
+        return None
+    cancelled = (a.ev.status == "CANCELLED") != (b.ev.status == "CANCELLED")
+    forced = bool(apart) and frozenset((a.base, b.base)) in apart
+    return _verdict(same_time(a, b, tol), title, place,
+                    number_conflict(a.title, b.title), cancelled, forced,
+                    s.title_threshold, s.location_bonus)
+
+
+@lru_cache(maxsize=1 << 16)
+def _verdict(when: str, title: float, place: float, numbers: tuple[str, str] | None,
+             cancelled: bool, forced_apart: bool, threshold: float,
+             bonus: float) -> tuple[float, tuple[str, ...], bool]:
+    """The readable decision for one combination of evidence (cached: combinations repeat)."""
+    reasons = [when, f"Titel {title:.0f} % ähnlich"]
+    score = title
+    if place >= SAME_LOCATION:
+        score += bonus
+        reasons.append(f"gleicher Ort ({place:.0f} %, +{bonus:g})")
+    elif place >= 0:
+        reasons.append(f"anderer Ort ({place:.0f} %)")
+    ok = score >= threshold
     if not ok:
-        reasons.append(f"unter der Schwelle {s.title_threshold:g}")
-    numbers = number_conflict(a.title, b.title)
+        reasons.append(f"unter der Schwelle {threshold:g}")
     if numbers:
         ok = False
         reasons.append(f"andere Nummer im Titel ({numbers[0]} ≠ {numbers[1]})")
-    if (a.ev.status == "CANCELLED") != (b.ev.status == "CANCELLED"):
+    if cancelled:
         ok = False
         reasons.append("nur einer der beiden ist abgesagt")
-    if frozenset((a.base, b.base)) in apart:
+    if forced_apart:
         ok = False
         reasons.append("per Konfiguration getrennt (force_apart)")
-    return score, reasons, ok
+    return round(score, 1), tuple(reasons), ok
