@@ -14,7 +14,7 @@ COPY pyproject.toml README.md ./
 COPY syncsvc ./syncsvc
 RUN pip install . \
     && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin syncsvc \
-    && mkdir -p /data/public /data/var \
+    && mkdir -p /data/public /data/var /data/backup \
     && chown -R syncsvc:syncsvc /data
 
 # Defaults baked into the image; docker-compose.yml mounts ./config and ./feeds over them.
