@@ -1,0 +1,148 @@
+"""Measurements: the real ``syncsvc sync`` as a child process, and the raw-parse baseline.
+
+CPU time of a sync is the delta of ``getrusage(RUSAGE_CHILDREN)`` around the child (user +
+system); its peak RSS comes from ``wait4`` on that child alone (RUSAGE_CHILDREN's ru_maxrss
+is the maximum over *all* children so far, which would leak the previous, larger run).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import feedparser
+import icalendar
+import tomli_w
+
+from .generate import GenSource
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+@dataclass
+class Run:
+    wall_s: float
+    cpu_s: float
+    maxrss_mb: float
+    returncode: int
+    stdout: str
+    log: str
+    timed_out: bool = False
+
+    def lines(self, pattern: str) -> int:
+        return len(re.findall(pattern, self.log))
+
+
+def write_config(workdir: Path, base_url: str, srcs: list[GenSource]) -> Path:
+    """A complete syncsvc.toml for ``srcs`` served at ``base_url``; state under ``workdir``."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "feeds").mkdir(exist_ok=True)
+    doc = {
+        "service": {"name": "WIR in Idstein (Lasttest)", "timezone": "Europe/Berlin",
+                    "output_dir": "public", "database": "var/syncsvc.db",
+                    "feeds_dir": "feeds", "base_url": "http://localhost:8080",
+                    "school_holidays": str(ROOT / "config" / "schulferien-hessen.ics")},
+        "sources": [{"id": s.id, "name": s.name, "url": base_url + s.path, "kind": s.kind,
+                     "priority": 10 + i % 5} for i, s in enumerate(srcs)],
+    }
+    path = workdir / "syncsvc.toml"
+    path.write_text(tomli_w.dumps(doc), encoding="utf-8")
+    tomllib.loads(path.read_text(encoding="utf-8"))  # fail here, not in the child
+    return path
+
+
+def run_sync(config: Path, timeout_s: float = 1800, command: str = "sync") -> Run:
+    """Run ``python -m syncsvc.cli --config <config> sync`` and measure it; a run past
+    ``timeout_s`` is killed and reported with ``timed_out`` (CPU and RSS up to the kill)."""
+    cmd = [str(PYTHON), "-m", "syncsvc.cli", "--config", str(config), command]
+    return run_child(cmd, config.parent / command, timeout_s)
+
+
+def run_child(cmd: list[str], stem: Path, timeout_s: float) -> Run:
+    """Run ``cmd`` (stdout → stem.out, stderr → stem.log) and measure it."""
+    logf, outf = stem.with_suffix(".log"), stem.with_suffix(".out")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    with logf.open("wb") as err, outf.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                cwd=ROOT)
+        status, usage, killed = _wait(proc, timeout_s)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(wall_s=wall, cpu_s=cpu, maxrss_mb=usage.ru_maxrss / 1024,
+               returncode=status, stdout=outf.read_text(encoding="utf-8", errors="replace"),
+               log=logf.read_text(encoding="utf-8", errors="replace"), timed_out=killed)
+
+
+def run_check(config: Path) -> Run:
+    """``syncsvc check`` on the same config: interpreter start + imports + config load,
+    the floor under every sync run's CPU."""
+    return run_sync(config, timeout_s=120, command="check")
+
+
+def _wait(proc: subprocess.Popen, timeout_s: float) -> tuple[int, resource.struct_rusage, bool]:
+    deadline, killed = time.monotonic() + timeout_s, False
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return proc.returncode, usage, killed
+        if time.monotonic() > deadline and not killed:
+            proc.kill()
+            killed = True
+        time.sleep(0.02)
+
+
+def raw_parse(bodies: list[tuple[str, bytes]]) -> tuple[float, float, int]:
+    """feedparser + icalendar alone, default settings: (wall s, CPU s, entries)."""
+    c0, t0, n = time.process_time(), time.perf_counter(), 0
+    for kind, body in bodies:
+        if kind == "ics":
+            cal = icalendar.Calendar.from_ical(body)
+            n += sum(1 for _ in cal.walk("VEVENT"))
+        else:
+            n += len(feedparser.parse(io.BytesIO(body)).entries)
+    return time.perf_counter() - t0, time.process_time() - c0, n
+
+
+def snapshot(public: Path) -> dict[str, int]:
+    """mtime_ns of every published file (to prove a warm sync wrote nothing)."""
+    return {p.relative_to(public).as_posix(): p.stat().st_mtime_ns
+            for p in public.rglob("*") if p.is_file()}
+
+
+def machine() -> dict:
+    from importlib.metadata import version
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    pkgs = ("feedparser", "icalendar", "recurring-ical-events", "sqlite-utils", "requests",
+            "rapidfuzz", "nh3", "waitress", "lxml")
+    versions = {}
+    for p in pkgs:
+        try:
+            versions[p] = version(p)
+        except Exception:  # noqa: BLE001 - not installed is a fact worth recording
+            versions[p] = None
+    import platform
+    import sqlite3
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": sys.version.split()[0],
+            "platform": platform.platform(), "sqlite": sqlite3.sqlite_version,
+            "packages": versions, "loadavg_at_start": os.getloadavg()}
