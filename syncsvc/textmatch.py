@@ -30,7 +30,8 @@ STOP_WORDS = frozenset((
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _NUMBER = re.compile(r"\b\d+\b")
-_YEAR = re.compile(r"^(19|20)\d\d$")
+_NUMBER_NOT_YEAR = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+\b")
+_COMBINING = re.compile("[\u0300-\u036f]")
 _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_hsenc"
                        r"|_hsmi|ref_src|wt_mc|pk_campaign|pk_kwd|pk_source|pk_medium)$")
 SAME_LOCATION = 80.0  # location similarity from which the location bonus applies
@@ -40,8 +41,8 @@ EVIDENCE_FLOOR = 50.0  # below this title similarity (and another place) a pair 
 def normalize_title(title: str) -> str:
     """Casefold, transliterate umlauts/ß, drop accents, punctuation, quotes and stop words."""
     text = (title or "").casefold().translate(_UMLAUTS)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     words = _NON_WORD.sub(" ", text).split()
     kept = [w for w in words if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
     return " ".join(kept)
@@ -75,7 +76,12 @@ def title_similarity(a: str, b: str) -> float:
 
 @lru_cache(maxsize=1 << 16)
 def _numbers(title: str) -> frozenset[str]:
-    return frozenset(n for n in _NUMBER.findall(title) if not _YEAR.match(n))
+    return frozenset(_NUMBER_NOT_YEAR.findall(title))
+
+
+@lru_cache(maxsize=1 << 16)
+def _stem(title: str) -> str:
+    return " ".join(_NUMBER.sub(" ", title).split())
 
 
 def number_conflict(a: str, b: str) -> tuple[str, str] | None:
@@ -115,9 +121,11 @@ def source_ref(sources: Mapping[str, SourceConfig], source_id: str, url: str) ->
 def unite(groups: Iterable[Sequence[str]]) -> tuple[str, ...]:
     """Union of category lists, case-insensitive, first spelling wins, order stable."""
     seen: dict[str, str] = {}
-    for cat in (c.strip() for group in groups for c in group):
-        if cat:
-            seen.setdefault(cat.casefold(), cat)
+    for group in groups:
+        for cat in group:
+            cat = cat.strip()
+            if cat and cat.casefold() not in seen:
+                seen[cat.casefold()] = cat
     return tuple(seen.values())
 
 
@@ -188,6 +196,8 @@ class Rec:
     utc: datetime | None  # start instant; None for all-day
     prio: int
     ts: int = 0  # utc as epoch seconds (fast arithmetic); 0 for all-day
+    numbers: frozenset[str] = frozenset()  # numbers in the title (not years)
+    stem: str = ""  # title without its numbers
 
 
 def make_rec(ev: Event, prio: int, start: str = "", occ_ref: str = "") -> Rec:
@@ -198,10 +208,10 @@ def make_rec(ev: Event, prio: int, start: str = "", occ_ref: str = "") -> Rec:
     else:
         utc = datetime.fromisoformat(start.replace("Z", "+00:00"))
         day = utc.astimezone(_zone(ev.tzid)).date()
-    base = ref(ev.source_id, ev.uid)
-    return Rec(ev, occ_ref or ref(ev.source_id, ev.uid, ev.recurrence_id), base,
-               _norm(ev.summary), _norm(ev.location), day, utc, prio,
-               int(utc.timestamp()) if utc else 0)
+    title = _norm(ev.summary)
+    return Rec(ev, occ_ref or ref(ev.source_id, ev.uid, ev.recurrence_id),
+               ref(ev.source_id, ev.uid), title, _norm(ev.location), day, utc, prio,
+               int(utc.timestamp()) if utc else 0, _numbers(title), _stem(title))
 
 
 @lru_cache(maxsize=65536)
@@ -215,28 +225,6 @@ def _zone(tzid: str) -> ZoneInfo:
         return ZoneInfo(tzid or "Europe/Berlin")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("Europe/Berlin")
-
-
-def candidate_pairs(recs: Sequence[Rec], tol: timedelta) -> list[tuple[int, int]]:
-    """Pairs of different sources whose starts are within ``tol`` (all-day: same local day)."""
-    timed = sorted((r.ts, i) for i, r in enumerate(recs) if r.utc is not None)
-    limit = tol.total_seconds()
-    out = []
-    for k, (t, i) in enumerate(timed):
-        for n in range(k + 1, len(timed)):
-            t2, j = timed[n]
-            if t2 - t > limit:
-                break
-            out.append((i, j))
-    by_day: dict[date, list[int]] = {}
-    for i, r in enumerate(recs):
-        by_day.setdefault(r.day, []).append(i)
-    for day_idx in by_day.values():
-        alls = [i for i in day_idx if recs[i].utc is None]
-        timed_today = [i for i in day_idx if recs[i].utc is not None]
-        for n, i in enumerate(alls):
-            out.extend((i, j) for j in (*alls[n + 1:], *timed_today))
-    return [(i, j) for i, j in out if recs[i].ev.source_id != recs[j].ev.source_id]
 
 
 def same_time(a: Rec, b: Rec, tol: timedelta) -> str:
@@ -259,8 +247,11 @@ def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
     """Score one time-compatible pair: title evidence, location bonus, vetoes.
 
     None when the two share nothing but the time slot (title below EVIDENCE_FLOOR and a
-    different or unknown place): such pairs are neither merged nor worth explaining.
+    different or unknown place, or different words *and* different numbers): such pairs
+    are never merged and not worth explaining.
     """
+    if a.numbers and b.numbers and a.numbers != b.numbers and a.stem != b.stem:
+        return None  # other words and other numbers: vetoed without scoring
     title = title_similarity(a.title, b.title)
     place = title_similarity(a.place, b.place) if a.place and b.place else -1.0
     if title < EVIDENCE_FLOOR and place < SAME_LOCATION:
