@@ -10,5 +10,5 @@ python3 -m venv .venv
 if command -v npm >/dev/null 2>&1; then
   npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 fi
-.venv/bin/ruff check syncsvc tests bench
+.venv/bin/ruff check .
 .venv/bin/python -m pytest "$@"
