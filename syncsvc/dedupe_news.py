@@ -11,6 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .config import DedupeSettings, SourceConfig
@@ -53,10 +54,16 @@ def dedupe_news(items: Sequence[NewsItem], sources: Mapping[str, SourceConfig],
     return tuple(published), tuple(sorted(matches, key=lambda m: (m.a, m.b)))
 
 
+@lru_cache(maxsize=4096)
 def _day(item: NewsItem) -> str:
     if not item.published:
         return ""
-    when = datetime.fromisoformat(item.published.replace("Z", "+00:00"))
+    try:
+        when = datetime.fromisoformat(item.published.replace("Z", "+00:00"))
+    except ValueError:
+        log.warning("source=%s item %s: unreadable date %r", item.source_id, item.guid[:80],
+                    item.published[:40])
+        return ""
     if when.tzinfo is None:
         return when.date().isoformat()
     return when.astimezone(_ZONE).date().isoformat()

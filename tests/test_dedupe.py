@@ -293,3 +293,12 @@ def test_news_reposts_and_reworded_press_releases():
     shuffled = list(reversed(items))
     memory = {f"{s}:{g}": p.uid for p in published for s, g in p.members}
     assert dedupe_news(shuffled, SOURCES, S, memory) == (published, matches)
+
+
+def test_news_without_or_with_unreadable_dates_match_by_link_only():
+    items = [item("stadt", "1", "Neue Sprachkurse", "https://idstein.de/a", ""),
+             item("verein", "2", "Neue Sprachkurse", "https://idstein.de/b", "kaputt"),
+             item("kirche", "3", "Anderes", "https://www.idstein.de/a/", "")]
+    published, _ = dedupe_news(items, SOURCES, S)
+    got = {frozenset(f"{s}:{g}" for s, g in p.members) for p in published}
+    assert got == {frozenset({"stadt:1", "kirche:3"}), frozenset({"verein:2"})}
