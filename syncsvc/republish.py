@@ -45,11 +45,12 @@ def build(settings: Settings, store: Store, now: datetime) -> Republished:
     news, _ = dedupe_news(items, active, settings.dedupe, store.memory("news"))
     stamp = iso(now)
     state = store.record_published(
-        "event", [(p.uid, _event_digest(p), [member_ref(*m) for m in p.members])
-                  for p in result.published], stamp)
-    published = tuple(replace(p, sequence=state[p.uid][0], dtstamp=state[p.uid][1])
+        "event", [(p.uid, p.event.recurrence_id, _event_digest(p),
+                   [member_ref(*m) for m in p.members]) for p in result.published], stamp)
+    published = tuple(replace(p, sequence=state[p.uid, p.event.recurrence_id][0],
+                              dtstamp=state[p.uid, p.event.recurrence_id][1])
                       for p in result.published)
-    store.record_published("news", [(p.uid, _digest(asdict(p)),
+    store.record_published("news", [(p.uid, "", _digest(asdict(p)),
                                      [member_ref(*m) for m in p.members]) for p in news], stamp)
     store.set_merge_counts(_merge_counts(published))
     return Republished(published, tuple(news), result, ())

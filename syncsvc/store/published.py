@@ -15,33 +15,35 @@ class PublishedMixin(BaseStore):
             "SELECT ref, uid FROM memory WHERE kind = ?", [kind])}
 
     def record_published(
-        self, kind: str, entries: Sequence[tuple[str, str, Iterable[str]]], now: str
-    ) -> dict[str, tuple[int, str]]:
-        """Take (uid, content hash, member refs) per published entry.
+        self, kind: str, entries: Sequence[tuple[str, str, str, Iterable[str]]], now: str
+    ) -> dict[tuple[str, str], tuple[int, str]]:
+        """Take (uid, recurrence_id, content hash, member refs) per published entry.
 
-        Returns uid → (sequence, dtstamp): SEQUENCE goes up and DTSTAMP moves to ``now``
-        only when the entry's content hash changed, so unchanged data keeps its bytes.
+        Returns (uid, recurrence_id) → (sequence, dtstamp): SEQUENCE goes up and DTSTAMP
+        moves to ``now`` only when the entry's content hash changed, so unchanged data
+        keeps its bytes.
         """
-        state = {r["uid"]: r for r in self.db.query(
-            "SELECT uid, hash, sequence, dtstamp FROM published WHERE kind = ?", [kind])}
-        out: dict[str, tuple[int, str]] = {}
+        state = {(r["uid"], r["recurrence_id"]): r for r in self.db.query(
+            "SELECT uid, recurrence_id, hash, sequence, dtstamp FROM published WHERE kind = ?",
+            [kind])}
+        out: dict[tuple[str, str], tuple[int, str]] = {}
         changed_rows, memory_rows = [], []
-        for uid, digest, refs in entries:
-            old = state.get(uid)
+        for uid, rid, digest, refs in entries:
+            old = state.get((uid, rid))
             if old is None:
                 seq, stamp = 0, now
             elif old["hash"] != digest:
                 seq, stamp = old["sequence"] + 1, now
             else:
                 seq, stamp = old["sequence"], old["dtstamp"]
-            out[uid] = (seq, stamp)
+            out[(uid, rid)] = (seq, stamp)
             if old is None or old["hash"] != digest:
-                changed_rows.append({"uid": uid, "kind": kind, "hash": digest,
-                                     "sequence": seq, "dtstamp": stamp})
+                changed_rows.append({"uid": uid, "recurrence_id": rid, "kind": kind,
+                                     "hash": digest, "sequence": seq, "dtstamp": stamp})
             memory_rows += [{"ref": r, "kind": kind, "uid": uid} for r in refs]
         with self.db.conn:
             if changed_rows:
-                self.db["published"].upsert_all(changed_rows, pk="uid")
+                self.db["published"].upsert_all(changed_rows, pk=("uid", "recurrence_id"))
             if memory_rows:
                 self.db["memory"].upsert_all(memory_rows, pk="ref")
         return out

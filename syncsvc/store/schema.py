@@ -53,5 +53,14 @@ def m001_initial(db: Database) -> None:
     db["fetch_log"].create_index(["source_id", "at"])
 
 
+@migrations()
+def m002_published_per_override(db: Database) -> None:
+    """A moved date (RECURRENCE-ID override) shares its series' UID but has content of its
+    own; keyed by UID alone, master and override overwrote each other's hash and SEQUENCE
+    rose on every run."""
+    db["published"].add_column("recurrence_id", str, not_null_default="")
+    db["published"].transform(pk=("uid", "recurrence_id"))
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)
