@@ -44,21 +44,33 @@ def refuse_flooding_series(
     events: Sequence[Event], horizon: Horizon, cap: int
 ) -> tuple[list[Event], list[str]]:
     """Drop series that exceed ``cap`` occurrences in the horizon; say why for each."""
-    series = [e for e in events if e.rrule or e.rdates]
-    if not series:
-        return list(events), []
+    unreadable = {(e.source_id, e.uid): e.summary for e in events if not _rule_ok(e)}
+    series = [e for e in events if (e.rrule or e.rdates)
+              and (e.source_id, e.uid) not in unreadable]
     dense = {(e.source_id, e.uid) for e in series
              if not e.recurrence_id and too_dense(e, horizon, cap)}
     rest = [e for e in series if (e.source_id, e.uid) not in dense]
-    cut = dense | set(expand(rest, horizon.start, horizon.end, cap).truncated)
-    if not cut:
+    cut = dense | set(expand(rest, horizon.start, horizon.end, cap).truncated) if rest else dense
+    if not cut and not unreadable:
         return list(events), []
-    kept = [e for e in events if (e.source_id, e.uid) not in cut]
+    kept = [e for e in events if (e.source_id, e.uid) not in cut | set(unreadable)]
     problems = sorted({
         f"Serie „{e.summary}“ hätte mehr als {cap} Termine im Zeitraum – nicht übernommen"
         for e in events if (e.source_id, e.uid) in cut and not e.recurrence_id
-    })
+    } | {f"Serie „{summary}“ übersprungen: Wiederholungsregel (RRULE) unlesbar"
+         for summary in unreadable.values()})
     return kept, problems
+
+
+def _rule_ok(event: Event) -> bool:
+    """False when the stored RRULE text would make every later expansion raise."""
+    if not event.rrule:
+        return True
+    try:
+        icalendar.vRecur.from_ical(event.rrule)
+    except Exception:  # noqa: BLE001 - icalendar raises assorted types
+        return False
+    return True
 
 
 def per_day(rule: dict) -> float:
