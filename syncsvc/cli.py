@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from . import __version__, logs
 from . import config as cfg
-from .errors import ConfigError, SyncError, UserError
+from .errors import ConfigError, LockedError, SyncError, UserError
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbose = getattr(args, "verbose", False)
     try:
         settings = cfg.load(cfg.resolve_path(cli_path=getattr(args, "config", None)))
-        logs.setup(settings.log_format, logging.DEBUG if verbose else logging.INFO)
+        # The daemon logs every sync; one-shot commands stay quiet unless asked (-v):
+        # their summary goes to stdout, problems still reach the log as warnings.
+        quiet = logging.INFO if args.command == "run" else logging.WARNING
+        logs.setup(settings.log_format, logging.DEBUG if verbose else quiet)
         return COMMANDS[args.command](settings, args)
     except ConfigError as e:
         print(f"Fehler: {e}", file=sys.stderr)
@@ -97,7 +102,14 @@ def cmd_sync(settings: cfg.Settings, args) -> int:
             raise UserError(f"Unbekannte Quelle(n): {', '.join(sorted(unknown))}")
         sources = tuple(s for s in sources if s.id in args.source)
     show = _progress if sys.stderr.isatty() else None
-    store = Store(settings.database, lock=True)
+    try:
+        store = Store(settings.database, lock=True)
+    except LockedError:
+        if args.source or not _signal_daemon(settings, signal.SIGUSR1):
+            raise
+        print("Der Dienst läuft bereits und ruft jetzt alle Quellen ab. "
+              "Ergebnis in einer Minute mit `syncsvc status`.")
+        return 0
     try:
         reports = Pipeline(settings, store).sync_all(sources, progress=show)
         out = republish(settings, store, datetime.now(UTC))
@@ -181,16 +193,37 @@ def cmd_accept(settings: cfg.Settings, args) -> int:
 
     if args.source not in {s.id for s in settings.sources}:
         raise UserError(f"Unbekannte Quelle: {args.source}")
-    store = Store(settings.database, lock=True)
+    try:
+        store, running = Store(settings.database, lock=True), False
+    except LockedError:  # the daemon runs: write the data, let it republish (SIGHUP)
+        store, running = Store(settings.database), True
     try:
         if not Pipeline(settings, store).accept(args.source):
             print(f"Quelle '{args.source}' hat keinen zurückgehaltenen Stand.")
             return 1
-        republish(settings, store, datetime.now(UTC))
+        if not running:
+            republish(settings, store, datetime.now(UTC))
     finally:
         store.close()
+    if running and not _signal_daemon(settings, signal.SIGHUP):
+        print("Hinweis: der laufende Dienst veröffentlicht den neuen Stand beim nächsten "
+              "Neustart oder mit `kill -HUP` an seinen Prozess.")
     print(f"Neuer Stand der Quelle '{args.source}' übernommen und veröffentlicht.")
     return 0
+
+
+def _signal_daemon(settings: cfg.Settings, sig: signal.Signals) -> bool:
+    """Ask the daemon that holds the database lock to act (sync now / republish)."""
+    from .store import Store
+
+    pid = Store.lock_holder(settings.database)
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, sig)
+    except OSError:  # another PID namespace (container) or gone
+        return False
+    return True
 
 
 def cmd_backup(settings: cfg.Settings, args) -> int:

@@ -3,7 +3,9 @@
 Threads: the main thread waits for a stop signal; a scheduler thread runs the
 ``schedule`` jobs (one per source, on its own interval) and watches the config file;
 waitress serves the output folder. SIGTERM/SIGINT stop after the running write;
-SIGHUP (or a changed config file) reloads the config, keeping the last good one.
+SIGHUP (or a changed config file) reloads the config, keeping the last good one, and
+republishes; SIGUSR1 syncs every source now (``syncsvc sync`` sends it when the daemon
+holds the database).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Daemon:
         self.settings = settings
         self.stop_event = threading.Event()
         self.reload_event = threading.Event()
+        self.sync_now_event = threading.Event()
         self.write_lock = threading.Lock()
         self.metrics = Metrics()
         self.scheduler = schedule.Scheduler()
@@ -77,6 +80,9 @@ class Daemon:
                 if self.reload_event.is_set() or self._mtime() != self._config_mtime:
                     self.reload_event.clear()
                     self._reload()
+                if self.sync_now_event.is_set():
+                    self.sync_now_event.clear()
+                    self._sync(self.settings.sources, "request")
                 self.scheduler.run_pending()
             except Exception:  # the loop must survive anything a job does
                 log.exception("source=* scheduler tick failed")
@@ -140,6 +146,7 @@ class Daemon:
         signal.signal(signal.SIGTERM, lambda *_: self.stop_event.set())
         signal.signal(signal.SIGINT, lambda *_: self.stop_event.set())
         signal.signal(signal.SIGHUP, lambda *_: self.reload_event.set())
+        signal.signal(signal.SIGUSR1, lambda *_: self.sync_now_event.set())
 
     def _healthy(self) -> bool:
         return self._thread is not None and self._thread.is_alive()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from .config import Settings
 from .dedupe import dedupe_events
 from .expand import occurrences
 from .models import PublishedEvent
 from .store import Store
+from .vevent import to_local
 
 
 def explain(settings: Settings, query: str) -> str:
@@ -29,7 +32,10 @@ def explain(settings: Settings, query: str) -> str:
 
 def _describe(p: PublishedEvent, matches) -> str:
     refs = {f"{s}:{u}" + (f"@{r}" if r else "") for s, u, r in p.members}
-    lines = [f"{p.event.summary} – {p.event.start}", f"  UID: {p.uid}",
+    when = to_local(p.event.start, p.event.tzid)
+    when_text = when.strftime("%d.%m.%Y %H:%M") if isinstance(when, datetime) else \
+        when.strftime("%d.%m.%Y (ganztägig)")
+    lines = [f"{p.event.summary} – {when_text}", f"  UID: {p.uid}",
              "  Angekündigt von: " + ", ".join(f"{s.name} ({s.source_id})" for s in p.sources),
              "  Eingänge:"]
     lines += [f"    - {ref}" for ref in sorted(refs)]

@@ -110,17 +110,36 @@ def test_daemon_reloads_config_and_keeps_last_good_one(daemon_config, tmp_path):
     assert "config reload refused" in err and "kaputt" in err
 
 
-def test_second_process_on_same_database_is_refused(daemon_config):
+def test_second_daemon_is_refused_and_sync_asks_the_running_one(daemon_config, tmp_path):
     settings, path = daemon_config
+    path.write_text(path.read_text().replace('interval = "1s"', 'interval = "1h"'))
     proc = start(path)
     try:
-        wait_http(f"http://127.0.0.1:{settings.port}/healthz", proc)
+        base = f"http://127.0.0.1:{settings.port}"
+        wait_http(base + "/healthz", proc)
         second = subprocess.run(
-            [sys.executable, "-m", "syncsvc.cli", "--config", str(path), "sync"],
+            [sys.executable, "-m", "syncsvc.cli", "--config", str(path), "run"],
             capture_output=True, text=True, timeout=60,
         )
         assert second.returncode == 1
         assert "anderen syncsvc-Prozess" in second.stderr
         assert "Traceback" not in second.stderr
+        # `sync` while the daemon runs: it asks the daemon (SIGUSR1) to sync now
+        shutil.copy(DATA / "pipeline" / "partner_ten_upcoming.ics",
+                    tmp_path / "feeds" / "verein.ics")
+        asked = subprocess.run(
+            [sys.executable, "-m", "syncsvc.cli", "--config", str(path), "sync"],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert asked.returncode == 0, asked.stderr
+        assert "ruft jetzt alle Quellen ab" in asked.stdout
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            cal = icalendar.Calendar.from_ical(requests.get(base + "/calendar.ics").content)
+            if len(cal.walk("VEVENT")) == 10:
+                break
+            time.sleep(0.3)
+        else:
+            raise AssertionError("the daemon did not sync on request")
     finally:
         stop(proc)

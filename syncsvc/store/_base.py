@@ -84,6 +84,15 @@ class BaseStore:
         os.write(fd, str(os.getpid()).encode())
         self._lock_fd = fd
 
+    @staticmethod
+    def lock_holder(path: Path | str) -> int | None:
+        """PID written by the process that holds the database lock, if readable."""
+        lock_path = Path(path).with_name(Path(path).name + ".lock")
+        try:
+            return int(lock_path.read_text().strip() or 0) or None
+        except (OSError, ValueError):
+            return None
+
     def close(self) -> None:
         self.db.conn.close()
         if self._lock_fd is not None:
