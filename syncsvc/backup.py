@@ -12,7 +12,7 @@ from .errors import UserError
 log = logging.getLogger(__name__)
 
 
-def backup(database: Path, target: Path) -> Path:
+def backup(database: Path, target: Path | str) -> Path:
     """Copy ``database`` to ``target`` while the service may be writing; returns the path.
 
     A target folder gets a timestamped file name. The copy is checked with
@@ -20,6 +20,9 @@ def backup(database: Path, target: Path) -> Path:
     """
     if not Path(database).exists():
         raise UserError(f"Keine Datenbank unter {database} – es gibt nichts zu sichern.")
+    if str(target).endswith(("/", "\\")):  # "backups/" names a folder, even a new one
+        Path(target).mkdir(parents=True, exist_ok=True)
+    target = Path(target)
     if target.is_dir():
         target = target / f"syncsvc-{datetime.now(UTC):%Y%m%d-%H%M%S}.db"
     if target.exists():

@@ -13,7 +13,6 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 from . import __version__, logs
 from . import config as cfg
@@ -229,7 +228,7 @@ def _signal_daemon(settings: cfg.Settings, sig: signal.Signals) -> bool:
 def cmd_backup(settings: cfg.Settings, args) -> int:
     from .backup import backup
 
-    target = backup(settings.database, Path(args.path))
+    target = backup(settings.database, args.path)
     print(f"Sicherung geschrieben: {target}")
     return 0
 
