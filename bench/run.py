@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> dict:
     if args.latency_sources:
         _say(f"latency: {args.latency_sources} sources at {args.latency * 1000:.0f} ms …")
         doc["latency"] = latency(args.latency_sources, args.latency_per_source, args.latency,
-                                 bodies, args.workdir, args.seed, args.sync_timeout)
+                                 args.workdir, args.seed, args.sync_timeout)
     if args.stage_events:
         _say(f"in-process dedupe + publish of {args.stage_events} events …")
         doc["stages"] = stages(args.stage_events, args.per_source, args.workdir, args.seed,
