@@ -125,6 +125,7 @@ def test_broken_line_folding_joins_the_lost_line():
     ("missing_dtstart.ics", "kein Beginn (DTSTART)"),
     ("invalid_date_value.ics", "ungültiges Beginndatum"),
     ("year_9999.ics", "Jahr 9999"),
+    ("rrule_unreadable_trailing_space.ics", "Wiederholungsregel (RRULE) unlesbar"),
 ])
 def test_bad_event_is_skipped_with_german_reason_others_survive(name, fragment):
     parsed = parse(name)

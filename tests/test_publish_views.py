@@ -164,3 +164,12 @@ def test_write_atomic(tmp_path):
     assert write_atomic(target, b"zwei") is True
     assert target.read_bytes() == b"zwei"
     assert os.listdir(target.parent) == ["calendar.ics"]
+
+
+def test_temp_files_of_a_killed_writer_are_cleaned_up(tmp_path, out):
+    root, _ = out
+    leftovers = [root / ".calendar.ics.k1ll3d.tmp", root / "calendar" / ".x.json.abc.tmp"]
+    for path in leftovers:
+        path.write_bytes(b"half a file")
+    publish(tmp_path)
+    assert not [p for p in leftovers if p.exists()]

@@ -20,7 +20,7 @@ import warnings
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Component
+from icalendar import Calendar, Component, vRecur
 from icalendar.error import GloballyUniqueTZIDGuessed
 from icalendar.timezone.tzid import tzids_from_tzinfo
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
@@ -254,6 +254,10 @@ def _rrule(ev: Component, label: str) -> str:
         return ""  # "RRULE:" with no value: a single event
     if "FREQ=" not in text.upper():
         raise _SkipEvent(f"{label} übersprungen: Wiederholungsregel ohne FREQ.")
+    try:  # the text must read back as a rule, or the later expansion fails on it
+        vRecur.from_ical(text)
+    except Exception as e:  # noqa: BLE001
+        raise _SkipEvent(f"{label} übersprungen: Wiederholungsregel (RRULE) unlesbar.") from e
     return text
 
 

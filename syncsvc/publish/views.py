@@ -30,7 +30,7 @@ from .common import (
 from .ics import render_calendar
 from .jsonfeed import dump, render_events_json, render_news_json
 from .rss import render_events_rss, render_news
-from .write import remove_file, write_atomic
+from .write import remove_file, remove_leftovers, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +240,7 @@ def _source_kinds(settings: Settings, sid: str, events: Sequence[PublishedEvent]
 
 
 def _write_all(root: Path, outputs: dict) -> PublishResult:
+    remove_leftovers(root)
     written, unchanged = [], []
     for path, (_view, render) in outputs.items():
         (written if write_atomic(root / path, render()) else unchanged).append(path)

@@ -39,6 +39,16 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
+def remove_leftovers(root: Path) -> list[Path]:
+    """Delete temp files a killed writer left behind (never served, but they pile up)."""
+    removed = []
+    for tmp in Path(root).rglob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+            removed.append(tmp)
+    return removed
+
+
 def remove_file(path: Path) -> bool:
     """Delete a published file; True if it existed."""
     try:
