@@ -91,7 +91,7 @@ def cmd_check(settings: cfg.Settings, args) -> int:
 
 def cmd_sync(settings: cfg.Settings, args) -> int:
     from .pipeline import Pipeline
-    from .republish import republish
+    from .republish import needed, republish
     from .store import Store
 
     sources = settings.sources
@@ -111,13 +111,17 @@ def cmd_sync(settings: cfg.Settings, args) -> int:
         return 0
     try:
         reports = Pipeline(settings, store).sync_all(sources, progress=show)
-        out = republish(settings, store, datetime.now(UTC))
+        now = datetime.now(UTC)
+        out = republish(settings, store, now) if needed(settings, store, reports, now) else None
     finally:
         store.close()
     failed = [r for r in reports if not r.ok]
-    print(f"{len(reports) - len(failed)} von {len(reports)} Quellen aktuell, "
-          f"{len(out.events)} Termine und {len(out.items)} Nachrichten veröffentlicht "
-          f"in {settings.output_dir}.")
+    current = f"{len(reports) - len(failed)} von {len(reports)} Quellen aktuell"
+    if out is None:
+        print(f"{current}, nichts geändert – die veröffentlichten Dateien sind aktuell.")
+    else:
+        print(f"{current}, {len(out.events)} Termine und {len(out.items)} Nachrichten "
+              f"veröffentlicht in {settings.output_dir}.")
     for r in failed:
         print(f"  Quelle '{r.source_id}': {r.error}")
     return 1 if reports and len(failed) == len(reports) else 0

@@ -21,7 +21,7 @@ from . import config as cfg
 from .config import Settings
 from .errors import ConfigError
 from .pipeline import Pipeline
-from .republish import republish
+from .republish import needed, republish
 from .serve import make_app, serve, stop
 from .status import Metrics, status_document
 from .store import Store
@@ -70,6 +70,7 @@ class Daemon:
 
     def _schedule_jobs(self) -> None:
         self.scheduler.clear()
+        self.scheduler.every(5).minutes.do(self._day_tick)
         for source in self.settings.sources:
             if source.enabled:
                 self.scheduler.every(source.interval_s).seconds.do(self._sync_one, source.id)
@@ -77,8 +78,10 @@ class Daemon:
     def _loop(self) -> None:
         while not self.stop_event.is_set():
             try:
-                if self.reload_event.is_set() or self._mtime() != self._config_mtime:
+                if self.reload_event.is_set():
                     self.reload_event.clear()
+                    self._reload(force_publish=True)
+                elif self._mtime() != self._config_mtime:
                     self._reload()
                 if self.sync_now_event.is_set():
                     self.sync_now_event.clear()
@@ -106,10 +109,19 @@ class Daemon:
         with self.write_lock:
             reports = self.pipeline.sync_all(sources)
             self.metrics.observe(reports)
-            if why == "start" or any(r.changed for r in reports):
-                out = republish(self.settings, self.store, datetime.now(UTC))
-                self.metrics.published_events = len(out.events)
-                self.metrics.merges = sum(len(p.sources) - 1 for p in out.events)
+            self._publish_if_needed(reports)
+
+    def _publish_if_needed(self, reports=()) -> None:
+        now = datetime.now(UTC)
+        if needed(self.settings, self.store, reports, now):
+            out = republish(self.settings, self.store, now)
+            self.metrics.published_events = len(out.events)
+            self.metrics.merges = sum(len(p.sources) - 1 for p in out.events)
+
+    def _day_tick(self) -> None:
+        """Views list occurrences from today on: republish once the local day turns."""
+        with self.write_lock:
+            self._publish_if_needed()
 
     # --- config reload ---------------------------------------------------------------
 
@@ -119,24 +131,28 @@ class Daemon:
         except OSError:
             return 0.0
 
-    def _reload(self) -> None:
+    def _reload(self, force_publish: bool = False) -> None:
+        """Load the config again (last good one stays on error), sync added sources, and
+        republish when the publishing config changed, or always on SIGHUP (``accept``
+        changed stored data behind the daemon's back)."""
         self._config_mtime = self._mtime()
         try:
             new = cfg.load(self.settings.config_path)
         except ConfigError as e:
             log.error("source=* config reload refused, keeping the last good config: %s", e)
-            return
-        old_ids = {s.id for s in self.settings.sources}
-        with self.write_lock:
-            self.settings = new
-            self.pipeline.settings = new
-            self._schedule_jobs()
-        log.info("source=* config reloaded: %d sources", len(new.sources))
-        added = [s for s in new.sources if s.id not in old_ids and s.enabled]
-        self._sync(added if added else [], "reload")
-        with self.write_lock:
-            out = republish(self.settings, self.store, datetime.now(UTC))
-            self.metrics.published_events = len(out.events)
+            new = None
+        if new is not None:
+            old_ids = {s.id for s in self.settings.sources}
+            with self.write_lock:
+                self.settings = new
+                self.pipeline.settings = new
+                self._schedule_jobs()
+            log.info("source=* config reloaded: %d sources", len(new.sources))
+            self._sync([s for s in new.sources if s.id not in old_ids and s.enabled], "reload")
+        if force_publish:
+            with self.write_lock:
+                out = republish(self.settings, self.store, datetime.now(UTC))
+                self.metrics.published_events = len(out.events)
 
     # --- signals, health, status ------------------------------------------------------
 

@@ -48,6 +48,8 @@ _STATUS_TEXT = {
 class _ConnectFailed(FetchError):
     """No response at all (refused, DNS, reset): worth a retry."""
 
+POOL_SIZE = 32
+
 
 class Fetcher:
     """Retrieves sources over one ``requests.Session``; see the module docstring for limits."""
@@ -58,8 +60,10 @@ class Fetcher:
         self.backoff = tuple(backoff)  # one entry per retry
         self.max_retry_wait_s = max_retry_wait_s  # longer Retry-After: report, don't sleep
         self.session = requests.Session()
-        self.session.mount("http://", guard.GuardedAdapter())
-        self.session.mount("https://", guard.GuardedAdapter())
+        # one pooled connection per fetch worker (pipeline.FETCH_WORKERS), else urllib3
+        # discards connections ("pool is full") and reconnects
+        for scheme in ("http://", "https://"):
+            self.session.mount(scheme, guard.GuardedAdapter(pool_maxsize=POOL_SIZE))
         self.session.headers.update({
             "User-Agent": f"syncsvc/{__version__} (+{settings.base_url})",
             "Accept-Encoding": "gzip",

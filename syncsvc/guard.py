@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import icalendar
 
@@ -124,8 +125,24 @@ def _days(delta: timedelta) -> float:
 
 
 def upcoming_count(events: Sequence[Event], horizon: Horizon, cap: int) -> int:
-    """How many occurrences the events have inside the horizon (capped per series)."""
-    return len(expand(events, horizon.start, horizon.end, cap).occurrences)
+    """How many occurrences the events have inside the horizon (capped per series).
+
+    Only series are expanded; one-off events are counted by their start, which keeps the
+    shrink guard cheap for sources of thousands of single events.
+    """
+    series = {(e.source_id, e.uid) for e in events if e.rrule or e.rdates}
+    singles = sum(1 for e in events
+                  if (e.source_id, e.uid) not in series and _inside(e, horizon))
+    grouped = [e for e in events if (e.source_id, e.uid) in series]
+    return singles + (len(expand(grouped, horizon.start, horizon.end, cap).occurrences)
+                      if grouped else 0)
+
+
+def _inside(event: Event, horizon: Horizon) -> bool:
+    start = parse_instant(event.start)
+    if not isinstance(start, datetime):
+        start = datetime.combine(start, time(), ZoneInfo(event.tzid or "Europe/Berlin"))
+    return horizon.start <= start < horizon.end
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ event is shown in (the source's zone, or the service zone for floating times).
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 DateOrDateTime = date | datetime
@@ -92,7 +91,7 @@ class Event:
 
     def content_hash(self) -> str:
         """Stable digest of everything that is published; changes iff content does."""
-        return _digest(asdict(self))
+        return digest(self)
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,7 @@ class NewsItem:
         return (self.source_id, self.guid)
 
     def content_hash(self) -> str:
-        return _digest(asdict(self))
+        return digest(self)
 
 
 @dataclass(frozen=True)
@@ -149,9 +148,13 @@ class PublishedItem:
     members: tuple[tuple[str, str], ...] = ()
 
 
-def _digest(data: dict) -> str:
-    payload = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+def digest(record: object) -> str:
+    """Digest of a frozen record built from str/int/bool/tuples/records.
+
+    ``repr`` of such a record is deterministic and ~10x cheaper than ``asdict`` + JSON,
+    which showed up as 10 % of ingest CPU in the benchmark.
+    """
+    return hashlib.sha256(repr(record).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

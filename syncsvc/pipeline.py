@@ -18,7 +18,7 @@ from .config import Settings, SourceConfig
 from .errors import ConfigError, FetchError, ParseError, SourceError
 from .fetch import Fetcher
 from .guard import Horizon, refuse_flooding_series, shrink_decision, upcoming_count
-from .models import Fetched, NotModified, Parsed, SyncReport, Validators
+from .models import Fetched, NotModified, Parsed, SyncReport, Validators, digest
 from .normalize import normalize_events, normalize_items
 from .parse.city import parse_schedule
 from .parse.feed import parse_feed
@@ -28,7 +28,7 @@ from .store import Store, event_from_json, event_to_json, item_from_json
 log = logging.getLogger(__name__)
 
 UNCONDITIONAL_EVERY = timedelta(days=1)  # some servers answer 304 forever
-FETCH_WORKERS = 32
+FETCH_WORKERS = 32  # network-bound; fetch.POOL_SIZE keeps one connection per worker
 
 
 def iso(dt: datetime) -> str:
@@ -45,7 +45,7 @@ class Pipeline:
 
     def sync_all(self, sources: Iterable[SourceConfig] | None = None, *,
                  progress: Callable[[SyncReport], None] | None = None) -> list[SyncReport]:
-        todo = [s for s in (sources or self.settings.sources) if s.enabled]
+        todo = [s for s in (self.settings.sources if sources is None else sources) if s.enabled]
         self.store.sync_sources(todo)
         reports = []
         workers = max(1, min(FETCH_WORKERS, len(todo)))
@@ -68,7 +68,8 @@ class Pipeline:
         """Conditional GET, except once a day (``due``) when validators are ignored."""
         row = self.store.source(source.id)
         last_full = row.get("last_unconditional") or ""
-        due = not last_full or _parse(last_full) < self.clock() - UNCONDITIONAL_EVERY
+        due = (not last_full or _parse(last_full) < self.clock() - UNCONDITIONAL_EVERY
+               or row.get("config_hash") != source_fingerprint(source))
         validators = self.store.validators(source.id)
         started = time.monotonic()
         try:
@@ -119,6 +120,7 @@ class Pipeline:
                   "skipped_sample": "; ".join(parsed.skipped[:3])}
         if due:
             values["last_unconditional"] = now
+            values["config_hash"] = source_fingerprint(source)
         if source.kind == "feed":
             items = normalize_items(parsed.items, source)
             report.changed = self.store.replace_news(source.id, items, **values)
@@ -143,25 +145,28 @@ class Pipeline:
         values["skipped_sample"] = "; ".join(report.skipped[:3])
         future = Horizon(self.clock(), horizon.end)
         cap = self.settings.max_occurrences
-        before = upcoming_count(self.store.events(source.id), future, cap)
         after = upcoming_count(events, future, cap)
-        held = self.store.held(source.id)
-        records = sorted(event_to_json(e) for e in events)
-        same = held is not None and held["records"] == records
         row = self.store.source(source.id)
+        before = row.get("upcoming_count")
+        if before is None:  # first sync after an upgrade: count what is stored
+            before = upcoming_count(self.store.events(source.id), future, cap)
+        held = self.store.held(source.id) if row.get("held_reason") else None
+        records = sorted(event_to_json(e) for e in events) if held is not None else []
         decision = shrink_decision(before, after, self.settings, row.get("held_syncs") or 0,
-                                   same_as_held=same)
+                                   same_as_held=held is not None and held["records"] == records)
         if not decision.apply:
-            self.store.hold(source.id, "event", records, {})
+            self.store.hold(source.id, "event", records or sorted(event_to_json(e)
+                                                                 for e in events), {})
             self.store.update_source(source.id, last_attempt=now, last_success=now,
                                      http_status=values["http_status"], held_count=after,
                                      held_syncs=decision.held_syncs,
                                      held_reason=decision.reason)
-            report.count = before
+            report.count = len(events)
             log.warning("source=%s shrink held: %s", source.id, decision.reason)
             return
-        self.store.release(source.id)
-        values.update(held_count=0, held_syncs=0, held_reason="")
+        if held is not None or row.get("held_reason"):
+            self.store.release(source.id)
+        values.update(held_count=0, held_syncs=0, held_reason="", upcoming_count=after)
         report.changed = self.store.replace_events(source.id, events, **values)
         report.count = len(events)
 
@@ -215,6 +220,12 @@ class Pipeline:
         self.store.release(source_id)
         log.info("source=%s held set accepted by admin", source_id)
         return True
+
+
+def source_fingerprint(source: SourceConfig) -> str:
+    """What shapes a source's stored records besides its body: a change forces a refetch
+    without validators, so new categories apply even while the server answers 304."""
+    return digest((source.url, source.kind, source.categories))
 
 
 def _parse(text: str) -> datetime:

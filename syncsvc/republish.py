@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from .config import Settings
 from .dedupe import DedupeResult, dedupe_events, dedupe_news
 from .expand import occurrences
-from .models import PublishedEvent, PublishedItem, _digest
+from .models import PublishedEvent, PublishedItem, SyncReport, digest
 from .pipeline import iso
 from .publish.views import publish_all
 from .store import Store
@@ -50,10 +52,35 @@ def build(settings: Settings, store: Store, now: datetime) -> Republished:
     published = tuple(replace(p, sequence=state[p.uid, p.event.recurrence_id][0],
                               dtstamp=state[p.uid, p.event.recurrence_id][1])
                       for p in result.published)
-    store.record_published("news", [(p.uid, "", _digest(asdict(p)),
+    store.record_published("news", [(p.uid, "", digest(p),
                                      [member_ref(*m) for m in p.members]) for p in news], stamp)
     store.set_merge_counts(_merge_counts(published))
     return Republished(published, tuple(news), result, ())
+
+
+def publish_fingerprint(settings: Settings) -> str:
+    """Everything in the config that shapes the outputs besides the stored data."""
+    return digest((settings.name, settings.base_url, settings.timezone, settings.interval_s,
+                   settings.past_days, settings.future_months, settings.max_occurrences,
+                   settings.dedupe, str(settings.output_dir),
+                   tuple((s.id, s.name, s.kind, s.priority, s.enabled)
+                         for s in settings.sources)))
+
+
+def needed(settings: Settings, store: Store, reports: Sequence[SyncReport],
+           now: datetime) -> bool:
+    """Republish only when something changed: data, publishing config, the local day
+    (the horizon of the views moves), or an output went missing. A pass where every
+    source answered 304 therefore costs no dedupe and no rendering."""
+    return (any(r.changed for r in reports)
+            or store.meta("published_day") != _local_day(settings, now)
+            or store.meta("published_config") != publish_fingerprint(settings)
+            or not (settings.output_dir / "calendar.ics").exists()
+            or not (settings.output_dir / "views.json").exists())
+
+
+def _local_day(settings: Settings, now: datetime) -> str:
+    return now.astimezone(ZoneInfo(settings.timezone)).date().isoformat()
 
 
 def republish(settings: Settings, store: Store, now: datetime) -> Republished:
@@ -62,6 +89,8 @@ def republish(settings: Settings, store: Store, now: datetime) -> Republished:
     names = {s.id: s.name for s in settings.sources}
     result = publish_all(built.events, built.items, settings, now=now, source_names=names)
     changed = tuple(result.written) + tuple(result.removed)
+    store.set_meta("published_day", _local_day(settings, now))
+    store.set_meta("published_config", publish_fingerprint(settings))
     log.info("source=* published %d events, %d news items, %d files changed",
              len(built.events), len(built.items), len(changed))
     return replace(built, changed_files=changed)
@@ -72,10 +101,8 @@ def _expand(events, start, end, cap):
 
 
 def _event_digest(p: PublishedEvent) -> str:
-    data = asdict(p)
-    data.pop("sequence", None)
-    data.pop("dtstamp", None)
-    return _digest(data)
+    """Digest of what is published, without the fields derived from the digest itself."""
+    return digest(replace(p, sequence=0, dtstamp=""))
 
 
 def _merge_counts(published: tuple[PublishedEvent, ...]) -> dict[str, int]:

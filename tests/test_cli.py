@@ -125,3 +125,34 @@ def test_check_warns_when_school_holiday_data_runs_out(write_config, tmp_path, c
     assert cli.main(["check", "--config", str(path)]) == 0
     out = capsys.readouterr().out
     assert "Warnung: Ferientermine nur bis" in out
+
+
+def test_sync_without_changes_publishes_nothing_until_config_or_day_changes(
+        configured, capsys, monkeypatch):
+    from datetime import datetime as real_datetime
+    from datetime import timedelta
+
+    tmp_path, conf = configured
+    cli.main([*conf, "sync"])
+    cal = tmp_path / "public" / "calendar.ics"
+    stamp = cal.stat().st_mtime_ns
+    capsys.readouterr()
+    assert cli.main([*conf, "sync"]) == 0
+    assert "nichts geändert" in capsys.readouterr().out
+    assert cal.stat().st_mtime_ns == stamp
+
+    path = tmp_path / "config" / "syncsvc.toml"  # a new category: refetch, republish
+    path.write_text(path.read_text().replace('kind = "ics"', 'kind = "ics"\ncategories = ["Kurs"]'))
+    assert cli.main([*conf, "sync"]) == 0
+    assert "veröffentlicht" in capsys.readouterr().out
+    assert "CATEGORIES:Kurs" in cal.read_text(encoding="utf-8")
+    assert (tmp_path / "public" / "calendar" / "kurs.ics").exists()
+
+    class Tomorrow(real_datetime):  # the local day turned: the views' horizon moved
+        @classmethod
+        def now(cls, tz=None):
+            return real_datetime.now(tz) + timedelta(days=1)
+
+    monkeypatch.setattr(cli, "datetime", Tomorrow)
+    assert cli.main([*conf, "sync"]) == 0
+    assert "veröffentlicht" in capsys.readouterr().out

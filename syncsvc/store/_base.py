@@ -126,6 +126,14 @@ class BaseStore:
         with self.db.conn:
             self.db["sources"].upsert({"id": source_id, **values}, pk="id")
 
+    def meta(self, key: str, default: str = "") -> str:
+        rows = list(self.db.query("SELECT value FROM meta WHERE key = ?", [key]))
+        return rows[0]["value"] if rows else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db.conn:
+            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
     def log_fetch(self, source_id: str, at: str, outcome: str, *, http_status: int | None,
                   duration_ms: int, size: int = 0, error: str = "") -> None:
         with self.db.conn:

@@ -62,5 +62,15 @@ def m002_published_per_override(db: Database) -> None:
     db["published"].transform(pk=("uid", "recurrence_id"))
 
 
+@migrations()
+def m003_publish_state(db: Database) -> None:
+    """What a 304-only pass needs to decide without re-reading every event: the upcoming
+    count of each source (shrink guard), the config a source was last parsed with, and
+    service-wide facts such as the day and config of the last publish."""
+    db["sources"].add_column("upcoming_count", int)
+    db["sources"].add_column("config_hash", str, not_null_default="")
+    db["meta"].create({"key": str, "value": str}, pk="key")
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)
