@@ -302,3 +302,69 @@ def test_news_without_or_with_unreadable_dates_match_by_link_only():
     published, _ = dedupe_news(items, SOURCES, S)
     got = {frozenset(f"{s}:{g}" for s, g in p.members) for p in published}
     assert got == {frozenset({"stadt:1", "kirche:3"}), frozenset({"verein:2"})}
+
+
+def news_groups(published) -> set[frozenset[str]]:
+    return {frozenset(f"{s}:{g}" for s, g in p.members) for p in published}
+
+
+def test_news_titles_differing_only_by_a_number_stay_apart():
+    day = "2027-03-02T09:00:00Z"
+    items = [
+        item("stadt", "1", "Nachricht 10", "https://idstein.de/n10", day),
+        item("verein", "2", "Nachricht 11", "https://v.example/n11", day),
+        item("stadt", "3", "Newsletter 3/2027", "https://idstein.de/nl3", day),
+        item("kirche", "4", "Newsletter 4/2027", "https://k.example/nl4", day),
+        item("bib", "5", "Newsletter 3/2027 der Stadt", "https://b.example/nl", day),
+        item("kirche", "6", "Kinder-Flohmarkt zum 3. Mal", "", day),
+        item("bib", "7", "Kinderflohmarkt zum 3. Mal", "", day),
+        item("verein", "8", "Nachricht 12", "http://www.idstein.de/n10/?utm_source=x", day),
+    ]
+    published, matches = dedupe_news(items, SOURCES, S)
+    assert news_groups(published) == {
+        frozenset({"stadt:1", "verein:8"}),  # same link: one article, whatever the title says
+        frozenset({"verein:2"}), frozenset({"kirche:4"}),
+        frozenset({"stadt:3", "bib:5"}),  # same number, same words
+        frozenset({"kirche:6", "bib:7"}),  # compound spelled apart, same number
+    }
+    pairs = {(m.a, m.b) for m in matches}
+    assert ("stadt:1", "verein:2") not in pairs and ("kirche:4", "stadt:3") not in pairs
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_news_blocking_finds_exactly_what_comparing_all_pairs_finds(seed):
+    from syncsvc.textmatch import number_conflict, title_similarity
+    rng = random.Random(seed)
+    words = ["Sprachkurs", "Sprachkurse", "Kleiderkammer", "Kinder-Flohmarkt", "Kinderflohmarkt",
+             "geöffnet", "Teil", "Newsletter", "Förderung", "für", "die", "Stadt"]
+    items = []
+    for n in range(160):
+        title = " ".join(rng.sample(words, rng.randint(1, 3)))
+        if rng.random() < 0.5:
+            title += f" {rng.randint(1, 3)}" + ("/2027" if rng.random() < 0.3 else "")
+        link = f"https://idstein.de/{rng.randint(0, 60)}" if rng.random() < 0.4 else ""
+        published = f"2027-03-0{rng.randint(1, 3)}T{rng.randint(0, 20):02d}:00:00Z"
+        items.append(item(rng.choice(list(SOURCES)), str(n), title, link, published))
+    expected = {frozenset({f"{i.source_id}:{i.guid}"}) for i in items}
+    for x, a in enumerate(items):  # brute force: every pair, the documented rule
+        for b in items[x + 1:]:
+            ta, tb = normalize_title(a.title), normalize_title(b.title)
+            same_link = a.link and canonical_url(a.link) == canonical_url(b.link)
+            same_title = (a.published[:10] == b.published[:10] and not number_conflict(ta, tb)
+                          and title_similarity(ta, tb) >= S.news_title_threshold)
+            if a.source_id != b.source_id and (same_link or same_title):
+                ga = next(g for g in expected if f"{a.source_id}:{a.guid}" in g)
+                gb = next(g for g in expected if f"{b.source_id}:{b.guid}" in g)
+                expected = (expected - {ga, gb}) | {ga | gb}
+    published, _ = dedupe_news(items, SOURCES, S)
+    assert news_groups(published) == expected
+    assert len(expected) < len(items) - 20  # the data does merge
+
+
+def test_news_unrelated_items_on_one_day_are_not_all_paired():
+    items = [item(src, f"{src}{n}", f"Meldung über Thema {chr(65 + n % 26)}{n // 26} {src}",
+                  f"https://{src}.example/{n}", "2027-03-02T09:00:00Z")
+             for n in range(150) for src in ("stadt", "verein")]
+    published, matches = dedupe_news(items, SOURCES, S)
+    assert len(published) == 300
+    assert len(matches) < 300  # comparing all same-day pairs would explain 22,500
