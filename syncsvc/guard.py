@@ -41,26 +41,41 @@ class Horizon:
                    now + timedelta(days=round(settings.future_months * 30.44)))
 
 
+@dataclass(frozen=True)
+class Assessment:
+    kept: list[Event]
+    problems: list[str]  # one German sentence per refused series
+    upcoming: int  # occurrences of the kept events from ``now`` to the horizon's end
+
+
 def refuse_flooding_series(
-    events: Sequence[Event], horizon: Horizon, cap: int
-) -> tuple[list[Event], list[str]]:
-    """Drop series that exceed ``cap`` occurrences in the horizon; say why for each."""
+    events: Sequence[Event], horizon: Horizon, cap: int, now: datetime | None = None
+) -> Assessment:
+    """Drop series that exceed ``cap`` occurrences in the horizon; say why for each.
+
+    The one expansion this needs also yields the upcoming count for the shrink guard.
+    """
+    now = now or horizon.start
     unreadable = {(e.source_id, e.uid): e.summary for e in events if not _rule_ok(e)}
-    series = [e for e in events if (e.rrule or e.rdates)
-              and (e.source_id, e.uid) not in unreadable]
-    dense = {(e.source_id, e.uid) for e in series
-             if not e.recurrence_id and too_dense(e, horizon, cap)}
-    rest = [e for e in series if (e.source_id, e.uid) not in dense]
-    cut = dense | set(expand(rest, horizon.start, horizon.end, cap).truncated) if rest else dense
-    if not cut and not unreadable:
-        return list(events), []
-    kept = [e for e in events if (e.source_id, e.uid) not in cut | set(unreadable)]
+    series_keys = {(e.source_id, e.uid) for e in events if e.rrule or e.rdates}
+    dense = {(e.source_id, e.uid) for e in events if e.rrule and not e.recurrence_id
+             and (e.source_id, e.uid) not in unreadable and too_dense(e, horizon, cap)}
+    refused = dense | set(unreadable)
+    group = [e for e in events if (e.source_id, e.uid) in series_keys - refused]
+    exp = expand(group, horizon.start, horizon.end, cap) if group else None
+    cut = refused | set(exp.truncated if exp else ())
+    kept = [e for e in events if (e.source_id, e.uid) not in cut]
+    upcoming = sum(1 for e in kept if (e.source_id, e.uid) not in series_keys
+                   and _inside(e, Horizon(now, horizon.end)))
+    if exp:
+        upcoming += sum(1 for o in exp.occurrences if (o.event.source_id, o.event.uid) not in cut
+                        and _start_dt(o.start, o.event.tzid) >= now)
     problems = sorted({
         f"Serie „{e.summary}“ hätte mehr als {cap} Termine im Zeitraum – nicht übernommen"
-        for e in events if (e.source_id, e.uid) in cut and not e.recurrence_id
+        for e in events if (e.source_id, e.uid) in cut - set(unreadable) and not e.recurrence_id
     } | {f"Serie „{summary}“ übersprungen: Wiederholungsregel (RRULE) unlesbar"
          for summary in unreadable.values()})
-    return kept, problems
+    return Assessment(kept, problems, upcoming)
 
 
 def _rule_ok(event: Event) -> bool:
@@ -139,10 +154,15 @@ def upcoming_count(events: Sequence[Event], horizon: Horizon, cap: int) -> int:
 
 
 def _inside(event: Event, horizon: Horizon) -> bool:
-    start = parse_instant(event.start)
-    if not isinstance(start, datetime):
-        start = datetime.combine(start, time(), ZoneInfo(event.tzid or "Europe/Berlin"))
+    start = _start_dt(parse_instant(event.start), event.tzid)
     return horizon.start <= start < horizon.end
+
+
+def _start_dt(value: date | datetime, tzid: str) -> datetime:
+    """All-day dates count from local midnight."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(), ZoneInfo(tzid or "Europe/Berlin"))
 
 
 @dataclass(frozen=True)

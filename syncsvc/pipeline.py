@@ -138,14 +138,13 @@ class Pipeline:
     def _apply_events(self, source, parsed: Parsed, report, values: dict, now: str) -> None:
         events = normalize_events(parsed.events, source, self.settings.timezone)
         horizon = Horizon.around(self.clock(), self.settings)
-        events, problems = refuse_flooding_series(events, horizon,
-                                                  self.settings.max_occurrences)
-        report.skipped += problems
+        cap = self.settings.max_occurrences
+        assessed = refuse_flooding_series(events, horizon, cap, self.clock())
+        events, after = assessed.kept, assessed.upcoming
+        report.skipped += assessed.problems
         values["skipped_count"] = len(report.skipped)
         values["skipped_sample"] = "; ".join(report.skipped[:3])
         future = Horizon(self.clock(), horizon.end)
-        cap = self.settings.max_occurrences
-        after = upcoming_count(events, future, cap)
         row = self.store.source(source.id)
         before = row.get("upcoming_count")
         if before is None:  # first sync after an upgrade: count what is stored
