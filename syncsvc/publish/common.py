@@ -6,7 +6,7 @@ import hashlib
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -23,6 +23,28 @@ MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August"
           "September", "Oktober", "November", "Dezember")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss",
                           "Ä": "ae", "Ö": "oe", "Ü": "ue", "ẞ": "ss"})
+
+
+class Fragments:
+    """What one record renders to, computed once per publish run and reused by every view.
+
+    Keyed by the record's identity (the record is kept alive with its value, so an id is
+    never reused while cached); ``clear`` releases everything once a format is written.
+    """
+
+    def __init__(self, render: Callable[[object], object]) -> None:
+        self._render = render
+        self._done: dict[int, tuple[object, object]] = {}
+
+    def get(self, record: object) -> object:
+        hit = self._done.get(id(record))
+        if hit is None:
+            hit = (record, self._render(record))
+            self._done[id(record)] = hit
+        return hit[1]
+
+    def clear(self) -> None:
+        self._done.clear()
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
@@ -16,13 +17,30 @@ import icalendar
 from ..errors import PublishError
 from ..models import PublishedEvent
 from ..vevent import parse_instant, to_vevent
-from .common import attribution_lines, event_link, group_by_uid
+from .common import Fragments, attribution_lines, event_link, group_by_uid
 
 log = logging.getLogger(__name__)
 
 PRODID = "-//WIR in Idstein//syncsvc//DE"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # DTSTAMP when the store gave none (required field)
 _LAST_TZ_DATE = date(2038, 1, 1)
+
+
+END = b"END:VCALENDAR\r\n"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One VEVENT as icalendar serialized it, with what the calendar shell needs from it."""
+
+    data: bytes
+    years: tuple[int, int]  # earliest and latest year of DTSTART/DTEND/RECURRENCE-ID
+    tzids: frozenset[str]  # TZID parameters used (VTIMEZONEs to add)
+
+
+def vevent_blocks() -> Fragments:
+    """Per-run cache: each published record becomes a VEVENT and is serialized once."""
+    return Fragments(_block)
 
 
 def render_calendar(
@@ -36,19 +54,58 @@ def render_calendar(
     title: str = "",
 ) -> bytes:
     """Serialize published events (series stay series) into one VCALENDAR."""
+    ordered = [pe for group in group_by_uid(events) for pe in group]
+    return b"".join(calendar_chunks(ordered, vevent_blocks(), name=name, tz=tz,
+                                    base_url=base_url, refresh_s=refresh_s,
+                                    self_path=self_path, title=title))
+
+
+def calendar_chunks(
+    ordered: Sequence[PublishedEvent], blocks: Fragments, *, name: str, tz: str,
+    base_url: str, refresh_s: int, self_path: str = "/calendar.ics", title: str = "",
+) -> list[bytes]:
+    """The calendar as byte chunks: icalendar's VCALENDAR (properties, VTIMEZONEs) with
+    the already serialized VEVENTs of ``ordered`` (in group_by_uid order) before its END."""
+    parts, tzids, first, last = [], set(), None, None
+    for pe in ordered:
+        block = blocks.get(pe)
+        if block is None:
+            continue
+        if isinstance(block, Exception):
+            raise PublishError(
+                f"Kalender '{self_path}' konnte nicht erzeugt werden: {block}") from block
+        parts.append(block.data)
+        tzids |= block.tzids
+        first = block.years[0] if first is None else min(first, block.years[0])
+        last = block.years[1] if last is None else max(last, block.years[1])
     cal = _calendar(title or f"{name} – Termine", tz, base_url, refresh_s, self_path)
-    for group in group_by_uid(events):
-        for pe in group:
-            try:
-                cal.add_component(_vevent(pe))
-            except (ValueError, TypeError, KeyError) as e:
-                source = pe.event.source_id
-                log.warning("source=%s event %s not published: %s", source, pe.uid, e)
-    _add_timezones(cal)
+    _add_timezones(cal, tzids, _date_span(first, last))
     try:
-        return cal.to_ical()
+        shell = cal.to_ical()
     except (ValueError, TypeError) as e:
         raise PublishError(f"Kalender '{self_path}' konnte nicht erzeugt werden: {e}") from e
+    if not shell.endswith(END):
+        raise PublishError(f"Kalender '{self_path}': unerwartetes Ende der Serialisierung")
+    return [shell[: -len(END)], *parts, END]
+
+
+def _block(pe: PublishedEvent) -> Block | Exception | None:
+    """None: the record cannot become a VEVENT (logged, left out); an Exception: icalendar
+    could not serialize it (the calendar fails, as a whole-calendar to_ical would)."""
+    try:
+        ve = _vevent(pe)
+    except (ValueError, TypeError, KeyError) as e:
+        log.warning("source=%s event %s not published: %s", pe.event.source_id, pe.uid, e)
+        return None
+    try:
+        data = ve.to_ical()
+    except (ValueError, TypeError) as e:
+        return e
+    years = [ve.decoded(key).year for key in ("dtstart", "dtend", "recurrence-id")
+             if key in ve]
+    tzids = {v.params.get("TZID") for _, v in ve.property_items(sorted=False)
+             if hasattr(v, "params")}
+    return Block(data, (min(years), max(years)), frozenset(tzids - {None, "UTC"}))
 
 
 def _calendar(title: str, tz: str, base_url: str, refresh_s: int, self_path: str):
@@ -99,27 +156,21 @@ def _description(pe: PublishedEvent) -> str:
     return "\n\n".join(parts)
 
 
-def _add_timezones(cal: icalendar.Calendar) -> None:
+def _add_timezones(cal: icalendar.Calendar, tzids: set[str], span: tuple[date, date]) -> None:
     """One VTIMEZONE per TZID used, with the zone's DST transitions over the data's years."""
-    first, last = _date_span(cal)
-    for tzid in sorted(cal.get_missing_tzids()):
-        vtz = _vtimezone(tzid, first, last)
+    for tzid in sorted(tzids):
+        vtz = _vtimezone(tzid, *span)
         if vtz is None:
             log.warning("source=- no VTIMEZONE for unknown TZID %s", tzid)
             continue
-        cal.subcomponents.insert(len(cal.timezones), vtz)
+        cal.add_component(vtz)
 
 
-def _date_span(cal: icalendar.Calendar) -> tuple[date, date]:
-    """Jan 1 of the earliest year used, and a last date after every explicit value."""
-    years = []
-    for ve in cal.walk("VEVENT"):
-        for key in ("dtstart", "dtend", "recurrence-id"):
-            if key in ve:
-                years.append(ve.decoded(key).year)
-    if not years:
+def _date_span(first: int | None, last: int | None) -> tuple[date, date]:
+    """Jan 1 of the year before the earliest one used, and a date after every value."""
+    if first is None or last is None:
         return date(1970, 1, 1), _LAST_TZ_DATE
-    return date(min(years) - 1, 1, 1), max(_LAST_TZ_DATE, date(max(years) + 2, 1, 1))
+    return date(first - 1, 1, 1), max(_LAST_TZ_DATE, date(last + 2, 1, 1))
 
 
 @lru_cache(maxsize=64)

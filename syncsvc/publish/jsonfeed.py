@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ..models import PublishedItem, SourceRef
-from .common import Listed, attribution_html, event_link
+from .common import Fragments, Listed, attribution_html, event_link
 
 JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
 EVENTS_VERSION = 1
+_EVENTS_OPEN = b'{"events":['
 
 
 def render_news_json(
@@ -75,15 +76,40 @@ def render_events_json(
     tz: str = "Europe/Berlin",
 ) -> bytes:
     """Occurrences in the given order (soonest first) with local ISO 8601 start/end."""
+    return b"".join(events_json_chunks(listed, event_entries(), title=title,
+                                       home_page_url=home_page_url, feed_url=feed_url, tz=tz))
+
+
+def event_entries() -> Fragments:
+    """Per-run cache: each listed occurrence dumped once (the same ``dump`` settings)."""
+    return Fragments(lambda x: _dumps(event_json(x)).encode("utf-8"))
+
+
+def events_json_chunks(
+    listed: Sequence[Listed], entries: Fragments, *, title: str, home_page_url: str,
+    feed_url: str, tz: str = "Europe/Berlin",
+) -> list[bytes]:
+    """events.json as byte chunks: json dumps the document with an empty list, and the
+    dumped entries go into it; with sorted keys and compact separators that is the same
+    text as dumping the whole document at once ("events" is the first key)."""
     doc = {
         "version": EVENTS_VERSION,
         "title": title,
         "home_page_url": home_page_url,
         "feed_url": feed_url,
         "timezone": tz,
-        "events": [event_json(x) for x in listed],
+        "events": [],
     }
-    return dump(doc)
+    empty = dump(doc)
+    if not empty.startswith(_EVENTS_OPEN + b"]"):
+        raise ValueError("events.json: 'events' is not the first key")
+    chunks = [_EVENTS_OPEN]
+    for i, x in enumerate(listed):
+        if i:
+            chunks.append(b",")
+        chunks.append(entries.get(x))
+    chunks.append(empty[len(_EVENTS_OPEN):])
+    return chunks
 
 
 def event_json(x: Listed) -> dict:
@@ -118,5 +144,8 @@ def sources_json(sources: Sequence[SourceRef]) -> list[dict]:
 def dump(doc: object) -> bytes:
     """Compact, key-sorted UTF-8 JSON. Compact on purpose: ``indent`` forces Python's
     pure-Python encoder, which made events.json the slowest output to write."""
-    text = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return (text + "\n").encode("utf-8")
+    return (_dumps(doc) + "\n").encode("utf-8")
+
+
+def _dumps(doc: object) -> str:
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -16,13 +16,16 @@ from email.utils import format_datetime
 
 from ..models import PublishedItem, SourceRef
 from ..vevent import parse_instant
-from .common import Listed, attribution_html, event_link, german_title, german_when
+from .common import Fragments, Listed, attribution_html, event_link, german_title, german_when
 
 ATOM = "http://www.w3.org/2005/Atom"
 DC = "http://purl.org/dc/elements/1.1/"
 ET.register_namespace("atom", ATOM)
 ET.register_namespace("dc", DC)
 # XML 1.0 forbids these code points even escaped; partner text may contain them.
+_SLOT = "syncsvc-items"  # placeholder element for the items; never a partner's text
+_SLOT_BYTES = f"<{_SLOT} />".encode()
+_ITEM_SEP = b"\n  "
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
@@ -48,11 +51,46 @@ def render_events_rss(
     Items carry no pubDate on purpose: CMS RSS blocks sort by it (newest first) and would
     turn the list upside down.
     """
+    return b"".join(events_rss_chunks(listed, event_items(link, tz), title=title, link=link,
+                                      self_url=self_url, description=description))
+
+
+def event_items(home: str, tz: str) -> Fragments:
+    """Per-run cache: each listed occurrence becomes one serialized <item> element."""
+    return Fragments(lambda x: _item_bytes(x, home, tz))
+
+
+def events_rss_chunks(
+    listed: Sequence[Listed], items: Fragments, *, title: str, link: str, self_url: str,
+    description: str,
+) -> list[bytes]:
+    """The feed as byte chunks: ElementTree writes the channel, with a placeholder where
+    the items go; the items come from ``items`` (serialized by ElementTree, indented as
+    ``ET.indent`` indents them in place: two spaces between items, one after the last)."""
     stamps = [x.published.dtstamp for x in listed if x.published.dtstamp]
     channel, rss = _channel(title, link, self_url, description, max(stamps, default=""))
-    for x in listed:
-        _event_item(channel, x, link, tz)
-    return _serialize(rss)
+    if not listed:
+        return [_serialize(rss)]
+    _sub(channel, _SLOT)
+    head, sep, tail = _serialize(rss).partition(_SLOT_BYTES)
+    if not sep or _SLOT_BYTES in tail:
+        raise ValueError("RSS placeholder not found exactly once")
+    chunks = [head]
+    for i, x in enumerate(listed):
+        if i:
+            chunks.append(_ITEM_SEP)
+        chunks.append(items.get(x))
+    chunks.append(tail)
+    return chunks
+
+
+def _item_bytes(x: Listed, home: str, tz: str) -> bytes:
+    holder = ET.Element("channel")
+    _event_item(holder, x, home, tz)
+    item = holder[0]
+    ET.indent(item, space=" ", level=2)
+    item.tail = None
+    return ET.tostring(item, encoding="utf-8")
 
 
 def _channel(title: str, link: str, self_url: str, description: str, built: str):

@@ -17,19 +17,11 @@ from dateutil.relativedelta import relativedelta
 
 from ..config import Settings
 from ..models import PublishedEvent, PublishedItem
-from .common import (
-    Listed,
-    event_end,
-    group_by_uid,
-    is_series,
-    list_occurrences,
-    occurrence_end,
-    series_alive,
-    slugify,
-)
-from .ics import render_calendar
-from .jsonfeed import dump, render_events_json, render_news_json
-from .rss import render_events_rss, render_news
+from .common import Fragments, slugify
+from .ics import calendar_chunks, vevent_blocks
+from .jsonfeed import dump, event_entries, events_json_chunks, render_news_json
+from .rss import event_items, events_rss_chunks, render_news
+from .select import Selection, category_keys, items_by_source, select, source_keys, split
 from .write import remove_file, remove_leftovers, write_atomic
 
 log = logging.getLogger(__name__)
@@ -62,10 +54,12 @@ class PublishResult:
 
 
 @dataclass(frozen=True)
-class _Selection:
-    calendar: list[PublishedEvent]  # for .ics: series whole, ended one-offs dropped
-    listed: list[Listed]  # occurrences in the horizon (.json)
-    upcoming: list[Listed]  # occurrences not over yet (.rss)
+class _Run:
+    """Per-run caches: every record is rendered once per format and shared by the views."""
+
+    blocks: Fragments  # serialized VEVENTs
+    items: Fragments  # serialized RSS <item>s of occurrences
+    entries: Fragments  # dumped events.json entries
 
 
 def publish_all(
@@ -80,18 +74,26 @@ def publish_all(
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
     start = now - timedelta(days=settings.past_days)
     end = now + relativedelta(months=settings.future_months)
-    outputs: dict[str, tuple[View, Callable[[], bytes]]] = {}
-    sel = _select(events, now, start, end, settings.max_occurrences)
-    _add_set(outputs, settings, "", sel, items, _main_titles(settings.name))
+    run = _Run(vevent_blocks(), event_items(_url(settings, ""), settings.timezone),
+               event_entries())
+    outputs: dict[str, tuple[View, Callable[[], bytes | list[bytes]]]] = {}
+    sel = select(events, now, start, end, settings.max_occurrences)
+    _add_set(outputs, settings, run, "", sel, items, _main_titles(settings.name))
+    by_cat = split(sel, category_keys)
     for slug, cat in _categories(events):
-        _add_category(outputs, settings, slug, cat, _filter(sel, _has_category(cat)))
+        _add_category(outputs, settings, run, slug, cat, by_cat.get(slug, Selection()))
+    del by_cat
+    by_source = split(sel, source_keys)
+    news = items_by_source(items)
+    with_events = {s.source_id for pe in events for s in pe.sources}
     for sid, sname in _sources(events, items, source_names):
-        sub = [p for p in items if any(s.source_id == sid for s in p.sources)]
-        has_events, has_news = _source_kinds(settings, sid, events, sub)
-        sel_s = _filter(sel, _has_source(sid)) if has_events else None
-        _add_set(outputs, settings, f"sources/{sid}/", sel_s, sub if has_news else None,
+        sub = news.get(sid, [])
+        has_events, has_news = _source_kinds(settings, sid, sid in with_events, sub)
+        sel_s = by_source.get(sid, Selection()) if has_events else None
+        _add_set(outputs, settings, run, f"sources/{sid}/", sel_s, sub if has_news else None,
                  _source_titles(settings.name, sname), source=sid, source_name=sname)
-    return _write_all(Path(settings.output_dir), outputs)
+    del sel, by_source, news
+    return _write_all(Path(settings.output_dir), outputs, run)
 
 
 def _main_titles(name: str) -> dict[str, str]:
@@ -105,19 +107,19 @@ def _source_titles(name: str, source: str) -> dict[str, str]:
             "news": f"{name} – Neuigkeiten von {source}"}
 
 
-def _add_set(outputs: dict, settings: Settings, prefix: str, sel: _Selection | None,
+def _add_set(outputs: dict, settings: Settings, run: _Run, prefix: str, sel: Selection | None,
              items: Sequence[PublishedItem] | None, titles: dict[str, str],
              source: str = "", source_name: str = "") -> None:
     cal = "calendar.ics"
     source_kw = {"source": source, "source_name": source_name}
     if sel is not None:
         _add(outputs, View(prefix + cal, titles["ics"], "ics", "events", **source_kw),
-             _ics(settings, sel.calendar, titles["ics"], prefix + cal))
+             _ics(settings, run, sel.calendar, titles["ics"], prefix + cal))
         _add(outputs, View(prefix + "events.rss", titles["events"], "rss", "events",
-                           **source_kw), _events_rss(settings, sel.upcoming, titles["events"],
+                           **source_kw), _events_rss(settings, run, sel.upcoming, titles["events"],
                                                        prefix + "events.rss"))
         _add(outputs, View(prefix + "events.json", titles["ics"], "json", "events",
-                           **source_kw), _events_json(settings, sel.listed, titles["ics"],
+                           **source_kw), _events_json(settings, run, sel.listed, titles["ics"],
                                                         prefix + "events.json"))
     if items is not None:
         _add(outputs, View(prefix + "news.rss", titles["news"], "rss", "news", **source_kw),
@@ -127,16 +129,16 @@ def _add_set(outputs: dict, settings: Settings, prefix: str, sel: _Selection | N
              _news_json(settings, items, titles["news"], prefix + "feed.json"))
 
 
-def _add_category(outputs: dict, settings: Settings, slug: str, cat: str,
-                  sel: _Selection) -> None:
+def _add_category(outputs: dict, settings: Settings, run: _Run, slug: str, cat: str,
+                  sel: Selection) -> None:
     title = f"{settings.name} – Termine: {cat}"
     base = f"calendar/{slug}"
     _add(outputs, View(base + ".ics", title, "ics", "events", category=cat),
-         _ics(settings, sel.calendar, title, base + ".ics"))
+         _ics(settings, run, sel.calendar, title, base + ".ics"))
     _add(outputs, View(base + ".rss", title, "rss", "events", category=cat),
-         _events_rss(settings, sel.upcoming, title, base + ".rss"))
+         _events_rss(settings, run, sel.upcoming, title, base + ".rss"))
     _add(outputs, View(base + ".json", title, "json", "events", category=cat),
-         _events_json(settings, sel.listed, title, base + ".json"))
+         _events_json(settings, run, sel.listed, title, base + ".json"))
 
 
 def _add(outputs: dict, view: View, render: Callable[[], bytes]) -> None:
@@ -147,22 +149,23 @@ def _url(settings: Settings, path: str) -> str:
     return f"{settings.base_url.rstrip('/')}/{path}"
 
 
-def _ics(settings: Settings, events: list, title: str, path: str) -> Callable[[], bytes]:
-    return lambda: render_calendar(
-        events, name=settings.name, tz=settings.timezone, base_url=settings.base_url,
-        refresh_s=settings.interval_s, self_path="/" + path, title=title)
+def _ics(settings: Settings, run: _Run, ordered: list, title: str, path: str):
+    return lambda: calendar_chunks(
+        ordered, run.blocks, name=settings.name, tz=settings.timezone,
+        base_url=settings.base_url, refresh_s=settings.interval_s, self_path="/" + path,
+        title=title)
 
 
-def _events_rss(settings: Settings, listed: list, title: str, path: str):
-    return lambda: render_events_rss(
-        listed, title=title, link=_url(settings, ""), self_url=_url(settings, path),
-        description=f"Kommende Termine im Netzwerk {settings.name}", tz=settings.timezone)
+def _events_rss(settings: Settings, run: _Run, listed: list, title: str, path: str):
+    return lambda: events_rss_chunks(
+        listed, run.items, title=title, link=_url(settings, ""), self_url=_url(settings, path),
+        description=f"Kommende Termine im Netzwerk {settings.name}")
 
 
-def _events_json(settings: Settings, listed: list, title: str, path: str):
-    return lambda: render_events_json(
-        listed, title=title, home_page_url=_url(settings, ""), feed_url=_url(settings, path),
-        tz=settings.timezone)
+def _events_json(settings: Settings, run: _Run, listed: list, title: str, path: str):
+    return lambda: events_json_chunks(
+        listed, run.entries, title=title, home_page_url=_url(settings, ""),
+        feed_url=_url(settings, path), tz=settings.timezone)
 
 
 def _news_rss(settings: Settings, items: Sequence[PublishedItem], title: str, path: str):
@@ -175,39 +178,6 @@ def _news_json(settings: Settings, items: Sequence[PublishedItem], title: str, p
     return lambda: render_news_json(
         items, title=title, home_page_url=_url(settings, ""), feed_url=_url(settings, path),
         description=f"Neuigkeiten der Partner im Netzwerk {settings.name}")
-
-
-def _select(events: Sequence[PublishedEvent], now: datetime, start: datetime, end: datetime,
-            cap: int) -> _Selection:
-    calendar = []
-    for group in group_by_uid(events):
-        master = group[0] if not group[0].event.recurrence_id else None
-        if master is not None and is_series(master.event):
-            if series_alive(master.event, start):
-                calendar.extend(group)
-        else:
-            calendar.extend(pe for pe in group if event_end(pe.event) > start)
-    listed = list_occurrences(events, start, end, cap)
-    upcoming = [x for x in listed if occurrence_end(x) > now]
-    return _Selection(calendar, listed, upcoming)
-
-
-def _filter(sel: _Selection, match: Callable[[PublishedEvent], bool]) -> _Selection:
-    """Whole series groups: a group is in when any member (master or override) matches."""
-    uids = {pe.uid for pe in sel.calendar if match(pe)}
-    uids |= {x.published.uid for x in sel.listed if match(x.published)}
-    return _Selection([p for p in sel.calendar if p.uid in uids],
-                      [x for x in sel.listed if x.published.uid in uids],
-                      [x for x in sel.upcoming if x.published.uid in uids])
-
-
-def _has_category(cat: str) -> Callable[[PublishedEvent], bool]:
-    slug = slugify(cat)
-    return lambda pe: any(slugify(c) == slug for c in pe.categories)
-
-
-def _has_source(sid: str) -> Callable[[PublishedEvent], bool]:
-    return lambda pe: any(s.source_id == sid for s in pe.sources)
 
 
 def _categories(events: Sequence[PublishedEvent]) -> list[tuple[str, str]]:
@@ -231,19 +201,27 @@ def _sources(events: Sequence[PublishedEvent], items: Sequence[PublishedItem],
     return out
 
 
-def _source_kinds(settings: Settings, sid: str, events: Sequence[PublishedEvent],
+def _source_kinds(settings: Settings, sid: str, has_events: bool,
                   items: Sequence[PublishedItem]) -> tuple[bool, bool]:
     """Event views for calendar sources, news views for feed sources (and any with data)."""
     kind = next((s.kind for s in settings.sources if s.id == sid), "")
-    has_events = any(_has_source(sid)(pe) for pe in events)
     return (kind in ("ics", "schedule") or has_events, kind == "feed" or bool(items))
 
 
-def _write_all(root: Path, outputs: dict) -> PublishResult:
+def _write_all(root: Path, outputs: dict, run: _Run) -> PublishResult:
+    """Write format by format (.ics, events .rss, events .json, the rest), releasing each
+    format's cache when its views are written, so only one format's fragments are held."""
     remove_leftovers(root)
-    written, unchanged = [], []
-    for path, (_view, render) in outputs.items():
-        (written if write_atomic(root / path, render()) else unchanged).append(path)
+    changed: dict[str, bool] = {}
+    for phase, cache in ((_ICS, run.blocks), (_EVENTS_RSS, run.items),
+                         (_EVENTS_JSON, run.entries), (None, None)):
+        for path, (view, render) in outputs.items():
+            if path not in changed and (phase is None or _phase(view) == phase):
+                changed[path] = write_atomic(root / path, render())
+        if cache is not None:
+            cache.clear()
+    written = [p for p in outputs if changed[p]]
+    unchanged = [p for p in outputs if not changed[p]]
     views = tuple(view for view, _ in outputs.values())
     manifest = _manifest(views)
     (written if write_atomic(root / "views.json", manifest) else unchanged).append("views.json")
@@ -251,6 +229,13 @@ def _write_all(root: Path, outputs: dict) -> PublishResult:
     for path in written + removed:
         log.debug("source=* published %s", path)
     return PublishResult(tuple(written), tuple(unchanged), tuple(removed), views)
+
+
+_ICS, _EVENTS_RSS, _EVENTS_JSON = ("ics", "events"), ("rss", "events"), ("json", "events")
+
+
+def _phase(view: View) -> tuple[str, str]:
+    return (view.kind, view.content)
 
 
 def _manifest(views: Sequence[View]) -> bytes:

@@ -9,15 +9,21 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import PublishError
 
 
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` atomically; False (file untouched) if it already holds it."""
+def write_atomic(path: Path, data: bytes | Sequence[bytes]) -> bool:
+    """Write ``data`` to ``path`` atomically; False (file untouched) if it already holds it.
+
+    ``data`` may be a sequence of chunks (written in order), so a large view need not be
+    joined into one bytes object first.
+    """
     path = Path(path)
-    if _same_content(path, data):
+    chunks = [data] if isinstance(data, bytes | bytearray) else data
+    if _same_content(path, chunks):
         return False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -26,7 +32,8 @@ def write_atomic(path: Path, data: bytes) -> bool:
         raise PublishError(f"{path}: kann nicht geschrieben werden: {e}") from e
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in chunks:
+                fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
@@ -61,11 +68,13 @@ def remove_file(path: Path) -> bool:
     return True
 
 
-def _same_content(path: Path, data: bytes) -> bool:
+def _same_content(path: Path, chunks: Sequence[bytes]) -> bool:
+    """Compare chunk by chunk, so the old file is never read into memory whole."""
     try:
-        if path.stat().st_size != len(data):
+        if path.stat().st_size != sum(len(c) for c in chunks):
             return False
-        return path.read_bytes() == data
+        with path.open("rb") as fh:
+            return all(fh.read(len(c)) == c for c in chunks)
     except OSError:
         return False
 

@@ -1,0 +1,91 @@
+"""Publish stage alone: ``python -m bench.publish_only --events 100000``.
+
+Builds published records straight from the generator (no parsing, no dedupe; every tenth
+event is credited to a second source so attributions and source views overlap), then times
+``publish_all`` in-process and prints wall, CPU, peak RSS (whole process and the growth
+during publish), Python heap peak (``--tracemalloc``, slow) and a digest of every written
+file, so two code versions can be compared for byte-identical output at the same ``--now``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import resource
+import shutil
+import time
+import tracemalloc
+from datetime import UTC, datetime
+from pathlib import Path
+
+from syncsvc.config import Settings, SourceConfig
+from syncsvc.models import PublishedEvent, SourceRef
+
+from . import generate as gen
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def records(target: int, per_source: int, now: datetime) -> tuple[list, dict, tuple]:
+    srcs, events = [], []
+    for s in gen.sources(4 * target // per_source + 8, per_source, seed=9, now=now):
+        if s.kind == "ics" and len(events) < target:
+            srcs.append(s)
+            events += [(s, e) for e in gen.to_events(s)]
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    refs = {s.id: SourceRef(s.id, s.name, f"https://{s.id}.example/termine") for s in srcs}
+    out = []
+    for i, (s, ev) in enumerate(events):
+        sources = [refs[s.id]]
+        if i % 10 == 0:
+            sources.append(refs[srcs[(i // per_source + 1) % len(srcs)].id])
+        out.append(PublishedEvent(uid=f"pub-{ev.uid}", event=ev, sources=tuple(sources),
+                                  categories=ev.categories, dtstamp=stamp))
+    configs = tuple(SourceConfig(id=s.id, name=s.name, url=f"http://x.example{s.path}",
+                                 kind="ics") for s in srcs)
+    return out, {s.id: s.name for s in srcs}, configs
+
+
+def digest(root: Path) -> tuple[str, int, int]:
+    h = hashlib.sha256()
+    files = total = 0
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            data = p.read_bytes()
+            h.update(p.relative_to(root).as_posix().encode() + b"\0" + data)
+            files, total = files + 1, total + len(data)
+    return h.hexdigest()[:16], files, total
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(prog="bench.publish_only")
+    p.add_argument("--events", type=int, default=10000)
+    p.add_argument("--per-source", type=int, default=100)
+    p.add_argument("--out-dir", type=Path, default=Path("/tmp/syncsvc-publish-only"))
+    p.add_argument("--tracemalloc", action="store_true")
+    a = p.parse_args()
+    from syncsvc.publish.views import publish_all
+
+    published, names, configs = records(a.events, a.per_source, NOW)
+    shutil.rmtree(a.out_dir, ignore_errors=True)
+    settings = Settings(config_path=a.out_dir / "none.toml", output_dir=a.out_dir,
+                        sources=configs)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if a.tracemalloc:
+        tracemalloc.start()
+    t0, c0 = time.perf_counter(), time.process_time()
+    publish_all(published, [], settings, now=NOW, source_names=names)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    heap = tracemalloc.get_traced_memory()[1] / 2**20 if a.tracemalloc else None
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sha, files, size = digest(a.out_dir)
+    print(json.dumps({"events": len(published), "sources": len(names), "wall_s": round(wall, 2),
+                      "cpu_s": round(cpu, 2), "peak_rss_mb": round(rss1, 1),
+                      "rss_before_publish_mb": round(rss0, 1),
+                      "heap_peak_mb": round(heap, 1) if heap else None,
+                      "files": files, "mb": round(size / 2**20, 1), "digest": sha}))
+
+
+if __name__ == "__main__":
+    main()
