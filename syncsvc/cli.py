@@ -143,11 +143,8 @@ def cmd_status(settings: cfg.Settings, args) -> int:
     from .status import status_document
     from .store import Store
 
-    store = Store(settings.database)
-    try:
+    with Store(settings.database) as store:
         doc = status_document(settings, store)
-    finally:
-        store.close()
     for s in doc["sources"]:
         print(f"{s['id']}: Versuch {s['last_attempt'] or '–'}, Erfolg {s['last_success'] or '–'}"
               f", HTTP {s['http_status'] or '–'}, {s['count']} Einträge"
@@ -161,11 +158,8 @@ def cmd_sources(settings: cfg.Settings, args) -> int:
     from .status import source_status
     from .store import Store
 
-    store = Store(settings.database)
-    try:
+    with Store(settings.database) as store:
         rows = source_status(settings, store)
-    finally:
-        store.close()
     header = ("ID", "ART", "ZUSTAND", "LETZTER ERFOLG", "EINTRÄGE", "HINWEIS")
     table = [header] + [(r["id"], r["kind"], r["health"], r["last_success"] or "–",
                          str(r["count"]), (r["last_error"] or r["held"])[:60]) for r in rows]

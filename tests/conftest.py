@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from syncsvc import config as cfg
 from syncsvc.store import Store
@@ -23,6 +24,24 @@ def fresh_db(tmp_path):
     store = Store(tmp_path / "var" / "syncsvc.db")
     yield store
     store.close()
+
+
+@pytest.fixture(scope="module")
+def partner_server():
+    """A pytest-httpserver on 127.0.0.1 shared by a module's tests (see ``http``)."""
+    srv = HTTPServer(host="127.0.0.1", port=0)
+    srv.start()
+    yield srv
+    srv.clear()
+    srv.stop()
+
+
+@pytest.fixture
+def http(partner_server: HTTPServer):
+    """The module's partner server, emptied of expectations before and after a test."""
+    partner_server.clear()
+    yield partner_server
+    partner_server.clear()
 
 
 def free_port() -> int:

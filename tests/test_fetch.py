@@ -24,22 +24,6 @@ from syncsvc.models import Fetched, NotModified, Validators
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Partner//DE\r\nEND:VCALENDAR\r\n"
 
 
-@pytest.fixture(scope="module")
-def server():
-    srv = HTTPServer(host="127.0.0.1", port=0)
-    srv.start()
-    yield srv
-    srv.clear()
-    srv.stop()
-
-
-@pytest.fixture
-def http(server: HTTPServer):
-    server.clear()
-    yield server
-    server.clear()
-
-
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(config_path=tmp_path / "syncsvc.toml", base_url="http://idstein.test:8080",

@@ -43,22 +43,6 @@ TOTAL = 2.0  # seconds for a whole fetch
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
 
 
-@pytest.fixture(scope="module")
-def server():
-    srv = HTTPServer(host="127.0.0.1", port=0)
-    srv.start()
-    yield srv
-    srv.clear()
-    srv.stop()
-
-
-@pytest.fixture
-def http(server: HTTPServer):
-    server.clear()
-    yield server
-    server.clear()
-
-
 @pytest.fixture
 def fetcher(tmp_path: Path):
     settings = Settings(config_path=tmp_path / "syncsvc.toml", connect_timeout_s=1.0,

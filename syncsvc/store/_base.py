@@ -25,28 +25,31 @@ from .schema import migrate
 
 log = logging.getLogger(__name__)
 
-_EVENT_FIELDS = {f.name for f in fields(Event)}
-_NEWS_FIELDS = {f.name for f in fields(NewsItem)}
+def _to_json(record: Event | NewsItem) -> str:
+    return json.dumps(asdict(record), ensure_ascii=False, sort_keys=True)
+
+
+def _from_json(cls: type, text: str):
+    """Rebuild a record; JSON lists become tuples, unknown keys (newer schema) are dropped."""
+    known = {f.name for f in fields(cls)}
+    return cls(**{k: tuple(v) if isinstance(v, list) else v
+                  for k, v in json.loads(text).items() if k in known})
 
 
 def event_to_json(ev: Event) -> str:
-    return json.dumps(asdict(ev), ensure_ascii=False, sort_keys=True)
+    return _to_json(ev)
 
 
 def event_from_json(text: str) -> Event:
-    d = json.loads(text)
-    return Event(**{k: tuple(v) if isinstance(v, list) else v
-                    for k, v in d.items() if k in _EVENT_FIELDS})
+    return _from_json(Event, text)
 
 
 def item_to_json(item: NewsItem) -> str:
-    return json.dumps(asdict(item), ensure_ascii=False, sort_keys=True)
+    return _to_json(item)
 
 
 def item_from_json(text: str) -> NewsItem:
-    d = json.loads(text)
-    return NewsItem(**{k: tuple(v) if isinstance(v, list) else v
-                       for k, v in d.items() if k in _NEWS_FIELDS})
+    return _from_json(NewsItem, text)
 
 
 class BaseStore:
@@ -92,6 +95,12 @@ class BaseStore:
             return int(lock_path.read_text().strip() or 0) or None
         except (OSError, ValueError):
             return None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def close(self) -> None:
         self.db.conn.close()
