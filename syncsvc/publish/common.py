@@ -6,6 +6,7 @@ import hashlib
 import html
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,7 +17,7 @@ import icalendar
 
 from ..expand import Occurrence, expand
 from ..models import Event, PublishedEvent, SourceRef
-from ..vevent import parse_instant
+from ..vevent import format_instant, parse_instant, to_local
 
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
@@ -62,10 +63,23 @@ class Listed:
 def list_occurrences(
     events: Sequence[PublishedEvent], start: datetime, end: datetime, cap: int
 ) -> list[Listed]:
-    """Expand published events (series by published UID) into occurrences in [start, end)."""
+    """Expand published events (series by published UID) into occurrences in [start, end).
+
+    A plain timed one-off (the only record of its UID, no RRULE/RDATE/EXDATE, ends after
+    it starts) is its own single occurrence: it is listed directly, as the expansion would
+    list it, instead of going through recurring-ical-events; everything else is expanded.
+    """
     owner = {(pe.uid, pe.event.recurrence_id): pe for pe in events}
-    records = [_as_record(pe, owner) for pe in owner.values()]
-    found = []
+    per_uid = Counter(uid for uid, _ in owner)
+    found, records = [], []
+    for pe in owner.values():
+        record = _as_record(pe, owner)
+        if per_uid[pe.uid] == 1 and _plain_one_off(record):
+            single = _single(record, start, end)
+            if single is not None:
+                found.append(Listed(single, pe))
+        else:
+            records.append(record)
     for occ in expand(records, start, end, cap).occurrences:
         pe = owner.get((occ.event.uid, occ.event.recurrence_id))
         if pe is not None:
@@ -73,6 +87,22 @@ def list_occurrences(
     found.sort(key=lambda x: (sort_instant(x.occurrence.start), x.published.uid,
                               x.occurrence.key))
     return found
+
+
+def _plain_one_off(ev: Event) -> bool:
+    if ev.rrule or ev.rdates or ev.exdates or ev.recurrence_id:
+        return False
+    if "T" not in ev.start or "T" not in ev.end:
+        return False  # all-day dates and open ends: the expansion's rules apply
+    return parse_instant(ev.end) > parse_instant(ev.start)
+
+
+def _single(ev: Event, start: datetime, end: datetime) -> Occurrence | None:
+    """The one occurrence of a plain timed one-off if it starts in [start, end)."""
+    if not start <= parse_instant(ev.start) < end:
+        return None
+    local = to_local(ev.start, ev.tzid)
+    return Occurrence(ev, local, to_local(ev.end, ev.tzid), format_instant(local))
 
 
 def _as_record(pe: PublishedEvent, owner: dict) -> Event:
