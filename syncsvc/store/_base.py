@@ -59,6 +59,7 @@ class BaseStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock_fd: int | None = None
+        self._source_columns: set[str] | None = None
         if lock:
             self._acquire_lock()
         try:
@@ -68,6 +69,10 @@ class BaseStore:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA busy_timeout=30000")
             migrate(self.db)
+            # sqlite-utils probes ON CONFLICT support with a scratch table the first time
+            # an upsert runs; inside one of our transactions that DROP TABLE fails
+            # ("database table is locked"), so probe now, outside any transaction.
+            self._has_upsert = self.db.supports_on_conflict
         except sqlite3.DatabaseError as e:
             raise StoreError(f"Datenbank {self.path} lässt sich nicht öffnen: {e}") from e
 
@@ -114,9 +119,24 @@ class BaseStore:
         """Make the sources table know every configured source (config → rows)."""
         with self.db.conn:
             for s in sources:
-                self.db["sources"].upsert(
-                    {"id": s.id, "name": s.name, "kind": s.kind, "url": s.url}, pk="id"
-                )
+                self._set_source(s.id, {"name": s.name, "kind": s.kind, "url": s.url})
+
+    def _set_source(self, source_id: str, values: dict[str, Any]) -> None:
+        """Upsert one sources row in plain SQL (call inside a transaction).
+
+        sqlite-utils' upsert introspects the table on every call; at 1,000 sources that
+        was most of the CPU of a pass where every source answered 304.
+        """
+        if self._source_columns is None:
+            self._source_columns = set(self.db["sources"].columns_dict)
+        unknown = set(values) - self._source_columns
+        if unknown:
+            raise StoreError(f"sources: unbekannte Spalten {sorted(unknown)}")
+        names = ["id", *values]  # validated against the schema above: safe to format
+        updates = ", ".join(f"{k} = excluded.{k}" for k in values) or "id = excluded.id"
+        self.db.conn.execute(
+            f"INSERT INTO sources ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+            f" ON CONFLICT(id) DO UPDATE SET {updates}", [source_id, *values.values()])
 
     def source(self, source_id: str) -> dict:
         try:
@@ -133,7 +153,7 @@ class BaseStore:
 
     def update_source(self, source_id: str, **values: Any) -> None:
         with self.db.conn:
-            self.db["sources"].upsert({"id": source_id, **values}, pk="id")
+            self._set_source(source_id, values)
 
     def meta(self, key: str, default: str = "") -> str:
         rows = list(self.db.query("SELECT value FROM meta WHERE key = ?", [key]))
@@ -146,17 +166,15 @@ class BaseStore:
     def log_fetch(self, source_id: str, at: str, outcome: str, *, http_status: int | None,
                   duration_ms: int, size: int = 0, error: str = "") -> None:
         with self.db.conn:
-            self.db["fetch_log"].insert(
-                {"source_id": source_id, "at": at, "outcome": outcome,
-                 "http_status": http_status, "duration_ms": duration_ms, "bytes": size,
-                 "error": error}
-            )
-            # keep the log bounded: the newest 200 rows per source
-            self.db.execute(
-                "DELETE FROM fetch_log WHERE source_id = ? AND id NOT IN (SELECT id FROM "
-                "fetch_log WHERE source_id = ? ORDER BY id DESC LIMIT 200)",
-                [source_id, source_id],
-            )
+            cur = self.db.conn.execute(
+                "INSERT INTO fetch_log (source_id, at, outcome, http_status, duration_ms, "
+                "bytes, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [source_id, at, outcome, http_status, duration_ms, size, error])
+            if cur.lastrowid % 50 == 0:  # keep the log bounded: newest 200 rows per source
+                self.db.conn.execute(
+                    "DELETE FROM fetch_log WHERE source_id = ? AND id NOT IN (SELECT id FROM "
+                    "fetch_log WHERE source_id = ? ORDER BY id DESC LIMIT 200)",
+                    [source_id, source_id])
 
     # --- entries -------------------------------------------------------------------
 
@@ -181,8 +199,7 @@ class BaseStore:
                      if old.get((e.uid, e.recurrence_id)) != new[(e.uid, e.recurrence_id)]),
                     pk=("source_id", "uid", "recurrence_id"),
                 )
-            self.db["sources"].upsert({"id": source_id, "count": len(rows), **source_values},
-                                      pk="id")
+            self._set_source(source_id, {"count": len(rows), **source_values})
         return changed
 
     def replace_news(self, source_id: str, items: Sequence[NewsItem], **source_values: Any) -> bool:
@@ -203,8 +220,7 @@ class BaseStore:
                      for g, i in rows.items() if old.get(g) != new[g]),
                     pk=("source_id", "guid"),
                 )
-            self.db["sources"].upsert({"id": source_id, "count": len(rows), **source_values},
-                                      pk="id")
+            self._set_source(source_id, {"count": len(rows), **source_values})
         return changed
 
     def events(self, source_id: str | None = None) -> list[Event]:
