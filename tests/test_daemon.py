@@ -39,6 +39,17 @@ def wait_http(url: str, proc, timeout: float = 30.0) -> requests.Response:
     raise AssertionError(f"{url} not served within {timeout} s")
 
 
+def wait_vevents(base: str, count: int, why: str, timeout: float = 20.0) -> None:
+    """Poll the served calendar until it holds ``count`` VEVENTs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        cal = icalendar.Calendar.from_ical(requests.get(base + "/calendar.ics").content)
+        if len(cal.walk("VEVENT")) == count:
+            return
+        time.sleep(0.3)
+    raise AssertionError(why)
+
+
 def stop(proc, timeout: float = 20.0) -> tuple[int, str]:
     proc.send_signal(signal.SIGTERM)
     try:
@@ -96,14 +107,7 @@ def test_daemon_reloads_config_and_keeps_last_good_one(daemon_config, tmp_path):
         shutil.copy(DATA / "pipeline" / "partner_ten_upcoming.ics", tmp_path / "feeds" / "b.ics")
         good = path.read_text().split("\n[[sources]]\nid = \"kaputt\"")[0]
         path.write_text(good + '\n[[sources]]\nid = "b"\nurl = "../feeds/b.ics"\nkind = "ics"\n')
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            cal = icalendar.Calendar.from_ical(requests.get(base + "/calendar.ics").content)
-            if len(cal.walk("VEVENT")) == 12:
-                break
-            time.sleep(0.3)
-        else:
-            raise AssertionError("the added source never appeared")
+        wait_vevents(base, 12, "the added source never appeared")
     finally:
         code, err = stop(proc)
     assert code == 0
@@ -133,13 +137,6 @@ def test_second_daemon_is_refused_and_sync_asks_the_running_one(daemon_config, t
         )
         assert asked.returncode == 0, asked.stderr
         assert "ruft jetzt alle Quellen ab" in asked.stdout
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            cal = icalendar.Calendar.from_ical(requests.get(base + "/calendar.ics").content)
-            if len(cal.walk("VEVENT")) == 10:
-                break
-            time.sleep(0.3)
-        else:
-            raise AssertionError("the daemon did not sync on request")
+        wait_vevents(base, 10, "the daemon did not sync on request")
     finally:
         stop(proc)
