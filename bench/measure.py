@@ -48,6 +48,7 @@ def write_config(workdir: Path, base_url: str, srcs: list[GenSource]) -> Path:
     (workdir / "feeds").mkdir(exist_ok=True)
     doc = {
         "service": {"name": "WIR in Idstein (Lasttest)", "timezone": "Europe/Berlin",
+                    "allow_private_networks": True,  # the bench serves on 127.0.0.1
                     "output_dir": "public", "database": "var/syncsvc.db",
                     "feeds_dir": "feeds", "base_url": "http://localhost:8080",
                     "school_holidays": str(ROOT / "config" / "schulferien-hessen.ics")},

@@ -64,6 +64,10 @@ class Settings:
     bind: str = "127.0.0.1"
     feeds_dir: Path = Path("feeds")
     max_bytes: int = 10 * 1024 * 1024
+    # Partner URLs (and redirects) may not point into internal networks: a hostile or
+    # hijacked feed could otherwise make the service read the city's intranet or cloud
+    # metadata and republish it. Set true for partners hosted inside the city network.
+    allow_private_networks: bool = False
     connect_timeout_s: float = 10.0
     total_timeout_s: float = 60.0
     past_days: int = 30
@@ -93,6 +97,7 @@ _SERVICE_KEYS = {
     "future_months": int, "max_occurrences": int, "shrink_ratio": (int, float),
     "shrink_min_events": int, "shrink_confirmations": int, "stale_after": str,
     "admin_token_env": str, "log_format": str, "school_holidays": str,
+    "allow_private_networks": bool,
 }
 _SOURCE_KEYS = {
     "id": str, "name": str, "url": str, "kind": str, "priority": int, "interval": str,
@@ -179,7 +184,8 @@ def _service(path: Path, base: Path, svc: dict, problems: list[str]) -> Settings
                  database=base / "../var/syncsvc.db", feeds_dir=base / "../feeds")
     simple = {k: svc[k] for k in ("name", "base_url", "port", "bind", "max_bytes", "past_days",
                                    "future_months", "max_occurrences", "shrink_min_events",
-                                   "shrink_confirmations", "log_format") if k in svc}
+                                   "shrink_confirmations", "log_format",
+                                   "allow_private_networks") if k in svc}
     s = replace(s, **simple)
     for key in ("output_dir", "database", "feeds_dir"):
         if key in svc:

@@ -139,6 +139,8 @@ class Fetcher:
         if remaining <= 0 or guard.expired():
             raise FetchError(sid, f"Server antwortet nicht (Zeitüberschreitung nach {total} s)")
         connect = min(self.settings.connect_timeout_s, remaining)
+        if not self.settings.allow_private_networks:
+            guard.refuse_internal(sid, url)
         log.debug("source=%s GET %s", sid, guard.safe_url(url))
         try:
             return self.session.get(url, headers=headers, auth=auth, stream=True,

@@ -7,6 +7,7 @@ Only ``syncsvc.fetch`` uses this module; it is split off to keep both files shor
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import socket
 import threading
 import zlib
@@ -184,3 +185,23 @@ def safe_url(url: str) -> str:
     p = urlsplit(url)
     port = f":{p.port}" if p.port else ""
     return f"{p.scheme}://{p.hostname}{port}{p.path}"
+
+
+def refuse_internal(sid: str, url: str) -> None:
+    """Raise unless every address the URL's host resolves to is a public one.
+
+    Checked before each request and each redirect hop. A name that does not resolve is
+    left to the request itself, which reports it as a DNS failure.
+    """
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return
+    for info in infos:
+        ip = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if not ip.is_global:
+            raise FetchError(
+                sid, f"Adresse {host} zeigt ins interne Netz ({ip}) – aus Sicherheitsgründen "
+                "gesperrt. Liegt die Quelle wirklich im eigenen Netz: "
+                "allow_private_networks = true im Abschnitt [service].")

@@ -69,6 +69,7 @@ def write_config(tmp_path):
             database = "../var/syncsvc.db"
             port = {free_port()}
             connect_timeout = 2
+            allow_private_networks = true  # the partner servers of tests are on 127.0.0.1
             total_timeout = 5
             school_holidays = "{REPO / 'config' / 'schulferien-hessen.ics'}"
             """) + textwrap.dedent(service) + "\n" + textwrap.dedent(sources) + "\n" + \

@@ -26,9 +26,9 @@ ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Partner//DE\r\nEND:VCALENDAR
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(config_path=tmp_path / "syncsvc.toml", base_url="http://idstein.test:8080",
-                    connect_timeout_s=1.0, total_timeout_s=3.0, max_bytes=1 << 20,
-                    feeds_dir=tmp_path)
+    return Settings(config_path=tmp_path / "syncsvc.toml", allow_private_networks=True,
+                    base_url="http://idstein.test:8080", connect_timeout_s=1.0,
+                    total_timeout_s=3.0, max_bytes=1 << 20, feeds_dir=tmp_path)
 
 
 @pytest.fixture
@@ -285,3 +285,21 @@ def test_every_log_record_names_the_source(http: HTTPServer, fetcher: Fetcher, t
     records = [r for r in caplog.records if r.name == "syncsvc.fetch"]
     assert len(records) >= 6
     assert all("source=partner" in r.getMessage() for r in records)
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:{port}/feed.ics",     # the host itself (admin services on loopback)
+    "http://169.254.169.254/latest/meta-data/",  # cloud metadata
+    "http://10.0.0.5/intranet.ics",
+    "http://[::1]:{port}/feed.ics",
+])
+def test_internal_addresses_are_refused_unless_allowed(http, tmp_path, url):
+    http.expect_request("/feed.ics").respond_with_data(ICS)
+    strict = Fetcher(Settings(config_path=tmp_path / "syncsvc.toml", connect_timeout_s=1.0,
+                              total_timeout_s=3.0))
+    src = SourceConfig(id="intern", name="Intern", url=url.format(port=http.port), kind="ics")
+    with pytest.raises(FetchError, match="ins interne Netz") as err:
+        strict.fetch(src, Validators())
+    assert "allow_private_networks" in err.value.message
+    assert len(http.log) == 0  # refused before any request was sent
+    strict.close()

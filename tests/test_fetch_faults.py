@@ -45,8 +45,8 @@ ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
 
 @pytest.fixture
 def fetcher(tmp_path: Path):
-    settings = Settings(config_path=tmp_path / "syncsvc.toml", connect_timeout_s=1.0,
-                        total_timeout_s=TOTAL, max_bytes=CAP)
+    settings = Settings(config_path=tmp_path / "syncsvc.toml", allow_private_networks=True,
+                        connect_timeout_s=1.0, total_timeout_s=TOTAL, max_bytes=CAP)
     f = Fetcher(settings, backoff=(0.05, 0.05))
     yield f
     f.close()
