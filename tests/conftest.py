@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,28 @@ def http(partner_server: HTTPServer):
     partner_server.clear()
     yield partner_server
     partner_server.clear()
+
+
+def start_server(app):
+    """Serve a WSGI app with the service's own waitress setup on a free loopback port."""
+    from syncsvc.serve import serve
+
+    server = serve(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    return server, thread, f"http://127.0.0.1:{server.effective_port}"
+
+
+@contextlib.contextmanager
+def running(app):
+    """``with running(app) as base_url:`` – the app served until the block ends."""
+    from syncsvc.serve import stop
+
+    server, thread, url = start_server(app)
+    try:
+        yield url
+    finally:
+        stop(server, thread)
 
 
 def free_port() -> int:

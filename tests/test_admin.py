@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import io
 import re
-import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,9 +19,11 @@ from syncsvc.admin import CSP, is_loopback, make_admin, session_value
 from syncsvc.admin_chart import WEEKS
 from syncsvc.config import Settings, SourceConfig
 from syncsvc.models import Event
-from syncsvc.serve import make_app, serve, stop
+from syncsvc.serve import make_app
 from syncsvc.status import status_document
 from syncsvc.store import Store
+
+from conftest import running
 
 TOKEN = "s3cret-Tökén-for-tests"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -248,11 +249,8 @@ def http_base(tmp_path: Path, db: Path):
     settings = build_settings(tmp_path, admin_token=TOKEN)
     settings.output_dir.mkdir()
     app = make_app(settings, status=lambda: {}, admin=admin_for(settings))
-    server = serve(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    stop(server, thread)
+    with running(app) as base:
+        yield base
 
 
 def test_over_http(http_base: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,11 +10,12 @@ import pytest
 from syncsvc.admin import make_admin
 from syncsvc.config import Settings, SourceConfig
 from syncsvc.models import Event
-from syncsvc.serve import make_app, serve, stop
+from syncsvc.serve import make_app
 from syncsvc.status import status_document
 from syncsvc.store import Store
 
 from browser import chromium_page, screenshot_path
+from conftest import running
 
 pytestmark = pytest.mark.browser
 
@@ -72,11 +72,8 @@ def base(tmp_path: Path):
             s.close()
 
     app = make_app(settings, status=status, admin=make_admin(lambda: settings, status))
-    server = serve(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    stop(server, thread)
+    with running(app) as base:
+        yield base
 
 
 def test_admin_page_in_chromium(base: str) -> None:

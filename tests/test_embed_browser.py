@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from syncsvc.config import Settings
-from syncsvc.serve import make_app, serve, stop
+from syncsvc.serve import make_app, stop
 
 from browser import chromium_page, screenshot_path
+from conftest import start_server
 
 pytestmark = pytest.mark.browser
 
@@ -77,10 +78,7 @@ def sites(tmp_path: Path):
     (out / "events.json").write_text(json.dumps(
         {"version": 1, "title": "WIR in Idstein", "events": EVENTS}, ensure_ascii=False), "utf-8")
     app = make_app(Settings(config_path=tmp_path / "x.toml", output_dir=out))
-    server = serve(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    syncsvc = f"http://127.0.0.1:{server.effective_port}"
+    server, thread, syncsvc = start_server(app)
     (host_dir / "index.html").write_text(host_page(syncsvc), encoding="utf-8")
     handler = functools.partial(_QuietHandler, directory=str(host_dir))
     host = ThreadingHTTPServer(("127.0.0.1", 0), handler)

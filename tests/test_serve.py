@@ -6,14 +6,15 @@ import gzip
 import http.client
 import json
 import os
-import threading
 from pathlib import Path
 
 import pytest
 import requests
 
 from syncsvc.config import Settings
-from syncsvc.serve import STATIC_DIR, FileCache, make_app, serve, stop
+from syncsvc.serve import STATIC_DIR, FileCache, make_app, stop
+
+from conftest import start_server
 
 BASE_URL = "https://termine.example.org"
 HOSTILE = '<script>alert("x")</script>'
@@ -88,13 +89,6 @@ def out(tmp_path: Path) -> Path:
 @pytest.fixture
 def state() -> dict:
     return {"healthy": True}
-
-
-def start_server(app):
-    server = serve(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    return server, thread, f"http://127.0.0.1:{server.effective_port}"
 
 
 @pytest.fixture

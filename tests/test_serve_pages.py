@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from test_serve import BASE_URL, HOSTILE, start_server, write_outputs
+from test_serve import BASE_URL, HOSTILE, write_outputs
 
 from syncsvc.config import Settings
 from syncsvc.serve import make_app, stop
+
+from conftest import start_server
 
 
 @pytest.fixture
