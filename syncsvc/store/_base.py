@@ -69,10 +69,14 @@ class BaseStore:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA busy_timeout=30000")
             migrate(self.db)
-            # sqlite-utils probes ON CONFLICT support with a scratch table the first time
-            # an upsert runs; inside one of our transactions that DROP TABLE fails
-            # ("database table is locked"), so probe now, outside any transaction.
-            self._has_upsert = self.db.supports_on_conflict
+            # sqlite-utils probes ON CONFLICT support by creating and dropping a scratch
+            # table the first time an upsert runs: inside one of our transactions that
+            # fails ("database table is locked"), and on the read-only /status path it
+            # would write. SQLite has had ON CONFLICT since 3.24, so say so up front.
+            if sqlite3.sqlite_version_info >= (3, 24, 0):
+                self.db._supports_on_conflict = True  # noqa: SLF001 - sqlite-utils' cache
+            else:
+                self._has_upsert = self.db.supports_on_conflict
         except sqlite3.DatabaseError as e:
             raise StoreError(f"Datenbank {self.path} lässt sich nicht öffnen: {e}") from e
 
