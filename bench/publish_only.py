@@ -5,6 +5,10 @@ event is credited to a second source so attributions and source views overlap), 
 ``publish_all`` in-process and prints wall, CPU, peak RSS (whole process and the growth
 during publish), Python heap peak (``--tracemalloc``, slow) and a digest of every written
 file, so two code versions can be compared for byte-identical output at the same ``--now``.
+
+``--warm PCT`` then changes PCT % of the events (new summary, SEQUENCE + 1) and publishes
+again with the VEVENTs of the first run as the cache, as a republish does; ``--verify``
+also publishes the changed data without a cache and compares the digests.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import resource
 import shutil
 import time
 import tracemalloc
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,6 +90,8 @@ def main() -> None:
     p.add_argument("--per-source", type=int, default=100)
     p.add_argument("--out-dir", type=Path, default=Path("/tmp/syncsvc-publish-only"))
     p.add_argument("--tracemalloc", action="store_true")
+    p.add_argument("--warm", type=float, default=None, help="percent of events to change")
+    p.add_argument("--verify", action="store_true")
     a = p.parse_args()
     from syncsvc.publish.views import publish_all
 
@@ -98,7 +105,7 @@ def main() -> None:
     if a.tracemalloc:
         tracemalloc.start()
     t0, c0 = time.perf_counter(), time.process_time()
-    publish_all(published, [], settings, now=NOW, source_names=names)
+    cold = publish_all(published, [], settings, now=NOW, source_names=names, vevent_cache={})
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     heap = tracemalloc.get_traced_memory()[1] / 2**20 if a.tracemalloc else None
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -110,6 +117,33 @@ def main() -> None:
                       "rss_at_publish_start_mb": base, "peak_rss_during_publish_mb": peak,
                       "heap_peak_mb": round(heap, 1) if heap else None,
                       "files": files, "mb": round(size / 2**20, 1), "digest": sha}))
+    if a.warm is not None:
+        warm(a, published, names, settings, dict(cold.vevents), cpu)
+
+
+def changed(published: list, pct: float) -> list:
+    step = max(1, round(100 / pct)) if pct > 0 else len(published) + 1
+    return [replace(pe, event=replace(pe.event, summary=pe.event.summary + " (geändert)"),
+                    sequence=pe.sequence + 1) if i % step == 0 else pe
+            for i, pe in enumerate(published)]
+
+
+def warm(a, published: list, names: dict, settings, cache: dict, cold_cpu: float) -> None:
+    from syncsvc.publish.views import publish_all
+
+    new = changed(published, a.warm)
+    t0, c0 = time.perf_counter(), time.process_time()
+    result = publish_all(new, [], settings, now=NOW, source_names=names, vevent_cache=cache)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    out = {"warm_changed_pct": a.warm, "rendered": len(result.vevents),
+           "warm_wall_s": round(wall, 2), "warm_cpu_s": round(cpu, 2),
+           "warm_over_cold_cpu": round(cpu / cold_cpu, 3), "digest": digest(a.out_dir)[0]}
+    if a.verify:
+        ref = a.out_dir.with_name(a.out_dir.name + "-ref")
+        shutil.rmtree(ref, ignore_errors=True)
+        publish_all(new, [], replace(settings, output_dir=ref), now=NOW, source_names=names)
+        out["uncached_digest"] = digest(ref)[0]
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

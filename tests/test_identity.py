@@ -95,3 +95,31 @@ def test_series_with_moved_date_does_not_bump_sequence_on_resync(write_config, t
     assert len(events) == 2  # the master and its override, same UID
     assert {int(e["SEQUENCE"]) for e in events.values()} == {0}
     assert {e.decoded("DTSTAMP") for e in events.values()} == {T0}
+
+
+def test_republish_persists_vevents_and_drops_vanished_ones(write_config, tmp_path):
+    put(tmp_path, "verein.ics", "verein_workshop.ics")
+    put(tmp_path, "kirche.ics", "kirche_workshop.ics")
+    settings = write_config(source("verein", "verein.ics", 10) + source("kirche", "kirche.ics"))
+    run(settings)
+    before = (settings.output_dir / "calendar.ics").read_bytes()
+    store = Store(settings.database)
+    try:
+        cached = store.vevent_cache("event")
+    finally:
+        store.close()
+    assert len(cached) == 2 and all(data in before for data, _ in cached.values())
+
+    (settings.output_dir / "calendar.ics").unlink()  # forces a republish from the cache
+    run(settings, T0 + timedelta(hours=1))
+    assert (settings.output_dir / "calendar.ics").read_bytes() == before
+
+    settings = write_config(source("verein", "verein.ics", 10))  # kirche's event vanishes
+    run(settings, T0 + timedelta(hours=2))
+    store = Store(settings.database)
+    try:
+        left = store.vevent_cache("event")
+    finally:
+        store.close()
+    after = (settings.output_dir / "calendar.ics").read_bytes()
+    assert len(left) == 1 and next(iter(left.values()))[0] in after

@@ -6,8 +6,9 @@ the published records, never from the clock, so the same records give the same b
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -15,7 +16,7 @@ from functools import lru_cache
 import icalendar
 
 from ..errors import PublishError
-from ..models import PublishedEvent
+from ..models import PublishedEvent, digest
 from ..vevent import parse_instant, to_vevent
 from .common import Fragments, attribution_lines, event_link, group_by_uid
 
@@ -38,9 +39,54 @@ class Block:
     tzids: frozenset[str]  # TZID parameters used (VTIMEZONEs to add)
 
 
-def vevent_blocks() -> Fragments:
-    """Per-run cache: each published record becomes a VEVENT and is serialized once."""
-    return Fragments(_block)
+# Part of every persisted block's key: bump when _vevent changes what it writes.
+RENDER_VERSION = ("vevent-1", icalendar.__version__)
+
+CacheKey = tuple[str, str, str]  # uid, recurrence_id, render key
+Cached = tuple[bytes, str]  # serialized VEVENT, JSON metadata (years, tzids)
+
+
+def block_key(pe: PublishedEvent) -> CacheKey:
+    """Identifies a block's bytes: everything _vevent reads from the record (no setting is
+    used inside a VEVENT), SEQUENCE and DTSTAMP included, and the renderer's version."""
+    fields = (pe.uid, pe.event, pe.sources, pe.categories, pe.sequence, pe.dtstamp)
+    return pe.uid, pe.event.recurrence_id, digest((fields, RENDER_VERSION))
+
+
+def vevent_blocks(
+    cache: Mapping[CacheKey, Cached] | None = None,
+    fresh: MutableMapping[CacheKey, Cached] | None = None,
+) -> Fragments:
+    """Per-run cache: each published record becomes a VEVENT and is serialized once.
+
+    With ``cache`` (blocks persisted by earlier runs), a record whose key is there reuses
+    those bytes; every block rendered instead is added to ``fresh`` for the caller to keep.
+    """
+    if cache is None and fresh is None:
+        return Fragments(_block)
+    known = cache or {}
+    out = fresh if fresh is not None else {}
+
+    def render(pe: PublishedEvent) -> Block | Exception | None:
+        key = block_key(pe)
+        hit = known.get(key)
+        if hit is not None:
+            return _decode(*hit)
+        block = _block(pe)
+        if isinstance(block, Block):
+            out[key] = _encode(block)
+        return block
+
+    return Fragments(render)
+
+
+def _encode(block: Block) -> Cached:
+    return block.data, json.dumps([list(block.years), sorted(block.tzids)])
+
+
+def _decode(data: bytes, meta: str) -> Block:
+    years, tzids = json.loads(meta)
+    return Block(bytes(data), (years[0], years[1]), frozenset(tzids))
 
 
 def render_calendar(

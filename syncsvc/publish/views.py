@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from dateutil.relativedelta import relativedelta
 from ..config import Settings
 from ..models import PublishedEvent, PublishedItem
 from .common import Fragments, slugify
-from .ics import calendar_chunks, vevent_blocks
+from .ics import Cached, CacheKey, calendar_chunks, vevent_blocks
 from .jsonfeed import dump, event_entries, events_json_chunks, render_news_json
 from .rss import event_items, events_rss_chunks, render_news
 from .select import Selection, category_keys, items_by_source, select, source_keys, split
@@ -47,6 +47,9 @@ class PublishResult:
     unchanged: tuple[str, ...]
     removed: tuple[str, ...]  # stale views of vanished categories/sources
     views: tuple[View, ...]
+    # VEVENTs serialized in this run (not found in the cache passed in), to persist
+    vevents: Mapping[CacheKey, Cached] = field(default_factory=dict, repr=False,
+                                               compare=False)
 
     @property
     def changed(self) -> bool:
@@ -69,13 +72,18 @@ def publish_all(
     *,
     now: datetime,
     source_names: Mapping[str, str],
+    vevent_cache: Mapping[CacheKey, Cached] | None = None,
 ) -> PublishResult:
-    """Render every view and write the ones whose bytes changed; drop stale views."""
+    """Render every view and write the ones whose bytes changed; drop stale views.
+
+    ``vevent_cache``: VEVENTs serialized by earlier runs (see ics.block_key); the ones
+    rendered instead come back in ``PublishResult.vevents``."""
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
     start = now - timedelta(days=settings.past_days)
     end = now + relativedelta(months=settings.future_months)
-    run = _Run(vevent_blocks(), event_items(_url(settings, ""), settings.timezone),
-               event_entries())
+    fresh: dict[CacheKey, Cached] = {}
+    run = _Run(vevent_blocks(vevent_cache, fresh),
+               event_items(_url(settings, ""), settings.timezone), event_entries())
     outputs: dict[str, tuple[View, Callable[[], bytes | list[bytes]]]] = {}
     sel = select(events, now, start, end, settings.max_occurrences)
     _add_set(outputs, settings, run, "", sel, items, _main_titles(settings.name))
@@ -93,7 +101,8 @@ def publish_all(
         _add_set(outputs, settings, run, f"sources/{sid}/", sel_s, sub if has_news else None,
                  _source_titles(settings.name, sname), source=sid, source_name=sname)
     del sel, by_source, news
-    return _write_all(Path(settings.output_dir), outputs, run)
+    result = _write_all(Path(settings.output_dir), outputs, run)
+    return replace(result, vevents=fresh)
 
 
 def _main_titles(name: str) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from ._base import BaseStore
 
@@ -47,6 +47,33 @@ class PublishedMixin(BaseStore):
             if memory_rows:
                 self.db["memory"].upsert_all(memory_rows, pk="ref")
         return out
+
+    def vevent_cache(self, kind: str) -> dict[tuple[str, str, str], tuple[bytes, str]]:
+        """(uid, recurrence_id, render key) → (serialized VEVENT, block metadata)."""
+        return {(r["uid"], r["recurrence_id"], r["vevent_key"]): (r["vevent"], r["vevent_meta"])
+                for r in self.db.query(
+                    "SELECT uid, recurrence_id, vevent_key, vevent, vevent_meta FROM published"
+                    " WHERE kind = ? AND vevent IS NOT NULL", [kind])}
+
+    def save_vevents(
+        self, kind: str, fresh: Mapping[tuple[str, str, str], tuple[bytes, str]],
+        keep: Iterable[tuple[str, str]],
+    ) -> None:
+        """Store newly rendered VEVENTs in one transaction and drop the cached bytes of
+        entries no longer published, so the cache never outgrows the published set."""
+        keep = set(keep)
+        stale = [(kind, r["uid"], r["recurrence_id"]) for r in self.db.query(
+            "SELECT uid, recurrence_id FROM published WHERE kind = ? AND vevent IS NOT NULL",
+            [kind]) if (r["uid"], r["recurrence_id"]) not in keep]
+        rows = [(key, data, meta, kind, uid, rid)
+                for (uid, rid, key), (data, meta) in fresh.items()]
+        with self.db.conn:
+            self.db.conn.executemany(
+                "UPDATE published SET vevent_key = ?, vevent = ?, vevent_meta = ?"
+                " WHERE kind = ? AND uid = ? AND recurrence_id = ?", rows)
+            self.db.conn.executemany(
+                "UPDATE published SET vevent_key = NULL, vevent = NULL, vevent_meta = NULL"
+                " WHERE kind = ? AND uid = ? AND recurrence_id = ?", stale)
 
     def set_merge_counts(self, counts: dict[str, int]) -> None:
         with self.db.conn:

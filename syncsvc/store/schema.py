@@ -72,5 +72,14 @@ def m003_publish_state(db: Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")
 
 
+@migrations()
+def m004_published_vevent(db: Database) -> None:
+    """The serialized VEVENT of each published event and the key it was rendered under,
+    so a republish only asks icalendar for events whose published bytes changed."""
+    db["published"].add_column("vevent_key", str)
+    db["published"].add_column("vevent", bytes)
+    db["published"].add_column("vevent_meta", str)
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)
