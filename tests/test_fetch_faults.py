@@ -253,15 +253,20 @@ def test_unsupported_content_encoding(http: HTTPServer, fetcher: Fetcher):
     assert "Kodierung" in err.message
 
 
+def fetch_error_traced(fetcher: Fetcher, url: str):
+    """fetch_error plus the peak of Python memory allocated meanwhile (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        err, elapsed = fetch_error(fetcher, url)
+        return err, elapsed, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 @pytest.mark.parametrize("declared", [None, 50 * CAP], ids=["unannounced", "announced"])
 def test_body_over_the_cap_is_aborted_while_streaming(fetcher: Fetcher, declared: int | None):
     with FaultServer(endless(content_length=declared)) as srv:
-        tracemalloc.start()
-        try:
-            err, elapsed = fetch_error(fetcher, srv.url)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+        err, elapsed, peak = fetch_error_traced(fetcher, srv.url)
     assert err.message == "Antwort größer als 1 MB – abgebrochen"
     assert elapsed < 1.5
     assert srv.bytes_sent < 50 * CAP  # the server never got to send everything
@@ -289,12 +294,7 @@ def test_gzip_bomb_is_capped_on_the_decompressed_size(fetcher: Fetcher, encoding
     # served by the raw-socket server: an in-process framework would blur the memory peak
     handler = canned(bomb, {"Content-Encoding": encoding, "Content-Type": "text/calendar"})
     with FaultServer(handler) as srv:
-        tracemalloc.start()
-        try:
-            err, elapsed = fetch_error(fetcher, srv.url)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+        err, elapsed, peak = fetch_error_traced(fetcher, srv.url)
     assert err.message == "Antwort größer als 1 MB – abgebrochen"
     assert peak < 4 * CAP, peak  # never inflated much past the cap
     assert elapsed < 1.5
