@@ -140,11 +140,9 @@ def cmd_run(settings: cfg.Settings, args) -> int:
 
 
 def cmd_status(settings: cfg.Settings, args) -> int:
-    from .status import status_document
-    from .store import Store
+    from .status import read_status
 
-    with Store(settings.database) as store:
-        doc = status_document(settings, store)
+    doc = read_status(settings)
     for s in doc["sources"]:
         print(f"{s['id']}: Versuch {s['last_attempt'] or '–'}, Erfolg {s['last_success'] or '–'}"
               f", HTTP {s['http_status'] or '–'}, {s['count']} Einträge"

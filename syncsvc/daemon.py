@@ -23,7 +23,7 @@ from .errors import ConfigError
 from .pipeline import Pipeline
 from .republish import needed, republish
 from .serve import make_app, serve, stop
-from .status import Metrics, status_document
+from .status import Metrics, read_status
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -168,13 +168,7 @@ class Daemon:
         return self._thread is not None and self._thread.is_alive()
 
     def _status(self) -> dict:
-        """Called from HTTP threads: a connection of its own (WAL lets it read while
-        the scheduler writes)."""
-        store = Store(self.settings.database)
-        try:
-            return status_document(self.settings, store)
-        finally:
-            store.close()
+        return read_status(self.settings)
 
     def _admin(self):
         try:

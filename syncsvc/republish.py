@@ -43,7 +43,7 @@ def build(settings: Settings, store: Store, now: datetime) -> Republished:
     events = [e for e in store.events() if e.source_id in active]
     items = [i for i in store.news() if i.source_id in active]
     result = dedupe_events(events, active, settings.dedupe, store.memory("event"),
-                           expand=_expand)
+                           expand=occurrences)
     news, _ = dedupe_news(items, active, settings.dedupe, store.memory("news"))
     stamp = iso(now)
     state = store.record_published(
@@ -97,10 +97,6 @@ def republish(settings: Settings, store: Store, now: datetime) -> Republished:
     log.info("source=* published %d events, %d news items, %d files changed",
              len(built.events), len(built.items), len(changed))
     return replace(built, changed_files=changed)
-
-
-def _expand(events, start, end, cap):
-    return occurrences(events, start, end, cap)
 
 
 def _event_digest(p: PublishedEvent) -> str:

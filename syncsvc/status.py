@@ -79,6 +79,13 @@ def status_document(settings: Settings, store: Store, now: datetime | None = Non
             "warnings": warnings(settings)}
 
 
+def read_status(settings: Settings) -> dict:
+    """The status document from a connection of its own: safe to call from HTTP threads
+    while the scheduler writes (WAL lets readers in)."""
+    with Store(settings.database) as store:
+        return status_document(settings, store)
+
+
 class Metrics:
     """In-process counters for /metrics (fetches and their durations per source)."""
 

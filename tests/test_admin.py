@@ -20,7 +20,7 @@ from syncsvc.admin_chart import WEEKS
 from syncsvc.config import Settings, SourceConfig
 from syncsvc.models import Event
 from syncsvc.serve import make_app
-from syncsvc.status import status_document
+from syncsvc.status import read_status
 from syncsvc.store import Store
 
 from conftest import running
@@ -92,11 +92,7 @@ def db(tmp_path: Path) -> Path:
 
 def admin_for(settings: Settings):
     def status() -> dict:
-        store = Store(settings.database)
-        try:
-            return status_document(settings, store)
-        finally:
-            store.close()
+        return read_status(settings)
 
     return make_admin(lambda: settings, status)
 

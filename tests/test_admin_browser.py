@@ -11,7 +11,7 @@ from syncsvc.admin import make_admin
 from syncsvc.config import Settings, SourceConfig
 from syncsvc.models import Event
 from syncsvc.serve import make_app
-from syncsvc.status import status_document
+from syncsvc.status import read_status
 from syncsvc.store import Store
 
 from browser import chromium_page, screenshot_path
@@ -65,11 +65,7 @@ def base(tmp_path: Path):
     store.close()
 
     def status() -> dict:
-        s = Store(settings.database)
-        try:
-            return status_document(settings, s)
-        finally:
-            s.close()
+        return read_status(settings)
 
     app = make_app(settings, status=status, admin=make_admin(lambda: settings, status))
     with running(app) as base:
