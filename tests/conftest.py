@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import textwrap
@@ -10,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from pytest_httpserver import HTTPServer
 
 from syncsvc import config as cfg
@@ -18,6 +20,11 @@ from syncsvc.store import Store
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
 CORPUS = REPO.parent / "shared" / "corpus"
+
+# CI replays a fixed set of examples so a run on main is reproducible; locally each run
+# explores new ones (and keeps failures in .hypothesis/ for replay).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture
@@ -111,6 +118,18 @@ def _no_proxy(monkeypatch):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging():
+    """CLI tests run ``logs.setup`` in-process, which attaches a handler to the test's
+    captured stderr. Left behind, it writes to a closed stream in later tests (a
+    "Logging error" with a formatted traceback, whose allocations skew memory checks)."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 def require_browser() -> bool:
     return os.environ.get("SYNCSVC_REQUIRE_BROWSER") == "1"

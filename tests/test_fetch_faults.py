@@ -8,11 +8,12 @@ plain bad answers from pytest-httpserver. Limits are small so each test takes se
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 import ssl
 import subprocess
+import sys
 import time
-import tracemalloc
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -253,21 +254,47 @@ def test_unsupported_content_encoding(http: HTTPServer, fetcher: Fetcher):
     assert "Kodierung" in err.message
 
 
-def fetch_error_traced(fetcher: Fetcher, url: str):
-    """fetch_error plus the peak of Python memory allocated meanwhile (tracemalloc)."""
-    tracemalloc.start()
-    try:
-        err, elapsed = fetch_error(fetcher, url)
-        return err, elapsed, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+# Runs in a child process: tracemalloc's peak counts every thread, and in a full test run
+# threads left by other tests (servers, loggers) would be counted along with the fetch.
+_TRACED = """
+import json, sys, time, tracemalloc
+from pathlib import Path
+from syncsvc.config import Settings, SourceConfig
+from syncsvc.errors import FetchError
+from syncsvc.fetch import Fetcher
+from syncsvc.models import Validators
+url, cap, total = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+settings = Settings(config_path=Path("syncsvc.toml"), allow_private_networks=True,
+                    connect_timeout_s=1.0, total_timeout_s=total, max_bytes=cap)
+fetcher = Fetcher(settings, backoff=(0.05, 0.05))
+src = SourceConfig(id="wackel", name="Wackelquelle", url=url, kind="ics")
+tracemalloc.start()
+start = time.monotonic()
+try:
+    fetcher.fetch(src, Validators())
+    message = None
+except FetchError as e:
+    message = e.message
+elapsed, peak = time.monotonic() - start, tracemalloc.get_traced_memory()[1]
+print(json.dumps({"message": message, "elapsed": elapsed, "peak": peak}))
+"""
+
+
+def fetch_error_traced(url: str) -> tuple[str, float, int]:
+    """The fetch's error message, its duration and the peak of Python memory it allocated
+    (tracemalloc), measured in a fresh interpreter with the same limits as ``fetcher``."""
+    out = subprocess.run([sys.executable, "-c", _TRACED, url, str(CAP), str(TOTAL)],
+                         capture_output=True, text=True, timeout=20, check=True).stdout
+    got = json.loads(out.splitlines()[-1])
+    assert got["message"] is not None, "the fetch did not fail"
+    return got["message"], got["elapsed"], got["peak"]
 
 
 @pytest.mark.parametrize("declared", [None, 50 * CAP], ids=["unannounced", "announced"])
-def test_body_over_the_cap_is_aborted_while_streaming(fetcher: Fetcher, declared: int | None):
+def test_body_over_the_cap_is_aborted_while_streaming(declared: int | None):
     with FaultServer(endless(content_length=declared)) as srv:
-        err, elapsed, peak = fetch_error_traced(fetcher, srv.url)
-    assert err.message == "Antwort größer als 1 MB – abgebrochen"
+        message, elapsed, peak = fetch_error_traced(srv.url)
+    assert message == "Antwort größer als 1 MB – abgebrochen"
     assert elapsed < 1.5
     assert srv.bytes_sent < 50 * CAP  # the server never got to send everything
     assert peak < 4 * CAP, peak  # the body was never held in memory as a whole
@@ -288,13 +315,13 @@ def _gzip_bomb(size: int) -> bytes:
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "deflate"])
-def test_gzip_bomb_is_capped_on_the_decompressed_size(fetcher: Fetcher, encoding: str):
+def test_gzip_bomb_is_capped_on_the_decompressed_size(encoding: str):
     bomb = _gzip_bomb(50 * CAP)  # 50 MB of zeros
     assert len(bomb) < 100 * 1024
     # served by the raw-socket server: an in-process framework would blur the memory peak
     handler = canned(bomb, {"Content-Encoding": encoding, "Content-Type": "text/calendar"})
     with FaultServer(handler) as srv:
-        err, elapsed, peak = fetch_error_traced(fetcher, srv.url)
-    assert err.message == "Antwort größer als 1 MB – abgebrochen"
+        message, elapsed, peak = fetch_error_traced(srv.url)
+    assert message == "Antwort größer als 1 MB – abgebrochen"
     assert peak < 4 * CAP, peak  # never inflated much past the cap
     assert elapsed < 1.5
