@@ -63,7 +63,8 @@ class Fetcher:
         # one pooled connection per fetch worker (pipeline.FETCH_WORKERS), else urllib3
         # discards connections ("pool is full") and reconnects
         for scheme in ("http://", "https://"):
-            self.session.mount(scheme, guard.GuardedAdapter(pool_maxsize=POOL_SIZE))
+            self.session.mount(scheme, guard.GuardedAdapter(
+                public_only=not settings.allow_private_networks, pool_maxsize=POOL_SIZE))
         self.session.headers.update({
             "User-Agent": f"syncsvc/{__version__} (+{settings.base_url})",
             "Accept-Encoding": "gzip",
@@ -145,6 +146,8 @@ class Fetcher:
         try:
             return self.session.get(url, headers=headers, auth=auth, stream=True,
                                     allow_redirects=False, timeout=(connect, remaining))
+        except guard.InternalAddress as e:
+            raise FetchError(sid, guard.internal_message(e.host, e.ip)) from e
         except requests.exceptions.ConnectTimeout as e:
             msg = f"Server nicht erreichbar (keine Verbindung nach {guard.num(connect)} s)"
             raise _ConnectFailed(sid, msg) from e

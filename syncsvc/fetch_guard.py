@@ -67,6 +67,14 @@ def expired() -> bool:
     return bool(dog and dog.expired)
 
 
+class InternalAddress(Exception):  # noqa: N818 - a refusal, not a programming error
+    """The connection went to a non-public address (raised past urllib3 and requests)."""
+
+    def __init__(self, host: str, ip: str):
+        super().__init__(host, ip)
+        self.host, self.ip = host, ip
+
+
 class _WatchedMixin:
     def getresponse(self, *args, **kwargs):  # noqa: ANN002, ANN003 - urllib3 signature
         dog = getattr(_active, "watchdog", None)
@@ -75,20 +83,50 @@ class _WatchedMixin:
         return super().getresponse(*args, **kwargs)
 
 
-def _watched(pool: type[HTTPConnectionPool]) -> type[HTTPConnectionPool]:
-    conn = type("Watched" + pool.ConnectionCls.__name__, (_WatchedMixin, pool.ConnectionCls), {})
-    return type("Watched" + pool.__name__, (pool,), {"ConnectionCls": conn})
+class _PublicPeerMixin:
+    """Checks the address a new socket is actually connected to, before anything is sent.
+
+    ``refuse_internal`` resolves the name on its own, so a partner's DNS could answer
+    with a public address there and an internal one here (DNS rebinding); this check
+    sees the real peer. Through a proxy the peer is the proxy, which resolves the name
+    itself, so the check is left to ``refuse_internal``.
+    """
+
+    def _new_conn(self):  # noqa: ANN202 - urllib3 signature
+        sock = super()._new_conn()
+        if not self.proxy:
+            ip = public_ip_or_none(sock.getpeername()[0])
+            if ip is not None:
+                sock.close()
+                raise InternalAddress(self.host, ip)
+        return sock
 
 
-_POOLS = {"http": _watched(HTTPConnectionPool), "https": _watched(HTTPSConnectionPool)}
+def _pool(pool: type[HTTPConnectionPool], *mixins: type) -> type[HTTPConnectionPool]:
+    name = "Guarded" + pool.ConnectionCls.__name__
+    conn = type(name, (*mixins, pool.ConnectionCls), {})
+    return type("Guarded" + pool.__name__, (pool,), {"ConnectionCls": conn})
+
+
+_POOLS = {
+    public_only: {"http": _pool(HTTPConnectionPool, *mixins),
+                  "https": _pool(HTTPSConnectionPool, *mixins)}
+    for public_only, mixins in ((False, (_WatchedMixin,)),
+                                (True, (_PublicPeerMixin, _WatchedMixin)))
+}
 
 
 class GuardedAdapter(HTTPAdapter):
-    """A requests adapter whose connections report their socket to the watchdog."""
+    """A requests adapter whose connections report their socket to the watchdog and,
+    with ``public_only``, refuse peers outside the public internet."""
+
+    def __init__(self, *, public_only: bool, **kwargs) -> None:  # noqa: ANN003
+        self.public_only = public_only
+        super().__init__(**kwargs)
 
     def init_poolmanager(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = dict(_POOLS)
+        self.poolmanager.pool_classes_by_scheme = dict(_POOLS[self.public_only])
 
 
 class CappedBody:
@@ -187,11 +225,30 @@ def safe_url(url: str) -> str:
     return f"{p.scheme}://{p.hostname}{port}{p.path}"
 
 
+def public_ip_or_none(address: str) -> str | None:
+    """``None`` for a public address, else the address as text (for the message).
+
+    IPv4-mapped IPv6 (``::ffff:10.0.0.1``) is judged by its IPv4 address.
+    """
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return None if ip.is_global else str(ip)
+
+
+def internal_message(host: str, ip: str) -> str:
+    return (f"Adresse {host} zeigt ins interne Netz ({ip}) – aus Sicherheitsgründen "
+            "gesperrt. Liegt die Quelle wirklich im eigenen Netz: "
+            "allow_private_networks = true im Abschnitt [service].")
+
+
 def refuse_internal(sid: str, url: str) -> None:
     """Raise unless every address the URL's host resolves to is a public one.
 
-    Checked before each request and each redirect hop. A name that does not resolve is
-    left to the request itself, which reports it as a DNS failure.
+    Checked before each request and each redirect hop, so the message names the host
+    before any connection; the connection itself checks its peer again
+    (``_PublicPeerMixin``). A name that does not resolve is left to the request itself,
+    which reports it as a DNS failure.
     """
     host = urlsplit(url).hostname or ""
     try:
@@ -199,9 +256,6 @@ def refuse_internal(sid: str, url: str) -> None:
     except (socket.gaierror, UnicodeError):
         return
     for info in infos:
-        ip = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-        if not ip.is_global:
-            raise FetchError(
-                sid, f"Adresse {host} zeigt ins interne Netz ({ip}) – aus Sicherheitsgründen "
-                "gesperrt. Liegt die Quelle wirklich im eigenen Netz: "
-                "allow_private_networks = true im Abschnitt [service].")
+        ip = public_ip_or_none(info[4][0])
+        if ip is not None:
+            raise FetchError(sid, internal_message(host, ip))

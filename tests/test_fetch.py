@@ -9,6 +9,7 @@ import base64
 import gzip
 import logging
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from syncsvc import __version__
 from syncsvc.config import Settings, SourceConfig
 from syncsvc.errors import FetchError
 from syncsvc.fetch import Fetcher
+from syncsvc.fetch_guard import public_ip_or_none
 from syncsvc.models import Fetched, NotModified, Validators
 
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Partner//DE\r\nEND:VCALENDAR\r\n"
@@ -303,3 +305,57 @@ def test_internal_addresses_are_refused_unless_allowed(http, tmp_path, url):
     assert "allow_private_networks" in err.value.message
     assert len(http.log) == 0  # refused before any request was sent
     strict.close()
+
+
+def _rebinding_dns(monkeypatch, name: str, first: str, then: str) -> list[str]:
+    """Make ``name`` resolve to ``first`` on the first lookup and to ``then`` afterwards,
+    as a partner's DNS with a zero TTL can (DNS rebinding). Returns the answers given."""
+    real, answers = socket.getaddrinfo, []
+
+    def getaddrinfo(host, port, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        answers.append(first if not answers else then)
+        return real(answers[-1], port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
+
+
+def test_dns_rebinding_to_an_internal_address_is_refused_at_connect(http, tmp_path,
+                                                                     monkeypatch):
+    http.expect_request("/feed.ics").respond_with_data(ICS)
+    answers = _rebinding_dns(monkeypatch, "kalender.partner.test", "93.184.215.14", "127.0.0.1")
+    strict = Fetcher(Settings(config_path=tmp_path / "syncsvc.toml", connect_timeout_s=1.0,
+                              total_timeout_s=3.0))
+    src = SourceConfig(id="umbiegen", name="Umbiegen", kind="ics",
+                       url=f"http://kalender.partner.test:{http.port}/feed.ics")
+    with pytest.raises(FetchError, match=r"kalender\.partner\.test zeigt ins interne Netz "
+                                         r"\(127\.0\.0\.1\)") as err:
+        strict.fetch(src, Validators())
+    strict.close()
+    assert err.value.source_id == "umbiegen"
+    assert answers[0] == "93.184.215.14" and "127.0.0.1" in answers[1:]  # check passed first
+    assert len(http.log) == 0  # the connection was closed before the request was sent
+
+
+def test_connect_time_check_is_off_when_private_networks_are_allowed(http, tmp_path,
+                                                                     monkeypatch):
+    http.expect_request("/feed.ics").respond_with_data(ICS)
+    _rebinding_dns(monkeypatch, "kalender.intern.test", "127.0.0.1", "127.0.0.1")
+    open_fetcher = Fetcher(Settings(config_path=tmp_path / "syncsvc.toml",
+                                    allow_private_networks=True, total_timeout_s=3.0))
+    src = SourceConfig(id="intern", name="Intern", kind="ics",
+                       url=f"http://kalender.intern.test:{http.port}/feed.ics")
+    got = open_fetcher.fetch(src, Validators())
+    open_fetcher.close()
+    assert isinstance(got, Fetched) and got.body == ICS
+
+
+@pytest.mark.parametrize("address, verdict", [
+    ("93.184.215.14", None), ("2606:2800:21f:cb07:6820:80da:af6b:8b2c", None),
+    ("127.0.0.1", "127.0.0.1"), ("::ffff:10.1.2.3", "10.1.2.3"), ("fe80::1%eth0", "fe80::1"),
+    ("100.64.0.1", "100.64.0.1"), ("::ffff:93.184.215.14", None),
+])
+def test_public_address_verdicts(address, verdict):
+    assert public_ip_or_none(address) == verdict
