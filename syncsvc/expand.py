@@ -23,7 +23,7 @@ from .vevent import format_instant, to_vevent
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Occurrence:
     event: Event  # the record that defines this occurrence (master or override)
     start: date | datetime  # local (aware) datetime or date
@@ -31,7 +31,7 @@ class Occurrence:
     key: str  # the occurrence's start in Event instant form
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Expansion:
     occurrences: tuple[Occurrence, ...]
     truncated: tuple[tuple[str, str], ...]  # (source_id, uid) of series cut at the cap

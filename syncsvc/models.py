@@ -18,7 +18,7 @@ from datetime import date, datetime
 DateOrDateTime = date | datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawEvent:
     """One VEVENT as parsed; datetimes are timezone-aware, dates stay dates."""
 
@@ -39,7 +39,7 @@ class RawEvent:
     sequence: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawItem:
     """One RSS/Atom entry as parsed."""
 
@@ -52,7 +52,7 @@ class RawItem:
     categories: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Parsed:
     """What a parser returns: the records plus the entries it had to skip, with why."""
 
@@ -62,7 +62,7 @@ class Parsed:
     title: str = ""  # the feed's/calendar's own title, if any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     """A normalized event of one source. Key: (source_id, uid, recurrence_id)."""
 
@@ -94,7 +94,7 @@ class Event:
         return digest(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NewsItem:
     """A normalized news entry of one source. Key: (source_id, guid)."""
 
@@ -116,7 +116,7 @@ class NewsItem:
         return digest(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceRef:
     """Attribution: which partner announced an entry, and where."""
 
@@ -125,7 +125,7 @@ class SourceRef:
     url: str = ""  # the partner's link for this entry (http(s) or "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PublishedEvent:
     """One real-world event as published: the winning record plus everyone who announced it."""
 
@@ -139,7 +139,7 @@ class PublishedEvent:
     members: tuple[tuple[str, str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PublishedItem:
     uid: str
     item: NewsItem
@@ -157,7 +157,7 @@ def digest(record: object) -> str:
     return hashlib.sha256(repr(record).encode("utf-8")).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Validators:
     """HTTP cache validators of the last 200 response (or a file's mtime)."""
 
@@ -165,7 +165,7 @@ class Validators:
     last_modified: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fetched:
     body: bytes
     validators: Validators
@@ -174,7 +174,7 @@ class Fetched:
     content_type: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NotModified:
     http_status: int = 304
 

@@ -87,10 +87,10 @@ def republish(settings: Settings, store: Store, now: datetime) -> Republished:
     """Build and write every output; returns which files changed."""
     built = build(settings, store, now)
     names = {s.id: s.name for s in settings.sources}
+    keys = [(p.uid, p.event.recurrence_id) for p in built.events]
     result = publish_all(built.events, built.items, settings, now=now, source_names=names,
-                         vevent_cache=store.vevent_cache("event"))
-    store.save_vevents("event", result.vevents,
-                       ((p.uid, p.event.recurrence_id) for p in built.events))
+                         vevent_cache=store.vevent_cache("event"),
+                         save_vevents=lambda fresh: store.save_vevents("event", fresh, keys))
     changed = tuple(result.written) + tuple(result.removed)
     store.set_meta("published_day", _local_day(settings, now))
     store.set_meta("published_config", publish_fingerprint(settings))

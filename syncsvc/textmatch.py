@@ -92,7 +92,7 @@ def number_conflict(a: str, b: str) -> tuple[str, str] | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     """One explained pairwise decision (refs "source_id:uid" or "source_id:uid@recurrence")."""
 
@@ -183,7 +183,7 @@ class Clusters:
         return [sorted(m) for m in self.members.values()]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rec:
     """An event (or a series occurrence) with its matching evidence precomputed."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
@@ -142,7 +143,6 @@ def test_events_rss_all_day_range_and_attribution(events_doc):
 
 def test_control_characters_do_not_break_xml():
     its = items()
-    bad = its[0].item.__class__(**{**its[0].item.__dict__, "title": "Null\x00 und \x0b Tab"})
-    its[0] = its[0].__class__(**{**its[0].__dict__, "item": bad})
+    its[0] = replace(its[0], item=replace(its[0].item, title="Null\x00 und \x0b Tab"))
     root = ET.fromstring(news(its))
     assert root.findall("channel/item")[2].findtext("title") == "Null und  Tab"

@@ -69,3 +69,18 @@ def test_stale_entry_under_another_key_is_not_used(tmp_path):
     # the same bytes under the current key are taken as they are (the cache is used)
     publish(tmp_path / "b", evs, cache={(uid, rid, key): poison})
     assert b"SUMMARY:VERALTET" in read(tmp_path / "b")["calendar.ics"]
+
+
+def test_fresh_blocks_are_handed_over_once_the_calendars_are_written(tmp_path):
+    root, handed = tmp_path / "a" / "public", []
+
+    def save(fresh):  # what the output folder holds at the moment of the hand-over
+        handed.append((dict(fresh), {p.name for p in root.rglob("*") if p.is_file()}))
+
+    result = publish_all(events(), items(), settings(tmp_path / "a"), now=NOW,
+                         source_names=SOURCE_NAMES, vevent_cache={}, save_vevents=save)
+    ((fresh, files),) = handed
+    assert fresh.keys() == publish(tmp_path / "b", events(), cache={}).vevents.keys()
+    assert "calendar.ics" in files and not files & {"events.rss", "events.json", "news.rss"}
+    assert result.vevents == {}  # nothing is kept until the end
+    assert read(tmp_path / "a") == read(tmp_path / "b")

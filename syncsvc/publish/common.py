@@ -45,10 +45,16 @@ class Fragments:
         return hit[1]
 
     def clear(self) -> None:
+        """Release the fragments and the renderer (and what it holds, e.g. a cache)."""
         self._done.clear()
+        self._render = _released
 
 
-@dataclass(frozen=True)
+def _released(record: object) -> object:
+    raise RuntimeError("Fragments used after clear(): its format is already written")
+
+
+@dataclass(frozen=True, slots=True)
 class Listed:
     """One occurrence of a published event, with the published record that defines it."""
 

@@ -73,17 +73,27 @@ def publish_all(
     now: datetime,
     source_names: Mapping[str, str],
     vevent_cache: Mapping[CacheKey, Cached] | None = None,
+    save_vevents: Callable[[Mapping[CacheKey, Cached]], None] | None = None,
 ) -> PublishResult:
     """Render every view and write the ones whose bytes changed; drop stale views.
 
     ``vevent_cache``: VEVENTs serialized by earlier runs (see ics.block_key); the ones
-    rendered instead come back in ``PublishResult.vevents``."""
+    rendered instead come back in ``PublishResult.vevents`` or, with ``save_vevents``,
+    are handed to it as soon as the .ics views are written, so they are not held while
+    the other formats render (the memory peak of a cold publish)."""
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
     start = now - timedelta(days=settings.past_days)
     end = now + relativedelta(months=settings.future_months)
     fresh: dict[CacheKey, Cached] = {}
     run = _Run(vevent_blocks(vevent_cache, fresh),
                event_items(_url(settings, ""), settings.timezone), event_entries())
+    del vevent_cache  # held by run.blocks until the .ics views are written
+
+    def hand_over() -> None:
+        if save_vevents is not None:
+            save_vevents(fresh)
+            fresh.clear()
+
     outputs: dict[str, tuple[View, Callable[[], bytes | list[bytes]]]] = {}
     sel = select(events, now, start, end, settings.max_occurrences)
     _add_set(outputs, settings, run, "", sel, items, _main_titles(settings.name))
@@ -101,7 +111,7 @@ def publish_all(
         _add_set(outputs, settings, run, f"sources/{sid}/", sel_s, sub if has_news else None,
                  _source_titles(settings.name, sname), source=sid, source_name=sname)
     del sel, by_source, news
-    result = _write_all(Path(settings.output_dir), outputs, run)
+    result = _write_all(Path(settings.output_dir), outputs, run, after_ics=hand_over)
     return replace(result, vevents=fresh)
 
 
@@ -217,7 +227,8 @@ def _source_kinds(settings: Settings, sid: str, has_events: bool,
     return (kind in ("ics", "schedule") or has_events, kind == "feed" or bool(items))
 
 
-def _write_all(root: Path, outputs: dict, run: _Run) -> PublishResult:
+def _write_all(root: Path, outputs: dict, run: _Run,
+               after_ics: Callable[[], None] = lambda: None) -> PublishResult:
     """Write format by format (.ics, events .rss, events .json, the rest), releasing each
     format's cache when its views are written, so only one format's fragments are held."""
     remove_leftovers(root)
@@ -229,6 +240,8 @@ def _write_all(root: Path, outputs: dict, run: _Run) -> PublishResult:
                 changed[path] = write_atomic(root / path, render())
         if cache is not None:
             cache.clear()
+        if phase == _ICS:
+            after_ics()
     written = [p for p in outputs if changed[p]]
     unchanged = [p for p in outputs if not changed[p]]
     views = tuple(view for view, _ in outputs.values())
