@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from . import holidays as hol
 from .config import Settings, SourceConfig
 from .errors import ConfigError, FetchError, ParseError, SourceError
 from .fetch import Fetcher
+from .fetch_pool import fetch_all
 from .guard import Horizon, refuse_flooding_series, shrink_decision, upcoming_count
 from .models import Fetched, NotModified, Parsed, SyncReport, Validators, digest
 from .normalize import normalize_events, normalize_items
@@ -28,7 +28,7 @@ from .store import Store, event_from_json, event_to_json, item_from_json
 log = logging.getLogger(__name__)
 
 UNCONDITIONAL_EVERY = timedelta(days=1)  # some servers answer 304 forever
-FETCH_WORKERS = 32  # network-bound; fetch.POOL_SIZE keeps one connection per worker
+FETCH_WORKERS = 32  # at most, for slow partners; fetch.POOL_SIZE keeps one connection each
 
 
 def iso(dt: datetime) -> str:
@@ -45,18 +45,16 @@ class Pipeline:
 
     def sync_all(self, sources: Iterable[SourceConfig] | None = None, *,
                  progress: Callable[[SyncReport], None] | None = None) -> list[SyncReport]:
+        """Fetch concurrently (see fetch_pool), process each source as its fetch ends;
+        the reports come back in the order of ``sources``."""
         todo = [s for s in (self.settings.sources if sources is None else sources) if s.enabled]
         self.store.sync_sources(todo)
-        reports = []
-        workers = max(1, min(FETCH_WORKERS, len(todo)))
-        with ThreadPoolExecutor(workers, thread_name_prefix="fetch") as pool:
-            futures = [(s, pool.submit(self._fetch, s)) for s in todo]
-            for source, fut in futures:
-                report = self._process(source, *fut.result())
-                reports.append(report)
-                if progress:
-                    progress(report)
-        return reports
+        reports: dict[int, SyncReport] = {}
+        for i, fetched in fetch_all(self._fetch, todo, max_workers=FETCH_WORKERS):
+            reports[i] = report = self._process(todo[i], *fetched)
+            if progress:
+                progress(report)
+        return [reports[i] for i in range(len(todo))]
 
     def sync_source(self, source: SourceConfig) -> SyncReport:
         self.store.sync_sources([source])
