@@ -66,3 +66,11 @@ def test_an_exception_from_fetch_surfaces_after_the_running_fetches():
 
 def test_no_items_no_fetches():
     assert list(fetch_all(Probe(0), [], max_workers=4)) == []
+
+
+def test_moderate_waits_also_widen_the_pool():
+    # 40 ms per fetch (a distant server, or a delayed ACK): fetches keep finishing, but
+    # each spent its time waiting, so two at a time would leave the pass idle
+    probe = Probe(0.04)
+    list(fetch_all(probe, [str(i) for i in range(64)], max_workers=16))
+    assert probe.peak == 16
