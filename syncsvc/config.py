@@ -1,7 +1,8 @@
-"""Read and validate ``syncsvc.toml``.
+"""Read and validate ``syncsvc.toml`` into the records of ``syncsvc.settings``.
 
 Every problem is collected and reported together (``ConfigError``) with the file, the
 source id and the key to fix. Relative paths resolve against the config file's folder.
+The records are re-exported here, so ``config.Settings`` reads as it always did.
 """
 
 from __future__ import annotations
@@ -9,85 +10,22 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .settings import DedupeSettings, Settings, SourceConfig
+
+__all__ = ["DEFAULT_PATH", "KINDS", "DedupeSettings", "Settings", "SourceConfig", "load",
+           "parse_interval", "resolve_path"]
 
 DEFAULT_PATH = Path("config/syncsvc.toml")
 KINDS = ("ics", "feed", "schedule")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smh])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600}
-
-
-@dataclass(frozen=True)
-class DedupeSettings:
-    title_threshold: float = 80.0  # rapidfuzz token_set_ratio on normalized titles, 0..100
-    time_tolerance_min: int = 30  # start instants this close count as "same time"
-    location_bonus: float = 8.0  # score added when locations match well
-    news_title_threshold: float = 85.0
-    force_together: tuple[tuple[str, ...], ...] = ()  # groups of "source:uid"
-    force_apart: tuple[tuple[str, str], ...] = ()  # pairs of "source:uid"
-
-
-@dataclass(frozen=True)
-class SourceConfig:
-    id: str
-    name: str
-    url: str  # http(s) URL, or an absolute local path after loading
-    kind: str
-    priority: int = 0
-    interval_s: int = 1800
-    categories: tuple[str, ...] = ()
-    enabled: bool = True
-    auth_env: str = ""  # name of an env var holding "user:password" (never the secret)
-    token_env: str = ""  # name of an env var holding a bearer token
-
-    @property
-    def is_local(self) -> bool:
-        return not self.url.startswith(("http://", "https://"))
-
-
-@dataclass(frozen=True)
-class Settings:
-    config_path: Path
-    name: str = "WIR in Idstein"
-    timezone: str = "Europe/Berlin"
-    output_dir: Path = Path("public")
-    database: Path = Path("var/syncsvc.db")
-    base_url: str = "http://localhost:8080"
-    interval_s: int = 1800
-    port: int = 8080
-    bind: str = "127.0.0.1"
-    feeds_dir: Path = Path("feeds")
-    max_bytes: int = 10 * 1024 * 1024
-    # Partner URLs (and redirects) may not point into internal networks: a hostile or
-    # hijacked feed could otherwise make the service read the city's intranet or cloud
-    # metadata and republish it. Set true for partners hosted inside the city network.
-    allow_private_networks: bool = False
-    connect_timeout_s: float = 10.0
-    total_timeout_s: float = 60.0
-    past_days: int = 30
-    future_months: int = 18
-    max_occurrences: int = 2000  # per source, within the horizon
-    shrink_ratio: float = 0.5  # losing more than this share of upcoming events is held
-    shrink_min_events: int = 5  # sources smaller than this are never held
-    shrink_confirmations: int = 3  # syncs a shrunken set must persist before it applies
-    stale_after_s: int = 86400
-    admin_token: str = ""
-    log_format: str = "text"  # "text" (key=value) or "json"
-    school_holidays: str = "schulferien-hessen.ics"  # path or URL, relative to config dir
-    dedupe: DedupeSettings = field(default_factory=DedupeSettings)
-    sources: tuple[SourceConfig, ...] = ()
-
-    def source(self, source_id: str) -> SourceConfig:
-        for s in self.sources:
-            if s.id == source_id:
-                return s
-        raise KeyError(source_id)
 
 
 _SERVICE_KEYS = {
