@@ -27,7 +27,6 @@ from .models import NewsItem, PublishedItem
 from .textmatch import (
     Clusters,
     Match,
-    _numbers,
     assign_uids,
     canonical_url,
     claim,
@@ -36,6 +35,7 @@ from .textmatch import (
     priority,
     ref,
     source_ref,
+    title_numbers,
     title_similarity,
     unite,
 )
@@ -124,7 +124,7 @@ def _title_pairs(items: list[NewsItem], facts: list[_Facts],
     days: dict[str, dict[frozenset[str], list[int]]] = defaultdict(lambda: defaultdict(list))
     for n, f in enumerate(facts):
         if f.day and f.title:
-            days[f.day][_numbers(f.title)].append(n)
+            days[f.day][title_numbers(f.title)].append(n)
     pairs: set[tuple[int, int]] = set()
     for blocks in days.values():
         plain = blocks.pop(frozenset(), [])

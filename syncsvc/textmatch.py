@@ -75,7 +75,8 @@ def title_similarity(a: str, b: str) -> float:
 
 
 @lru_cache(maxsize=1 << 16)
-def _numbers(title: str) -> frozenset[str]:
+def title_numbers(title: str) -> frozenset[str]:
+    """Numbers in a normalized title, years excepted: "teil 2 2026" → {"2"}."""
     return frozenset(_NUMBER_NOT_YEAR.findall(title))
 
 
@@ -86,7 +87,7 @@ def _stem(title: str) -> str:
 
 def number_conflict(a: str, b: str) -> tuple[str, str] | None:
     """Both normalized titles carry numbers (not years) and they differ: "Teil 1" vs "Teil 2"."""
-    na, nb = _numbers(a), _numbers(b)
+    na, nb = title_numbers(a), title_numbers(b)
     if na and nb and na != nb:
         return " ".join(sorted(na)), " ".join(sorted(nb))
     return None
@@ -211,7 +212,7 @@ def make_rec(ev: Event, prio: int, start: str = "", occ_ref: str = "") -> Rec:
     title = _norm(ev.summary)
     return Rec(ev, occ_ref or ref(ev.source_id, ev.uid, ev.recurrence_id),
                ref(ev.source_id, ev.uid), title, _norm(ev.location), day, utc, prio,
-               int(utc.timestamp()) if utc else 0, _numbers(title), _stem(title))
+               int(utc.timestamp()) if utc else 0, title_numbers(title), _stem(title))
 
 
 @lru_cache(maxsize=65536)
