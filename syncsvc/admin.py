@@ -17,6 +17,7 @@ from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 from .admin_chart import WeekCache
+from .admin_throttle import Throttle
 from .admin_view import render_login, render_page
 from .config import Settings
 
@@ -35,25 +36,34 @@ Response = tuple[int, list[tuple[str, str]], bytes]
 def make_admin(get_settings: Callable[[], Settings],
                status: Callable[[], dict]) -> Callable[[dict], Response]:
     """Build the admin handler the serve stage calls for every path under ``/admin``."""
-    weeks = WeekCache()
+    weeks, throttle = WeekCache(), Throttle()
 
     def admin(environ: dict) -> Response:
         settings = get_settings()
         path = (environ.get("PATH_INFO") or "/admin").rstrip("/") or "/admin"
         method = environ.get("REQUEST_METHOD", "GET")
+        client = environ.get("REMOTE_ADDR", "?")
+        attempt = bool(environ.get("HTTP_AUTHORIZATION")) or (
+            path == "/admin/login" and method == "POST")
         if not settings.admin_token:
             if not is_loopback(settings.bind):
                 return _forbidden()
             if path == "/admin/login":
                 return _redirect("/admin")
+        elif attempt and (wait := throttle.retry_after(client)):
+            log.warning("source=* admin attempt from %s refused: too many wrong tokens", client)
+            return _too_many(settings, wait)
         elif path == "/admin/login":
-            return _login(settings, environ, method)
+            return _login(settings, environ, method, throttle)
         elif path == "/admin/logout":
             return _logout(settings, environ, method)
         elif not authorized(settings.admin_token, environ):
-            wrong = bool(environ.get("HTTP_AUTHORIZATION"))
-            return _html(401, render_login(settings.name, wrong=wrong),
+            if attempt:
+                throttle.failed(client)
+            return _html(401, render_login(settings.name, wrong=attempt),
                          [("WWW-Authenticate", 'Bearer realm="syncsvc-admin"')])
+        if attempt:
+            throttle.succeeded(client)
         if path != "/admin":
             return _html(404, render_login(settings.name, note="Diese Seite gibt es nicht.",
                                            form=False))
@@ -105,16 +115,18 @@ def _cookie(environ: dict) -> str:
     return morsel.value if morsel else ""
 
 
-def _login(settings: Settings, environ: dict, method: str) -> Response:
+def _login(settings: Settings, environ: dict, method: str, throttle: Throttle) -> Response:
     if method in ("GET", "HEAD"):
         return _html(200, render_login(settings.name))
     if method != "POST":
         return _html(405, b"", [("Allow", "GET, HEAD, POST")])
-    given = _form(environ).get("token", "")
+    given, client = _form(environ).get("token", ""), environ.get("REMOTE_ADDR", "?")
     if not given or not _same(given, settings.admin_token):
-        log.warning("source=* admin login refused from %s", environ.get("REMOTE_ADDR", "?"))
+        log.warning("source=* admin login refused from %s", client)
+        throttle.failed(client)
         return _html(401, render_login(settings.name, wrong=True))
-    log.info("source=* admin login from %s", environ.get("REMOTE_ADDR", "?"))
+    log.info("source=* admin login from %s", client)
+    throttle.succeeded(client)
     cookie = _set_cookie(settings, environ, session_value(settings.admin_token), 8 * 3600)
     return _redirect("/admin", [("Set-Cookie", cookie)])
 
@@ -155,6 +167,14 @@ def _html(code: int, body: str | bytes, extra: list[tuple[str, str]] | None = No
 
 def _redirect(location: str, extra: list[tuple[str, str]] | None = None) -> Response:
     return 303, [("Location", location), *_headers(extra)], b""
+
+
+def _too_many(settings: Settings, wait_s: int) -> Response:
+    minutes = max(1, -(-wait_s // 60))
+    text = (f"Zu viele falsche Admin-Tokens von dieser Adresse. Bitte in {minutes} "
+            f"{'Minute' if minutes == 1 else 'Minuten'} erneut versuchen.")
+    return _html(429, render_login(settings.name, note=text, form=False),
+                 [("Retry-After", str(wait_s))])
 
 
 def _forbidden() -> Response:

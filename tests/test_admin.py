@@ -17,6 +17,7 @@ import requests
 
 from syncsvc.admin import CSP, is_loopback, make_admin, session_value
 from syncsvc.admin_chart import WEEKS
+from syncsvc.admin_throttle import LIMIT, WINDOW_S, Throttle
 from syncsvc.config import Settings, SourceConfig
 from syncsvc.models import Event
 from syncsvc.serve import make_app
@@ -97,10 +98,11 @@ def admin_for(settings: Settings):
     return make_admin(lambda: settings, status)
 
 
-def call(admin, path: str = "/admin", method: str = "GET", body: bytes = b"", **headers):
+def call(admin, path: str = "/admin", method: str = "GET", body: bytes = b"", *,
+         remote: str = "127.0.0.1", **headers):
     environ = {"PATH_INFO": path, "REQUEST_METHOD": method, "wsgi.url_scheme": "http",
                "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)),
-               "REMOTE_ADDR": "127.0.0.1"}
+               "REMOTE_ADDR": remote}
     environ.update({"HTTP_" + k.upper(): v for k, v in headers.items()})
     code, hdrs, data = admin(environ)
     return code, dict(hdrs), data.decode("utf-8")
@@ -178,6 +180,50 @@ def test_read_only_and_unknown_paths(tmp_path: Path, db: Path) -> None:
     assert call(admin, "/admin", "POST", b"x=1", **auth)[0] == 405
     assert call(admin, "/admin/nichts", **auth)[0] == 404
     assert call(admin, "/admin/", **auth)[0] == 200
+
+
+def test_wrong_tokens_lock_the_address_out(tmp_path: Path, db: Path) -> None:
+    admin = admin_for(build_settings(tmp_path, admin_token=TOKEN))
+    guess = urlencode({"token": "raten"}).encode()
+    for i in range(LIMIT):
+        assert call(admin, "/admin/login", "POST", guess, remote="203.0.113.9")[0] == 401, i
+    # now every attempt from that address is refused, the right token too
+    for attempt in ({"authorization": f"Bearer {TOKEN}"}, {"authorization": "Bearer raten"}):
+        code, headers, body = call(admin, remote="203.0.113.9", **attempt)
+        assert code == 429 and "Zu viele falsche Admin-Tokens" in body
+        assert 0 < int(headers["Retry-After"]) <= WINDOW_S
+        assert "kaputt" not in body
+    code, _, body = call(admin, "/admin/login", "POST", urlencode({"token": TOKEN}).encode(),
+                         remote="203.0.113.9")
+    assert code == 429
+    # another address is not affected, and neither is an existing session
+    assert call(admin, remote="198.51.100.4", authorization=f"Bearer {TOKEN}")[0] == 200
+    cookie = f"syncsvc_admin={session_value(TOKEN)}"
+    assert call(admin, remote="203.0.113.9", cookie=cookie)[0] == 200
+
+
+def test_a_right_token_clears_earlier_mistakes(tmp_path: Path, db: Path) -> None:
+    admin = admin_for(build_settings(tmp_path, admin_token=TOKEN))
+    for _ in range(LIMIT - 1):
+        assert call(admin, authorization="Bearer vertippt")[0] == 401
+    assert call(admin, authorization=f"Bearer {TOKEN}")[0] == 200
+    for _ in range(LIMIT - 1):
+        assert call(admin, authorization="Bearer vertippt")[0] == 401
+    assert call(admin, authorization=f"Bearer {TOKEN}")[0] == 200
+
+
+def test_throttle_window_ages_out() -> None:
+    now = [1000.0]
+    throttle = Throttle(limit=3, window_s=60, clock=lambda: now[0])
+    for step in (0, 10, 20):
+        now[0] = 1000.0 + step
+        throttle.failed("a")
+    assert throttle.retry_after("a") == 40  # the first failure ages out at 1060
+    assert throttle.retry_after("b") == 0
+    now[0] = 1060.0
+    assert throttle.retry_after("a") == 0  # two failures left in the window
+    throttle.failed("a")
+    assert throttle.retry_after("a") == 10  # until the one at 1010 ages out
 
 
 # --- content ----------------------------------------------------------------------------
