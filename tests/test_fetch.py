@@ -205,16 +205,22 @@ def _assert_no_secret(text: str) -> None:
         assert secret not in text
 
 
-def test_basic_auth_from_env_is_sent_but_never_shown(http: HTTPServer, fetcher: Fetcher,
-                                                     monkeypatch, caplog):
-    monkeypatch.setenv("PARTNER_AUTH", f"idstein:{PASSWORD}")
-    seen = []
+def _record_authorization(http: HTTPServer, path: str, answer: Response) -> list[str | None]:
+    """Answer ``path`` with ``answer``; the list fills with each request's Authorization."""
+    seen: list[str | None] = []
 
     def handler(request: Request) -> Response:
         seen.append(request.headers.get("Authorization"))
-        return Response("kaputt", status=500)
+        return answer
 
-    http.expect_request("/cal.ics").respond_with_handler(handler)
+    http.expect_request(path).respond_with_handler(handler)
+    return seen
+
+
+def test_basic_auth_from_env_is_sent_but_never_shown(http: HTTPServer, fetcher: Fetcher,
+                                                     monkeypatch, caplog):
+    monkeypatch.setenv("PARTNER_AUTH", f"idstein:{PASSWORD}")
+    seen = _record_authorization(http, "/cal.ics", Response("kaputt", status=500))
     caplog.set_level(logging.DEBUG)
     src = source(http.url_for("/cal.ics"), auth_env="PARTNER_AUTH")
     with pytest.raises(FetchError) as exc:
@@ -229,13 +235,7 @@ def test_basic_auth_from_env_is_sent_but_never_shown(http: HTTPServer, fetcher: 
 def test_bearer_token_from_env_is_sent_but_never_shown(http: HTTPServer, fetcher: Fetcher,
                                                        monkeypatch, caplog):
     monkeypatch.setenv("PARTNER_TOKEN", TOKEN)
-    seen = []
-
-    def handler(request: Request) -> Response:
-        seen.append(request.headers.get("Authorization"))
-        return Response("nein", status=401)
-
-    http.expect_request("/cal.ics").respond_with_handler(handler)
+    seen = _record_authorization(http, "/cal.ics", Response("nein", status=401))
     caplog.set_level(logging.DEBUG)
     src = source(http.url_for("/cal.ics"), token_env="PARTNER_TOKEN")
     with pytest.raises(FetchError, match="HTTP 401") as exc:
