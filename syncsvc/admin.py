@@ -54,7 +54,7 @@ def make_admin(get_settings: Callable[[], Settings],
             log.warning("source=* admin attempt from %s refused: too many wrong tokens", client)
             return _too_many(settings, wait)
         elif path == "/admin/login":
-            return _login(settings, environ, method, throttle)
+            return _login(settings, environ, method, throttle, client)
         elif path == "/admin/logout":
             return _logout(settings, environ, method)
         elif not authorized(settings.admin_token, environ):
@@ -115,12 +115,13 @@ def _cookie(environ: dict) -> str:
     return morsel.value if morsel else ""
 
 
-def _login(settings: Settings, environ: dict, method: str, throttle: Throttle) -> Response:
+def _login(settings: Settings, environ: dict, method: str, throttle: Throttle,
+           client: str) -> Response:
     if method in ("GET", "HEAD"):
         return _html(200, render_login(settings.name))
     if method != "POST":
         return _html(405, b"", [("Allow", "GET, HEAD, POST")])
-    given, client = _form(environ).get("token", ""), environ.get("REMOTE_ADDR", "?")
+    given = _form(environ).get("token", "")
     if not given or not _same(given, settings.admin_token):
         log.warning("source=* admin login refused from %s", client)
         throttle.failed(client)
