@@ -62,9 +62,9 @@ def write_config(workdir: Path, base_url: str, srcs: list[GenSource]) -> Path:
 
 
 def run_sync(config: Path, timeout_s: float = 1800, command: str = "sync") -> Run:
-    """Run ``python -m syncsvc.cli --config <config> sync`` and measure it; a run past
+    """Run ``python -m syncsvc --config <config> sync`` and measure it; a run past
     ``timeout_s`` is killed and reported with ``timed_out`` (CPU and RSS up to the kill)."""
-    cmd = [str(PYTHON), "-m", "syncsvc.cli", "--config", str(config), command]
+    cmd = [str(PYTHON), "-m", "syncsvc", "--config", str(config), command]
     return run_child(cmd, config.parent / command, timeout_s)
 
 

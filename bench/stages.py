@@ -25,8 +25,8 @@ def stages(target_events: int, per_source: int, workdir: Path, seed: int,
            baseline_s_per_event: float | None, out_json: Path) -> dict:
     """dedupe_events and publish_all in-process on ``target_events`` generated events."""
     from syncsvc.dedupe import dedupe_events
-    from syncsvc.expand import occurrences
     from syncsvc.publish.views import publish_all
+    from syncsvc.recur.expand import occurrences
 
     srcs, events = [], []
     for s in gen.sources(4 * target_events // per_source + 8, per_source, seed=seed + 2):
@@ -81,7 +81,7 @@ def _serialize_baseline(published: list) -> float:
     """icalendar alone: one VEVENT per published event, to_ical() once (calendar.ics floor)."""
     import icalendar
 
-    from syncsvc.vevent import to_vevent
+    from syncsvc.recur.vevent import to_vevent
 
     t0 = time.perf_counter()
     cal = icalendar.Calendar()

@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from syncsvc.admin import CSP, is_loopback, make_admin, session_value
-from syncsvc.admin_chart import WEEKS
-from syncsvc.admin_throttle import LIMIT, WINDOW_S, Throttle
 from syncsvc.config import Settings, SourceConfig
 from syncsvc.models import Event
 from syncsvc.serve import make_app
-from syncsvc.status import read_status
+from syncsvc.serve.admin import CSP, is_loopback, make_admin, session_value
+from syncsvc.serve.admin.auth import LIMIT, WINDOW_S, Throttle
+from syncsvc.serve.admin.chart import WEEKS
+from syncsvc.service.status import read_status
 from syncsvc.store import Store
 
 from conftest import running

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from syncsvc.admin import make_admin
 from syncsvc.config import Settings, SourceConfig
 from syncsvc.models import Event
 from syncsvc.serve import make_app
-from syncsvc.status import read_status
+from syncsvc.serve.admin import make_admin
+from syncsvc.service.status import read_status
 from syncsvc.store import Store
 
 from browser import chromium_page, screenshot_path

@@ -12,8 +12,8 @@ import pytest
 import recurring_ical_events
 
 from syncsvc.errors import ParseError
-from syncsvc.holidays import load_school_holidays, public_holidays_he
-from syncsvc.parse.city import parse_schedule, series_dates
+from syncsvc.parse.holidays import load_school_holidays, public_holidays_he
+from syncsvc.parse.schedule import parse_schedule, series_dates
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "city"
@@ -237,11 +237,11 @@ def test_output_does_not_depend_on_today():
 
 
 def test_coverage_warning_is_logged_with_the_source_id(caplog):
-    with caplog.at_level(logging.WARNING, logger="syncsvc.parse.city"):
+    with caplog.at_level(logging.WARNING, logger="syncsvc.parse.schedule"):
         _parse("cafe_first_thursday_skip_holidays.toml", today=date(2030, 3, 1))
     assert "source=stadt-idstein Ferientermine nur bis 30.08.2030 hinterlegt" in caplog.text
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="syncsvc.parse.city"):
+    with caplog.at_level(logging.WARNING, logger="syncsvc.parse.schedule"):
         _parse("cafe_first_thursday_skip_holidays.toml", today=date(2026, 3, 1))
     assert caplog.text == ""
 

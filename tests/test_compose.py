@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from syncsvc import config as cfg
-from syncsvc.admin import is_loopback
+from syncsvc.serve.admin import is_loopback
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "tests" / "data" / "compose" / "compose-spec.json"

@@ -18,8 +18,8 @@ import pytest
 from test_faults_e2e import parse_outputs
 
 from syncsvc import config as cfg
-from syncsvc.pipeline import Pipeline
-from syncsvc.republish import republish
+from syncsvc.service.republish import republish
+from syncsvc.service.sync import Pipeline
 from syncsvc.store import Store
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -28,7 +28,8 @@ BATCH = 300
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 # slow: ~2 minutes on 2 cores, nearly all of it in series expansion (see the report on
-# syncsvc/expand.py using recurring-ical-events' after(): a DAILY series since 2019 costs 10 s)
+# syncsvc/recur/expand.py using recurring-ical-events' after(): a DAILY series since 2019
+# costs 10 s)
 pytestmark = [pytest.mark.skipif(not CORPUS.is_dir(), reason=f"{CORPUS} not present"),
               pytest.mark.slow, pytest.mark.timeout(400)]
 

@@ -158,7 +158,7 @@ def test_sigkill_during_sync_and_publish_loses_nothing(write_config, partner, tm
         write_local(tmp_path / "feeds", kills + 1)
         with open(logs / f"run{kills:02d}.log", "wb") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "syncsvc.cli", "--config", str(cfg_path), "run"],
+                [sys.executable, "-m", "syncsvc", "--config", str(cfg_path), "run"],
                 stdout=log, stderr=subprocess.STDOUT)
             time.sleep(rng.uniform(0.4, 2.6))
             assert proc.poll() is None, (logs / f"run{kills:02d}.log").read_text()
@@ -181,7 +181,7 @@ def test_sigkill_during_sync_and_publish_loses_nothing(write_config, partner, tm
         assert "Traceback" not in path.read_text(errors="replace"), path.read_text()
     # A last clean run catches up: every local event of the last round gets published.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "syncsvc.cli", "--config", str(cfg_path), "run"],
+        [sys.executable, "-m", "syncsvc", "--config", str(cfg_path), "run"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     want = {f"{sid} Termin Nummer {k}" for sid in LOCAL for k in range(20 + kills)}
     deadline = time.monotonic() + 30

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 def start(config_path, *extra):
     return subprocess.Popen(
-        [sys.executable, "-m", "syncsvc.cli", "--config", str(config_path), *extra, "run"],
+        [sys.executable, "-m", "syncsvc", "--config", str(config_path), *extra, "run"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -122,7 +122,7 @@ def test_second_daemon_is_refused_and_sync_asks_the_running_one(daemon_config, t
         base = f"http://127.0.0.1:{settings.port}"
         wait_http(base + "/healthz", proc)
         second = subprocess.run(
-            [sys.executable, "-m", "syncsvc.cli", "--config", str(path), "run"],
+            [sys.executable, "-m", "syncsvc", "--config", str(path), "run"],
             capture_output=True, text=True, timeout=60,
         )
         assert second.returncode == 1
@@ -132,7 +132,7 @@ def test_second_daemon_is_refused_and_sync_asks_the_running_one(daemon_config, t
         shutil.copy(DATA / "pipeline" / "partner_ten_upcoming.ics",
                     tmp_path / "feeds" / "verein.ics")
         asked = subprocess.run(
-            [sys.executable, "-m", "syncsvc.cli", "--config", str(path), "sync"],
+            [sys.executable, "-m", "syncsvc", "--config", str(path), "sync"],
             capture_output=True, text=True, timeout=60,
         )
         assert asked.returncode == 0, asked.stderr

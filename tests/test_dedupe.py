@@ -150,7 +150,7 @@ SERIES = ev("stadt", "cafe", "WIR Café", "2025-01-08T14:00:00Z", end="2025-01-0
 def expanders():
     yield None  # the dateutil fallback
     try:
-        from syncsvc.expand import occurrences
+        from syncsvc.recur.expand import occurrences
     except ImportError:
         return
     yield occurrences
@@ -333,7 +333,7 @@ def test_news_titles_differing_only_by_a_number_stay_apart():
 
 @pytest.mark.parametrize("seed", range(4))
 def test_news_blocking_finds_exactly_what_comparing_all_pairs_finds(seed):
-    from syncsvc.textmatch import number_conflict, title_similarity
+    from syncsvc.dedupe.textmatch import number_conflict, title_similarity
     rng = random.Random(seed)
     words = ["Sprachkurs", "Sprachkurse", "Kleiderkammer", "Kinder-Flohmarkt", "Kinderflohmarkt",
              "geöffnet", "Teil", "Newsletter", "Förderung", "für", "die", "Stadt"]

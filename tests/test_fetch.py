@@ -20,7 +20,7 @@ from syncsvc import __version__
 from syncsvc.config import Settings, SourceConfig
 from syncsvc.errors import FetchError
 from syncsvc.fetch import Fetcher
-from syncsvc.fetch_guard import public_ip_or_none
+from syncsvc.fetch.limits import public_ip_or_none
 from syncsvc.models import Fetched, NotModified, Validators
 
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Partner//DE\r\nEND:VCALENDAR\r\n"
@@ -284,7 +284,7 @@ def test_every_log_record_names_the_source(http: HTTPServer, fetcher: Fetcher, t
     with pytest.raises(FetchError):
         fetcher.fetch(source(http.url_for("/flaky.ics")), Validators())
     fetcher.fetch(source(str(tmp_path / "lokal.ics")), Validators())
-    records = [r for r in caplog.records if r.name == "syncsvc.fetch"]
+    records = [r for r in caplog.records if r.name == "syncsvc.fetch.fetcher"]
     assert len(records) >= 6
     assert all("source=partner" in r.getMessage() for r in records)
 

@@ -1,4 +1,4 @@
-"""fetch_pool: every item fetched once; few threads for fast answers, many for slow ones.
+"""fetch.pool: every item fetched once; few threads for fast answers, many for slow ones.
 
 Real threads and real sleeps stand in for the network (the HTTP side is covered by the
 pipeline and bench tests); the counts are what the slow start promises.
@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from syncsvc.fetch_pool import fetch_all
+from syncsvc.fetch.pool import fetch_all
 
 
 class Probe:

@@ -11,7 +11,7 @@ import icalendar
 import pytest
 
 from syncsvc.errors import ConfigError
-from syncsvc.holidays import (
+from syncsvc.parse.holidays import (
     coverage_end,
     coverage_warning,
     is_school_holiday,

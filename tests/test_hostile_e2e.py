@@ -22,9 +22,9 @@ import pytest
 from test_faults_e2e import parse_outputs
 from werkzeug import Response
 
-from syncsvc.pipeline import Pipeline
-from syncsvc.republish import republish
-from syncsvc.status import source_status
+from syncsvc.service.republish import republish
+from syncsvc.service.status import source_status
+from syncsvc.service.sync import Pipeline
 from syncsvc.store import Store
 
 from conftest import DATA

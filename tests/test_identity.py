@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 
-from syncsvc.pipeline import Pipeline
-from syncsvc.republish import republish
+from syncsvc.service.republish import republish
+from syncsvc.service.sync import Pipeline
 from syncsvc.store import Store
 
 from conftest import DATA

@@ -10,12 +10,12 @@ from datetime import date, timedelta
 
 from publish_records import NOW, events
 
-from syncsvc.expand import expand
 from syncsvc.publish import write_atomic
 from syncsvc.publish.common import Listed, group_by_uid, list_occurrences, sort_instant
 from syncsvc.publish.ics import _calendar, _vevent, _vtimezone, render_calendar
 from syncsvc.publish.jsonfeed import event_json, render_events_json
 from syncsvc.publish.rss import _channel, _event_item, render_events_rss
+from syncsvc.recur.expand import expand
 
 START, END = NOW - timedelta(days=30), NOW + timedelta(days=120)
 

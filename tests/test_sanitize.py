@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syncsvc.sanitize import ALLOWED_TAGS, clean_html, one_line, plain_text, safe_url
+from syncsvc.normalize.sanitize import ALLOWED_TAGS, clean_html, one_line, plain_text, safe_url
 
 HOSTILE = [
     '<script>alert(1)</script>',

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from ..expand import Occurrence, expand
 from ..models import Event, PublishedEvent, SourceRef
-from ..vevent import format_instant, parse_instant, to_local
+from ..recur.expand import Occurrence, expand
+from ..recur.vevent import format_instant, parse_instant, to_local
 
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",

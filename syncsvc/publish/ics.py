@@ -17,7 +17,7 @@ import icalendar
 
 from ..errors import PublishError
 from ..models import PublishedEvent, digest
-from ..vevent import parse_instant, to_vevent
+from ..recur.vevent import parse_instant, to_vevent
 from .common import Fragments, attribution_lines, event_link, group_by_uid
 
 log = logging.getLogger(__name__)

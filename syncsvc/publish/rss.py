@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from ..models import PublishedItem, SourceRef
-from ..vevent import parse_instant
+from ..recur.vevent import parse_instant
 from .common import Fragments, Listed, attribution_html, event_link, german_title, german_when
 
 ATOM = "http://www.w3.org/2005/Atom"

@@ -261,7 +261,7 @@ def _phase(view: View) -> tuple[str, str]:
 
 
 def _manifest(views: Sequence[View]) -> bytes:
-    """views.json, read by the index page (serve_pages.load_views): a list, URL paths."""
+    """views.json, read by the index page (serve.index.load_views): a list, URL paths."""
     rows = [{"path": "/" + v.path, "title": v.title, "kind": v.kind, "content": v.content,
              "category": v.category or None,
              "category_slug": slugify(v.category) if v.category else None,

@@ -1,0 +1,42 @@
+"""Online, consistent copy of the database with SQLite's backup API."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+def backup(database: Path, target: Path | str) -> Path:
+    """Copy ``database`` to ``target`` while the service may be writing; returns the path.
+
+    A target folder gets a timestamped file name. The copy is checked with
+    ``PRAGMA integrity_check`` before it is reported as done.
+    """
+    if not Path(database).exists():
+        raise UserError(f"Keine Datenbank unter {database} – es gibt nichts zu sichern.")
+    if str(target).endswith(("/", "\\")):  # "backups/" names a folder, even a new one
+        Path(target).mkdir(parents=True, exist_ok=True)
+    target = Path(target)
+    if target.is_dir():
+        target = target / f"syncsvc-{datetime.now(UTC):%Y%m%d-%H%M%S}.db"
+    if target.exists():
+        raise UserError(f"{target} gibt es schon – bitte einen neuen Dateinamen angeben.")
+    src = sqlite3.connect(str(database), timeout=30)
+    dst = sqlite3.connect(str(target))
+    try:
+        src.backup(dst)
+        ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        dst.close()
+        src.close()
+    if ok != "ok":
+        target.unlink(missing_ok=True)
+        raise UserError(f"Sicherung fehlerhaft ({ok}) – bitte erneut versuchen.")
+    log.info("source=* backup written to %s", target)
+    return target

@@ -1,0 +1,48 @@
+"""`syncsvc explain QUERY`: which inputs were merged into a published entry, and why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..config import Settings
+from ..dedupe import dedupe_events
+from ..models import PublishedEvent
+from ..recur.expand import occurrences
+from ..recur.vevent import to_local
+from ..store import Store
+
+
+def explain(settings: Settings, query: str) -> str:
+    """Text report for published events whose UID equals or whose title contains ``query``."""
+    store = Store(settings.database)
+    try:
+        active = {s.id: s for s in settings.sources if s.enabled}
+        events = [e for e in store.events() if e.source_id in active]
+        result = dedupe_events(events, active, settings.dedupe, store.memory("event"),
+                               expand=occurrences)
+    finally:
+        store.close()
+    q = query.casefold()
+    hits = [p for p in result.published
+            if p.uid == query or q in p.event.summary.casefold()]
+    if not hits:
+        return f"Kein veröffentlichter Termin passt zu „{query}“."
+    return "\n\n".join(_describe(p, result.matches) for p in hits[:20])
+
+
+def _describe(p: PublishedEvent, matches) -> str:
+    refs = {f"{s}:{u}" + (f"@{r}" if r else "") for s, u, r in p.members}
+    when = to_local(p.event.start, p.event.tzid)
+    when_text = when.strftime("%d.%m.%Y %H:%M") if isinstance(when, datetime) else \
+        when.strftime("%d.%m.%Y (ganztägig)")
+    lines = [f"{p.event.summary} – {when_text}", f"  UID: {p.uid}",
+             "  Angekündigt von: " + ", ".join(f"{s.name} ({s.source_id})" for s in p.sources),
+             "  Eingänge:"]
+    lines += [f"    - {ref}" for ref in sorted(refs)]
+    related = [m for m in matches if m.a in refs or m.b in refs]
+    if related:
+        lines.append("  Vergleiche:")
+    for m in related:
+        verdict = "zusammengeführt" if m.merged else "getrennt"
+        lines.append(f"    {m.a} ~ {m.b}: {m.score:.0f} → {verdict} ({'; '.join(m.reasons)})")
+    return "\n".join(lines)

@@ -1,0 +1,236 @@
+"""Deduplicate events across partners: one real-world event, one published entry.
+
+Pure: takes normalized ``Event`` records, returns ``PublishedEvent`` clusters with stable
+UIDs plus every scored candidate pair (``Match``) so ``syncsvc explain`` can say why.
+Candidates are blocked by time (start instants within the tolerance, all-day entries by
+local date), never all-pairs; a candidate is scored (and explained) when it shares more
+than the time slot: a title at least EVIDENCE_FLOOR similar, or the same place.
+Series (RRULE) are never fused with each other; a partner's one-off that equals an
+occurrence of a series is folded into that series (series.py).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ..config import DedupeSettings, SourceConfig
+from ..models import Event, PublishedEvent
+from .news import dedupe_news
+from .series import Target, fold, occurrence_index
+from .textmatch import (
+    Clusters,
+    Match,
+    Rec,
+    assign_uids,
+    canonical_url,
+    claim,
+    evaluate,
+    make_rec,
+    normalize_title,
+    priority,
+    ref,
+    source_ref,
+    unite,
+)
+
+__all__ = ["DedupeResult", "Match", "canonical_url", "dedupe_events", "dedupe_news",
+           "normalize_title"]
+log = logging.getLogger(__name__)
+FORCED = "per Konfiguration zusammengelegt (force_together)"
+
+
+@dataclass(frozen=True)
+class DedupeResult:
+    published: tuple[PublishedEvent, ...]  # sequence=0, dtstamp="" (the store fills those)
+    matches: tuple[Match, ...]  # every scored candidate pair, for `syncsvc explain`
+
+
+def dedupe_events(events: Sequence[Event], sources: Mapping[str, SourceConfig],
+                  settings: DedupeSettings, memory: Mapping[str, str] = {},  # noqa: B006
+                  *, expand: Callable | None = None) -> DedupeResult:
+    """Cluster duplicate events and publish one entry per cluster (see module doc)."""
+    paused = gc.isenabled()
+    gc.disable()  # millions of short-lived tuples, no cycles: full GC passes cost ~35 %
+    try:
+        return _dedupe(events, sources, settings, memory, expand)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _dedupe(events, sources, settings, memory, expand) -> DedupeResult:
+    events = _unique(events)
+    masters, overrides, singles = _split(events)
+    recs = [make_rec(e, priority(sources, e.source_id)) for e in singles]
+    tol = timedelta(minutes=settings.time_tolerance_min)
+    apart = {frozenset(p) for p in settings.force_apart}
+    clusters = Clusters(len(recs))
+    matches: list[Match] = []
+    forced_folds = _force_together(recs, masters, settings, clusters, matches)
+    merges = []
+    for i, j in candidate_pairs(recs, tol):
+        scored = evaluate(recs[i], recs[j], settings, tol, apart)
+        if scored is None:
+            continue
+        score, reasons, ok = scored
+        a, b = (recs[i].ref, recs[j].ref) if recs[i].ref < recs[j].ref else (recs[j].ref,
+                                                                             recs[i].ref)
+        if ok:  # decided below, strongest evidence first
+            merges.append((-score, a, b, i, j, reasons))
+        else:
+            matches.append(Match(a, b, score, reasons, False))
+    merges.sort(key=lambda t: t[:5])
+    for neg, a, b, i, j, reasons in merges:
+        why = _blocker(clusters, i, j, recs, tol, apart)
+        if not why:
+            clusters.union(i, j)
+        matches.append(Match(a, b, -neg, (*reasons, why) if why else reasons, not why))
+    groups = clusters.groups()
+    index = occurrence_index(masters, overrides, recs, expand)
+    folds, fold_matches = fold(groups, recs, index, settings, tol, apart)
+    folds.update({g: forced_folds[i] for g, grp in enumerate(groups)
+                  for i in grp if i in forced_folds})
+    matches.extend(fold_matches)
+    published = _publish(groups, folds, recs, masters, overrides, sources, memory)
+    log.info("source=%s dedupe: %d events → %d published, %d candidate pairs",
+             "*", len(events), len(published), len(matches))
+    return DedupeResult(tuple(published), tuple(matches))  # order: canonical input
+
+
+def _unique(events: Sequence[Event]) -> list[Event]:
+    """One record per key; a repeated key keeps the newest (sequence, then content)."""
+    best: dict[tuple[str, str, str], Event] = {}
+    for e in events:
+        old = best.get(e.key)
+        if old is None or (e.sequence, e.content_hash()) > (old.sequence, old.content_hash()):
+            best[e.key] = e
+    return [best[k] for k in sorted(best)]  # canonical order: output never depends on input order
+
+
+def _split(events: list[Event]):
+    masters = {(e.source_id, e.uid): e for e in events if e.rrule and not e.recurrence_id}
+    overrides: dict[tuple[str, str], list[Event]] = defaultdict(list)
+    singles: list[Event] = []
+    for e in events:
+        if e.rrule and not e.recurrence_id:
+            continue
+        if e.recurrence_id and (e.source_id, e.uid) in masters:
+            overrides[(e.source_id, e.uid)].append(e)
+        else:
+            singles.append(e)
+    return masters, overrides, singles
+
+
+def _match(a: str, b: str, score: float, reasons: Sequence[str], ok: bool) -> Match:
+    a, b = sorted((a, b))
+    return Match(a=a, b=b, score=round(score, 1), reasons=tuple(reasons), merged=ok)
+
+
+def _blocker(clusters: Clusters, i: int, j: int, recs: list[Rec], tol: timedelta,
+             apart: set[frozenset[str]]) -> str:
+    """Why the clusters of i and j must stay apart even though i and j match ("" if not)."""
+    ma, mb = clusters.members[clusters.find(i)], clusters.members[clusters.find(j)]
+    if ma is mb:
+        return ""
+    if {recs[x].ev.source_id for x in ma} & {recs[y].ev.source_id for y in mb}:
+        return "Gruppe enthält schon einen Eintrag derselben Quelle"
+    both = [recs[x] for x in (*ma, *mb)]
+    times = [r.utc for r in both if r.utc is not None]
+    if times and max(times) - min(times) > tol:
+        return "Gruppe läge zeitlich zu weit auseinander"
+    if any(r.utc is None for r in both) and len({r.day for r in both}) > 1:
+        return "Gruppe läge auf verschiedenen Tagen"
+    if any(frozenset((recs[x].base, recs[y].base)) in apart for x in ma for y in mb):
+        return "per Konfiguration getrennt (force_apart)"
+    return ""
+
+
+def _force_together(recs: list[Rec], masters: dict, settings: DedupeSettings,
+                    clusters: Clusters, matches: list[Match]) -> dict[int, Target]:
+    """Apply config groups: union singles; a group naming a series folds into it."""
+    folds: dict[int, Target] = {}
+    if not settings.force_together:
+        return folds
+    by_base: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(recs):
+        by_base[r.base].append(i)
+    for group in settings.force_together:
+        series = sorted(k for k in masters if ref(*k) in group)
+        idx = sorted({i for r in group for i in by_base.get(r, ())})
+        for i in idx[1:]:
+            clusters.union(idx[0], i)
+            matches.append(_match(recs[idx[0]].ref, recs[i].ref, 100.0, [FORCED], True))
+        if series and idx:
+            folds[idx[0]] = (*series[0], "")
+            matches.append(_match(ref(*series[0]), recs[idx[0]].ref, 100.0, [FORCED], True))
+    return folds
+
+
+def _winner_key(r: Rec):
+    e = r.ev
+    return (-r.prio, -len(e.description), not e.url, not e.location, e.source_id, e.uid,
+            e.recurrence_id)
+
+
+def _publish(groups, folds, recs, masters, overrides, sources, memory) -> list[PublishedEvent]:
+    folded_into: dict[Target, list[Rec]] = defaultdict(list)
+    units: list[tuple[Rec, list[Rec]]] = []
+    for g, grp in enumerate(groups):
+        members = [recs[grp[0]]] if len(grp) == 1 else sorted((recs[i] for i in grp),
+                                                               key=_winner_key)
+        if g in folds:
+            folded_into[folds[g]].extend(members)
+        else:
+            units.append((members[0], members))
+    claims = [claim([(r.prio, r.ref) for r in m], memory, w.ref) for w, m in units]
+    claims += [claim([(priority(sources, k[0]), ref(*k))], memory, ref(*k)) for k in masters]
+    uids = assign_uids(claims)
+    out = [_entry(uids[w.ref], w.ev, m, sources) for w, m in units]
+    for key, master in masters.items():
+        uid = uids[ref(*key)]
+        for e in (master, *overrides.get(key, ())):
+            extra = folded_into.get((e.source_id, e.uid, e.recurrence_id), [])
+            winner = make_rec(e, priority(sources, e.source_id))
+            out.append(_entry(uid, e, [winner, *sorted(extra, key=_winner_key)], sources))
+    out.sort(key=lambda p: (p.event.start, p.uid, p.event.recurrence_id))
+    return out
+
+
+def _entry(uid: str, event: Event, members: list[Rec], sources) -> PublishedEvent:
+    refs, seen = [], set()
+    for r in members:
+        if r.ev.source_id not in seen:
+            seen.add(r.ev.source_id)
+            refs.append(source_ref(sources, r.ev.source_id, r.ev.url))
+    return PublishedEvent(
+        uid=uid, event=event, sources=tuple(refs),
+        categories=unite(r.ev.categories for r in members),
+        members=tuple(r.ev.key for r in members),
+    )
+
+
+def candidate_pairs(recs: Sequence[Rec], tol: timedelta) -> list[tuple[int, int]]:
+    """Pairs of different sources whose starts are within ``tol`` (all-day: same local day)."""
+    timed = sorted((r.ts, i) for i, r in enumerate(recs) if r.utc is not None)
+    limit = tol.total_seconds()
+    out = []
+    for k, (t, i) in enumerate(timed):
+        for n in range(k + 1, len(timed)):
+            t2, j = timed[n]
+            if t2 - t > limit:
+                break
+            out.append((i, j))
+    by_day: dict[date, list[int]] = {}
+    for i, r in enumerate(recs):
+        by_day.setdefault(r.day, []).append(i)
+    for day_idx in by_day.values():
+        alls = [i for i in day_idx if recs[i].utc is None]
+        timed_today = [i for i in day_idx if recs[i].utc is not None]
+        for n, i in enumerate(alls):
+            out.extend((i, j) for j in (*alls[n + 1:], *timed_today))
+    return [(i, j) for i, j in out if recs[i].ev.source_id != recs[j].ev.source_id]

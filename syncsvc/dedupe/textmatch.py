@@ -1,0 +1,291 @@
+"""Text evidence and cluster bookkeeping shared by event and news deduplication.
+
+German-aware title normalisation, canonical URLs, fuzzy scores (rapidfuzz), the
+``Match`` record that explains one pairwise decision, and the stable-UID assignment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rapidfuzz import fuzz
+
+from ..config import DedupeSettings, SourceConfig
+from ..models import Event, SourceRef
+
+STOP_WORDS = frozenset((
+    "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer",
+    "eines", "und", "oder", "in", "im", "am", "an", "ab", "zum", "zur", "zu", "fuer", "mit",
+    "von", "vom", "bei", "beim", "auf", "aus", "ueber", "nach", "idstein", "idsteiner",
+    "ev", "the", "and", "of",
+))
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_NUMBER = re.compile(r"\b\d+\b")
+_NUMBER_NOT_YEAR = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+\b")
+_COMBINING = re.compile("[\u0300-\u036f]")
+_TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_hsenc"
+                       r"|_hsmi|ref_src|wt_mc|pk_campaign|pk_kwd|pk_source|pk_medium)$")
+SAME_LOCATION = 80.0  # location similarity from which the location bonus applies
+EVIDENCE_FLOOR = 50.0  # below this title similarity (and another place) a pair is not scored
+
+
+def normalize_title(title: str) -> str:
+    """Casefold, transliterate umlauts/ß, drop accents, punctuation, quotes and stop words."""
+    text = (title or "").casefold().translate(_UMLAUTS)
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    words = _NON_WORD.sub(" ", text).split()
+    kept = [w for w in words if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
+    return " ".join(kept)
+
+
+def canonical_url(url: str) -> str:
+    """A comparable form of a link: https, no www., no tracking parameters, no fragment."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    scheme = "https" if parts.scheme.lower() in ("http", "https", "") else parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    host = host.removeprefix("www.")
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    path = parts.path.rstrip("/")
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not _TRACKING.match(k.lower())]
+    return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))
+
+
+@lru_cache(maxsize=1 << 17)
+def title_similarity(a: str, b: str) -> float:
+    """0..100 for two *normalized* titles; word sets or compounds ("Kinder-Flohmarkt")."""
+    if not a or not b:
+        return 0.0
+    compact = fuzz.ratio(a.replace(" ", ""), b.replace(" ", ""))
+    return max(fuzz.token_set_ratio(a, b), compact)
+
+
+@lru_cache(maxsize=1 << 16)
+def title_numbers(title: str) -> frozenset[str]:
+    """Numbers in a normalized title, years excepted: "teil 2 2026" → {"2"}."""
+    return frozenset(_NUMBER_NOT_YEAR.findall(title))
+
+
+@lru_cache(maxsize=1 << 16)
+def _stem(title: str) -> str:
+    return " ".join(_NUMBER.sub(" ", title).split())
+
+
+def number_conflict(a: str, b: str) -> tuple[str, str] | None:
+    """Both normalized titles carry numbers (not years) and they differ: "Teil 1" vs "Teil 2"."""
+    na, nb = title_numbers(a), title_numbers(b)
+    if na and nb and na != nb:
+        return " ".join(sorted(na)), " ".join(sorted(nb))
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One explained pairwise decision (refs "source_id:uid" or "source_id:uid@recurrence")."""
+
+    a: str
+    b: str
+    score: float
+    reasons: tuple[str, ...]
+    merged: bool
+
+
+def ref(source_id: str, uid: str, recurrence_id: str = "") -> str:
+    base = f"{source_id}:{uid}"
+    return f"{base}@{recurrence_id}" if recurrence_id else base
+
+
+def priority(sources: Mapping[str, SourceConfig], source_id: str) -> int:
+    src = sources.get(source_id)
+    return src.priority if src else 0
+
+
+def source_ref(sources: Mapping[str, SourceConfig], source_id: str, url: str) -> SourceRef:
+    src = sources.get(source_id)
+    return SourceRef(source_id=source_id, name=src.name if src else source_id, url=url)
+
+
+def unite(groups: Iterable[Sequence[str]]) -> tuple[str, ...]:
+    """Union of category lists, case-insensitive, first spelling wins, order stable."""
+    seen: dict[str, str] = {}
+    for group in groups:
+        for cat in group:
+            cat = cat.strip()
+            if cat and cat.casefold() not in seen:
+                seen[cat.casefold()] = cat
+    return tuple(seen.values())
+
+
+def derived_uid(winner_ref: str) -> str:
+    return hashlib.sha256(winner_ref.encode("utf-8")).hexdigest()[:24] + "@syncsvc"
+
+
+UidClaim = tuple[str, tuple[tuple[int, str], ...]]  # winner ref, (-priority, remembered UID)
+
+
+def claim(member_refs: Sequence[tuple[int, str]], memory: Mapping[str, str],
+          winner_ref: str) -> UidClaim:
+    """member_refs: (priority, ref); remembered UIDs ordered by priority desc, then UID."""
+    return winner_ref, tuple(sorted({(-p, memory[r]) for p, r in member_refs if r in memory}))
+
+
+def assign_uids(claims: Sequence[UidClaim]) -> dict[str, str]:
+    """winner_ref → published UID; a remembered UID goes to one unit only, deterministically."""
+    taken: set[str] = set()
+    out: dict[str, str] = {}
+    for winner, candidates in sorted(claims, key=lambda c: (not c[1], c[1], c[0])):
+        uid = next((u for _, u in candidates if u not in taken), "")
+        n = 0
+        while not uid or uid in taken:  # nothing remembered: derive from the winner
+            uid, n = derived_uid(f"{winner}#{n}" if n else winner), n + 1
+        taken.add(uid)
+        out[winner] = uid
+    return out
+
+
+class Clusters:
+    """Union-find over indices that also tracks each cluster's members."""
+
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+        self.members: dict[int, list[int]] = {i: [i] for i in range(n)}
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> int:
+        ri, rj = self.find(i), self.find(j)
+        if ri == rj:
+            return ri
+        if len(self.members[ri]) < len(self.members[rj]):
+            ri, rj = rj, ri
+        self.parent[rj] = ri
+        self.members[ri].extend(self.members.pop(rj))
+        return ri
+
+    def groups(self) -> list[list[int]]:
+        return [sorted(m) for m in self.members.values()]
+
+
+@dataclass(frozen=True, slots=True)
+class Rec:
+    """An event (or a series occurrence) with its matching evidence precomputed."""
+
+    ev: Event
+    ref: str  # member ref (occurrences: "source:uid@occurrence")
+    base: str  # "source:uid", as config's force_* lists name it
+    title: str  # normalize_title(summary)
+    place: str  # normalize_title(location)
+    day: date  # local start date in the event's zone
+    utc: datetime | None  # start instant; None for all-day
+    prio: int
+    ts: int = 0  # utc as epoch seconds (fast arithmetic); 0 for all-day
+    numbers: frozenset[str] = frozenset()  # numbers in the title (not years)
+    stem: str = ""  # title without its numbers
+
+
+def make_rec(ev: Event, prio: int, start: str = "", occ_ref: str = "") -> Rec:
+    """Precompute evidence; ``start`` overrides the event's start (series occurrences)."""
+    start = start or ev.start
+    if len(start) == 10:
+        day, utc = date.fromisoformat(start), None
+    else:
+        utc = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        day = utc.astimezone(_zone(ev.tzid)).date()
+    title = _norm(ev.summary)
+    return Rec(ev, occ_ref or ref(ev.source_id, ev.uid, ev.recurrence_id),
+               ref(ev.source_id, ev.uid), title, _norm(ev.location), day, utc, prio,
+               int(utc.timestamp()) if utc else 0, title_numbers(title), _stem(title))
+
+
+@lru_cache(maxsize=65536)
+def _norm(text: str) -> str:
+    return normalize_title(text)
+
+
+@lru_cache(maxsize=64)
+def _zone(tzid: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tzid or "Europe/Berlin")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("Europe/Berlin")
+
+
+def same_time(a: Rec, b: Rec, tol: timedelta) -> str:
+    """A readable reason if a and b start together, else ""."""
+    if a.utc is None or b.utc is None:
+        return f"gleicher Tag {a.day.isoformat()} (ganztägig)" if a.day == b.day else ""
+    seconds = abs(a.ts - b.ts)
+    if seconds > tol.total_seconds():
+        return ""
+    return _time_reason(seconds // 60)
+
+
+@lru_cache(maxsize=1024)
+def _time_reason(minutes: int) -> str:
+    return "gleiche Startzeit" if minutes == 0 else f"Start {minutes} min auseinander"
+
+
+def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
+             apart: set[frozenset[str]]) -> tuple[float, tuple[str, ...], bool] | None:
+    """Score one time-compatible pair: title evidence, location bonus, vetoes.
+
+    None when the two share nothing but the time slot (title below EVIDENCE_FLOOR and a
+    different or unknown place, or different words *and* different numbers): such pairs
+    are never merged and not worth explaining.
+    """
+    if a.numbers and b.numbers and a.numbers != b.numbers and a.stem != b.stem:
+        return None  # other words and other numbers: vetoed without scoring
+    title = title_similarity(a.title, b.title)
+    place = title_similarity(a.place, b.place) if a.place and b.place else -1.0
+    if title < EVIDENCE_FLOOR and place < SAME_LOCATION:
+        return None
+    cancelled = (a.ev.status == "CANCELLED") != (b.ev.status == "CANCELLED")
+    forced = bool(apart) and frozenset((a.base, b.base)) in apart
+    return _verdict(same_time(a, b, tol), title, place,
+                    number_conflict(a.title, b.title), cancelled, forced,
+                    s.title_threshold, s.location_bonus)
+
+
+@lru_cache(maxsize=1 << 16)
+def _verdict(when: str, title: float, place: float, numbers: tuple[str, str] | None,
+             cancelled: bool, forced_apart: bool, threshold: float,
+             bonus: float) -> tuple[float, tuple[str, ...], bool]:
+    """The readable decision for one combination of evidence (cached: combinations repeat)."""
+    reasons = [when, f"Titel {title:.0f} % ähnlich"]
+    score = title
+    if place >= SAME_LOCATION:
+        score += bonus
+        reasons.append(f"gleicher Ort ({place:.0f} %, +{bonus:g})")
+    elif place >= 0:
+        reasons.append(f"anderer Ort ({place:.0f} %)")
+    ok = score >= threshold
+    if not ok:
+        reasons.append(f"unter der Schwelle {threshold:g}")
+    if numbers:
+        ok = False
+        reasons.append(f"andere Nummer im Titel ({numbers[0]} ≠ {numbers[1]})")
+    if cancelled:
+        ok = False
+        reasons.append("nur einer der beiden ist abgesagt")
+    if forced_apart:
+        ok = False
+        reasons.append("per Konfiguration getrennt (force_apart)")
+    return round(score, 1), tuple(reasons), ok

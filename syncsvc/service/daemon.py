@@ -1,0 +1,178 @@
+"""The long-running service: scheduled syncs, HTTP server, config reload, signals.
+
+Threads: the main thread waits for a stop signal; a scheduler thread runs the
+``schedule`` jobs (one per source, on its own interval) and watches the config file;
+waitress serves the output folder. SIGTERM/SIGINT stop after the running write;
+SIGHUP (or a changed config file) reloads the config, keeping the last good one, and
+republishes; SIGUSR1 syncs every source now (``syncsvc sync`` sends it when the daemon
+holds the database).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime
+
+import schedule
+
+from .. import config as cfg
+from ..config import Settings
+from ..errors import ConfigError
+from ..serve import make_app, serve, stop
+from ..store import Store
+from .republish import needed, republish
+from .status import Metrics, read_status
+from .sync import Pipeline
+
+log = logging.getLogger(__name__)
+TICK_S = 1.0
+
+
+class Daemon:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.stop_event = threading.Event()
+        self.reload_event = threading.Event()
+        self.sync_now_event = threading.Event()
+        self.write_lock = threading.Lock()
+        self.metrics = Metrics()
+        self.scheduler = schedule.Scheduler()
+        self._config_mtime = self._mtime()
+        self._thread: threading.Thread | None = None
+
+    def run(self) -> int:
+        self.store = Store(self.settings.database, lock=True)
+        self.pipeline = Pipeline(self.settings, self.store)
+        self._install_signals()
+        self._sync(self.settings.sources, "start")
+        app = make_app(self.settings, status=self._status, metrics=self.metrics.render,
+                       healthy=self._healthy, admin=self._admin())
+        server = serve(app, self.settings.bind, self.settings.port)
+        server_thread = threading.Thread(target=server.run, name="http", daemon=True)
+        server_thread.start()
+        self._schedule_jobs()
+        self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
+        self._thread.start()
+        log.info("source=* serving %s on http://%s:%d", self.settings.output_dir,
+                 self.settings.bind, self.settings.port)
+        while not self.stop_event.wait(0.5):
+            pass
+        log.info("source=* stopping")
+        self._thread.join(timeout=120)
+        stop(server, server_thread)
+        self.store.close()
+        log.info("source=* stopped")
+        return 0
+
+    # --- scheduling ------------------------------------------------------------------
+
+    def _schedule_jobs(self) -> None:
+        self.scheduler.clear()
+        self.scheduler.every(5).minutes.do(self._day_tick)
+        for source in self.settings.sources:
+            if source.enabled:
+                self.scheduler.every(source.interval_s).seconds.do(self._sync_one, source.id)
+
+    def _loop(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                if self.reload_event.is_set():
+                    self.reload_event.clear()
+                    self._reload(force_publish=True)
+                elif self._mtime() != self._config_mtime:
+                    self._reload()
+                if self.sync_now_event.is_set():
+                    self.sync_now_event.clear()
+                    self._sync(self.settings.sources, "request")
+                self.scheduler.run_pending()
+            except Exception:  # the loop must survive anything a job does
+                log.exception("source=* scheduler tick failed")
+            self.stop_event.wait(TICK_S)
+
+    def _sync_one(self, source_id: str) -> None:
+        if self.stop_event.is_set():
+            return
+        try:
+            source = self.settings.source(source_id)
+        except KeyError:
+            return
+        row = self.store.source(source_id)
+        until = row.get("retry_after_until")
+        if until and until > datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"):
+            log.info("source=%s waiting for Retry-After until %s", source_id, until)
+            return
+        self._sync([source], "schedule")
+
+    def _sync(self, sources, why: str) -> None:
+        with self.write_lock:
+            reports = self.pipeline.sync_all(sources)
+            self.metrics.observe(reports)
+            self._publish_if_needed(reports)
+
+    def _publish_if_needed(self, reports=()) -> None:
+        now = datetime.now(UTC)
+        if needed(self.settings, self.store, reports, now):
+            out = republish(self.settings, self.store, now)
+            self.metrics.published_events = len(out.events)
+            self.metrics.merges = sum(len(p.sources) - 1 for p in out.events)
+
+    def _day_tick(self) -> None:
+        """Views list occurrences from today on: republish once the local day turns."""
+        with self.write_lock:
+            self._publish_if_needed()
+
+    # --- config reload ---------------------------------------------------------------
+
+    def _mtime(self) -> float:
+        try:
+            return self.settings.config_path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    def _reload(self, force_publish: bool = False) -> None:
+        """Load the config again (last good one stays on error), sync added sources, and
+        republish when the publishing config changed, or always on SIGHUP (``accept``
+        changed stored data behind the daemon's back)."""
+        self._config_mtime = self._mtime()
+        try:
+            new = cfg.load(self.settings.config_path)
+        except ConfigError as e:
+            log.error("source=* config reload refused, keeping the last good config: %s", e)
+            new = None
+        if new is not None:
+            old_ids = {s.id for s in self.settings.sources}
+            with self.write_lock:
+                self.settings = new
+                self.pipeline.settings = new
+                self._schedule_jobs()
+            log.info("source=* config reloaded: %d sources", len(new.sources))
+            self._sync([s for s in new.sources if s.id not in old_ids and s.enabled], "reload")
+        if force_publish:
+            with self.write_lock:
+                out = republish(self.settings, self.store, datetime.now(UTC))
+                self.metrics.published_events = len(out.events)
+
+    # --- signals, health, status ------------------------------------------------------
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        signal.signal(signal.SIGTERM, lambda *_: self.stop_event.set())
+        signal.signal(signal.SIGINT, lambda *_: self.stop_event.set())
+        signal.signal(signal.SIGHUP, lambda *_: self.reload_event.set())
+        signal.signal(signal.SIGUSR1, lambda *_: self.sync_now_event.set())
+
+    def _healthy(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _status(self) -> dict:
+        return read_status(self.settings)
+
+    def _admin(self):
+        try:
+            from ..serve.admin import make_admin
+        except ImportError:
+            return None
+        return make_admin(lambda: self.settings, self._status)
