@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from ..config import SourceConfig
+from ..instants import zone_or_none
 from ..models import DateOrDateTime, Event, NewsItem, RawEvent, RawItem
-from ..parse.ics import zone_or_none
 from .sanitize import clean_html, looks_like_html, one_line, plain_text, safe_url
 
 log = logging.getLogger(__name__)

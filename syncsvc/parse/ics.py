@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Component, vRecur
 from icalendar.error import GloballyUniqueTZIDGuessed
 from icalendar.timezone.tzid import tzids_from_tzinfo
-from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ..errors import ParseError
+from ..instants import zone_or_none
 from ..models import DateOrDateTime, Parsed, RawEvent
 
 log = logging.getLogger(__name__)
@@ -37,18 +37,6 @@ _PROPERTY_LINE = re.compile(r"^[A-Za-z0-9-]+(?:[;:]|$)")
 _BEGIN_END = re.compile(r"^(BEGIN|END):([A-Za-z0-9-]+)\s*$", re.IGNORECASE)
 _X_WR_TIMEZONE = re.compile(r"^X-WR-TIMEZONE[^:]*:(.+)$", re.IGNORECASE | re.M)
 _BLOCK = re.compile(r"^BEGIN:(VEVENT|VTIMEZONE)\n.*?^END:\1$", re.IGNORECASE | re.M | re.S)
-
-
-def zone_or_none(name: str) -> str:
-    """``name`` if it is a known IANA zone (or a Windows zone name mapped to one), else ""."""
-    name = WINDOWS_TO_OLSON.get(name, name)
-    if not name or name.startswith(("/", ".")) or ".." in name:
-        return ""
-    try:
-        ZoneInfo(name)
-    except (ValueError, OSError, KeyError):
-        return ""
-    return name
 
 
 class _SkipEvent(Exception):
