@@ -20,7 +20,7 @@ from syncsvc.parse.ics import parse_ics
 BERLIN = ZoneInfo("Europe/Berlin")
 SOURCE = SourceConfig(id="ibb", name="Idstein bleibt bunt e.V.", url="https://ibb.example/cal.ics",
                       kind="ics", categories=("Begegnung", "Kultur"))
-DATA = Path(__file__).parent / "data" / "ics"
+DATA = Path(__file__).parents[1] / "data" / "ics"
 
 
 def one(raw: RawEvent, tz: str = "Europe/Berlin"):

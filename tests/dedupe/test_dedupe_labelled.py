@@ -20,7 +20,7 @@ from syncsvc.normalize import normalize_events, normalize_items
 from syncsvc.parse.feed import parse_feed
 from syncsvc.parse.ics import parse_ics
 
-DATA = Path(__file__).parent / "data" / "dedupe"
+DATA = Path(__file__).parents[1] / "data" / "dedupe"
 LABELS = tomllib.loads((DATA / "labels.toml").read_text(encoding="utf-8"))
 SOURCES = {sid: SourceConfig(sid, s["name"], f"https://partner.example/{s['file']}",
                              "feed" if s["file"].endswith(".xml") else "ics", s["priority"])

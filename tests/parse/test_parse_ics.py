@@ -10,7 +10,7 @@ import pytest
 from syncsvc.errors import ParseError
 from syncsvc.parse.ics import parse_ics
 
-DATA = Path(__file__).parent / "data" / "ics"
+DATA = Path(__file__).parents[1] / "data" / "ics"
 BERLIN = "Europe/Berlin"
 
 

@@ -21,7 +21,7 @@ from syncsvc.errors import ParseError
 from syncsvc.normalize import normalize_items
 from syncsvc.parse.feed import parse_feed
 
-DATA = Path(__file__).parent / "data" / "feeds"
+DATA = Path(__file__).parents[1] / "data" / "feeds"
 FEED_URL = "https://partner.example/feed.xml"
 SOURCE = SourceConfig(id="partner", name="Partner", url=FEED_URL, kind="feed",
                       categories=("Begegnung",))

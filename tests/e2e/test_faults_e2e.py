@@ -4,7 +4,7 @@ Each case syncs once with good data, then lets the partner "wackel" break and ru
 ``Pipeline.sync_all`` + ``republish`` again. Checked every time: the healthy sources sync
 (their new event appears), the broken source keeps its last good data published, every
 output file parses back, and ``source_status`` names the problem in German.
-Fetch-level details (timing, caps, redirects) live in tests/test_fetch_faults.py.
+Fetch-level details (timing, caps, redirects) live in tests/fetch/test_fetch_faults.py.
 """
 
 from __future__ import annotations

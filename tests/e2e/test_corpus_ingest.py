@@ -1,6 +1,6 @@
 """Every corpus file through the REAL pipeline (issue 6): no crash, no hang, outputs parse.
 
-tests/test_corpus.py checks the parse stage alone; here each file is a configured source
+tests/parse/test_corpus.py checks the parse stage alone; here each file is a configured source
 (copied into the feeds folder under tmp_path at test time, never into the repo), synced in
 batches by ``Pipeline.sync_all`` into a real SQLite file and republished; every published
 file of every batch is parsed back. The counts are printed (run with -s to see them).
@@ -22,7 +22,7 @@ from syncsvc.service.republish import republish
 from syncsvc.service.sync import Pipeline
 from syncsvc.store import Store
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 KINDS = {".ics": "ics", ".xml": "feed", ".rdf": "feed"}
 BATCH = 300
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

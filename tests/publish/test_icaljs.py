@@ -19,7 +19,7 @@ from publish_records import NOW, SOURCE_NAMES, events, items, settings
 
 from syncsvc.publish import publish_all
 
-JS = Path(__file__).parent / "js"
+JS = Path(__file__).parents[1] / "js"
 WINDOW = (datetime(2020, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
 
 pytestmark = [

@@ -19,7 +19,7 @@ from syncsvc.parse.holidays import (
     public_holidays_he,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "config" / "schulferien-hessen.ics"
 
 

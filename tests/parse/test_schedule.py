@@ -15,7 +15,7 @@ from syncsvc.errors import ParseError
 from syncsvc.parse.holidays import load_school_holidays, public_holidays_he
 from syncsvc.parse.schedule import parse_schedule, series_dates
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "city"
 BERLIN = ZoneInfo("Europe/Berlin")
 SHIPPED_HOLIDAYS = load_school_holidays(str(ROOT / "config" / "schulferien-hessen.ics"))

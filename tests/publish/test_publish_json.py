@@ -14,8 +14,8 @@ from publish_records import NOW, RSS_TITLE, events, items
 from syncsvc.publish.common import list_occurrences
 from syncsvc.publish.jsonfeed import render_events_json, render_news_json
 
-ROOT = Path(__file__).resolve().parents[1]
-JSONFEED_SCHEMA = json.loads((Path(__file__).parent / "data" / "jsonfeed-1.1.schema.json")
+ROOT = Path(__file__).resolve().parents[2]
+JSONFEED_SCHEMA = json.loads((Path(__file__).parents[1] / "data" / "jsonfeed-1.1.schema.json")
                              .read_text(encoding="utf-8"))
 EVENTS_SCHEMA = json.loads((ROOT / "docs" / "events-json-schema.json").read_text("utf-8"))
 

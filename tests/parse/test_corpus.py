@@ -19,7 +19,7 @@ from syncsvc.normalize import normalize_events, normalize_items
 from syncsvc.parse.feed import parse_feed
 from syncsvc.parse.ics import parse_ics
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 ICS_EXT = {".ics", ".ifb"}
 FEED_EXT = {".xml", ".rdf", ".atom", ".rss"}
 FILES = sorted(p for p in CORPUS.rglob("*") if p.suffix.lower() in ICS_EXT | FEED_EXT
