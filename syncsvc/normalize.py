@@ -85,6 +85,8 @@ def _event(raw: RawEvent, source: SourceConfig, default_tz: str) -> Event:
     end = raw.end
     if end is not None and (isinstance(end, datetime) == all_day or end < raw.start):
         end = None  # mixed DATE/DATE-TIME or reversed: the start alone is unambiguous
+    if all_day and end == raw.start:
+        end = None  # a zero-length day is the day itself (DTEND is exclusive)
     description_html, description = _rich_text(raw.description, safe_url(raw.url))
     return Event(
         source_id=source.id,
@@ -105,6 +107,7 @@ def _event(raw: RawEvent, source: SourceConfig, default_tz: str) -> Event:
         status=raw.status.upper() if raw.status.upper() in STATUSES else "CONFIRMED",
         categories=merge_categories(source.categories, raw.categories),
         sequence=max(0, int(raw.sequence)),
+        utc_anchor=raw.utc_anchor and not all_day,
     )
 
 
