@@ -14,11 +14,12 @@ import html
 import logging
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from .config import SourceConfig
-from .models import DateOrDateTime, Event, NewsItem, RawEvent, RawItem
+from .models import DateOrDateTime, Event, NewsItem, RawEvent, RawItem, digest
 from .parse.ics import zone_or_none
 from .sanitize import clean_html, looks_like_html, one_line, plain_text, safe_url
 
@@ -55,7 +56,9 @@ def normalize_events(
 
 
 def normalize_items(raws: Iterable[RawItem], source: SourceConfig) -> list[NewsItem]:
-    """Normalize one source's news items; a repeated guid keeps its first entry."""
+    """Normalize one source's news items. A repeated guid on an identical entry is dropped;
+    on a different article (CMSs that reuse one guid) it gets a guid of its own, as every
+    feed reader shows both."""
     by_guid: dict[str, NewsItem] = {}
     for raw in raws:
         try:
@@ -63,10 +66,15 @@ def normalize_items(raws: Iterable[RawItem], source: SourceConfig) -> list[NewsI
         except (ValueError, OverflowError, TypeError) as e:
             log.warning("source=%s item %r left out: %s", source.id, raw.guid[:80], e)
             continue
-        if item.guid in by_guid:
+        first = by_guid.get(item.guid)
+        if first is not None and (first.link, first.title) == (item.link, item.title):
             log.info("source=%s duplicate item %s dropped", source.id, item.guid)
             continue
-        by_guid[item.guid] = item
+        if first is not None:
+            item = replace(item, guid=f"{item.guid}#{digest((item.link, item.title))[:8]}")
+            log.warning("source=%s guid %s names two articles; the second is kept as %s",
+                        source.id, first.guid, item.guid)
+        by_guid.setdefault(item.guid, item)
     return list(by_guid.values())
 
 
