@@ -37,6 +37,9 @@ class RawEvent:
     status: str = "CONFIRMED"  # CONFIRMED | TENTATIVE | CANCELLED
     categories: tuple[str, ...] = ()
     sequence: int = 0
+    utc_anchor: bool = False  # a series whose DTSTART is UTC: it recurs in UTC, not locally
+    exrule: str = ""  # RFC 2445 EXRULE value (turned into EXDATEs by parse.series)
+    this_and_future: bool = False  # RECURRENCE-ID;RANGE=THISANDFUTURE
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,7 @@ class Event:
     status: str = "CONFIRMED"
     categories: tuple[str, ...] = ()
     sequence: int = 0
+    utc_anchor: bool = False  # published in UTC: the series recurs in UTC (Google exports)
 
     @property
     def key(self) -> tuple[str, str, str]:

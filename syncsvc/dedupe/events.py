@@ -113,17 +113,22 @@ def _unique(events: Sequence[Event]) -> list[Event]:
 
 
 def _split(events: list[Event]):
-    masters = {(e.source_id, e.uid): e for e in events if e.rrule and not e.recurrence_id}
+    masters = {(e.source_id, e.uid): e for e in events if _is_series(e)}
     overrides: dict[tuple[str, str], list[Event]] = defaultdict(list)
     singles: list[Event] = []
     for e in events:
-        if e.rrule and not e.recurrence_id:
+        if _is_series(e):
             continue
         if e.recurrence_id and (e.source_id, e.uid) in masters:
             overrides[(e.source_id, e.uid)].append(e)
         else:
             singles.append(e)
     return masters, overrides, singles
+
+
+def _is_series(e: Event) -> bool:
+    """A master of a series: an RRULE or RDATEs (an RDATE-only series has overrides too)."""
+    return bool(e.rrule or e.rdates) and not e.recurrence_id
 
 
 def _match(a: str, b: str, score: float, reasons: Sequence[str], ok: bool) -> Match:

@@ -91,8 +91,10 @@ def _rule_keys(m: Event, lo: datetime, hi: datetime, cap: int) -> list[str]:
         first, lo, hi = datetime.fromisoformat(m.start), lo.replace(tzinfo=None), hi.replace(
             tzinfo=None)
     else:
-        zone = ZoneInfo(m.tzid or "Europe/Berlin")
+        zone = ZoneInfo("UTC" if m.utc_anchor else m.tzid or "Europe/Berlin")
         first = datetime.fromisoformat(m.start.replace("Z", "+00:00")).astimezone(zone)
+    if not m.rrule:
+        return [m.start, *m.rdates]
     try:
         rule = rrulestr(m.rrule, dtstart=first, forceset=True)
         starts = [s for s in islice(rule.xafter(lo, inc=True), cap) if s < hi]

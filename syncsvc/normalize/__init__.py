@@ -14,12 +14,13 @@ import html
 import logging
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from ..config import SourceConfig
 from ..instants import zone_or_none
-from ..models import DateOrDateTime, Event, NewsItem, RawEvent, RawItem
+from ..models import DateOrDateTime, Event, NewsItem, RawEvent, RawItem, digest
 from .sanitize import clean_html, looks_like_html, one_line, plain_text, safe_url
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,9 @@ def normalize_events(
 
 
 def normalize_items(raws: Iterable[RawItem], source: SourceConfig) -> list[NewsItem]:
-    """Normalize one source's news items; a repeated guid keeps its first entry."""
+    """Normalize one source's news items. A repeated guid on an identical entry is dropped;
+    on a different article (CMSs that reuse one guid) it gets a guid of its own, as every
+    feed reader shows both."""
     by_guid: dict[str, NewsItem] = {}
     for raw in raws:
         try:
@@ -63,10 +66,15 @@ def normalize_items(raws: Iterable[RawItem], source: SourceConfig) -> list[NewsI
         except (ValueError, OverflowError, TypeError) as e:
             log.warning("source=%s item %r left out: %s", source.id, raw.guid[:80], e)
             continue
-        if item.guid in by_guid:
+        first = by_guid.get(item.guid)
+        if first is not None and (first.link, first.title) == (item.link, item.title):
             log.info("source=%s duplicate item %s dropped", source.id, item.guid)
             continue
-        by_guid[item.guid] = item
+        if first is not None:
+            item = replace(item, guid=f"{item.guid}#{digest((item.link, item.title))[:8]}")
+            log.warning("source=%s guid %s names two articles; the second is kept as %s",
+                        source.id, first.guid, item.guid)
+        by_guid.setdefault(item.guid, item)
     return list(by_guid.values())
 
 
@@ -85,6 +93,8 @@ def _event(raw: RawEvent, source: SourceConfig, default_tz: str) -> Event:
     end = raw.end
     if end is not None and (isinstance(end, datetime) == all_day or end < raw.start):
         end = None  # mixed DATE/DATE-TIME or reversed: the start alone is unambiguous
+    if all_day and end == raw.start:
+        end = None  # a zero-length day is the day itself (DTEND is exclusive)
     description_html, description = _rich_text(raw.description, safe_url(raw.url))
     return Event(
         source_id=source.id,
@@ -105,6 +115,7 @@ def _event(raw: RawEvent, source: SourceConfig, default_tz: str) -> Event:
         status=raw.status.upper() if raw.status.upper() in STATUSES else "CONFIRMED",
         categories=merge_categories(source.categories, raw.categories),
         sequence=max(0, int(raw.sequence)),
+        utc_anchor=raw.utc_anchor and not all_day,
     )
 
 

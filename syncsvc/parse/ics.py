@@ -17,6 +17,7 @@ import hashlib
 import logging
 import re
 import warnings
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,8 @@ from icalendar.timezone.tzid import tzids_from_tzinfo
 from ..errors import ParseError
 from ..instants import zone_or_none
 from ..models import DateOrDateTime, Parsed, RawEvent
+from .series import portable
+from .zones import match_iana
 
 log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", category=GloballyUniqueTZIDGuessed)
@@ -53,11 +56,13 @@ def parse_ics(body: bytes, source_id: str, default_tz: str) -> Parsed:
     skipped = ["Termin übersprungen: Eintrag ist nicht lesbar."] * unreadable
     for vevent in _vevents(components):
         try:
-            events.append(_to_raw(vevent, source_id, cal_tz))
+            events.extend(_to_raws(vevent, source_id, cal_tz))
         except _SkipEvent as e:
             skipped.append(str(e))
         except Exception as e:  # noqa: BLE001 - any surprise in one event skips only it
             skipped.append(f"{_label(vevent)} übersprungen: unlesbarer Wert ({type(e).__name__}).")
+    events, notes = portable(events)
+    skipped.extend(notes)
     for reason in skipped:
         log.warning("source=%s skipped event: %s", source_id, reason)
     return Parsed(events=tuple(events), skipped=tuple(skipped), title=_title(components))
@@ -154,6 +159,19 @@ def _label(vevent: Component) -> str:
     return f"Termin ohne Titel (UID {uid[:80]})" if uid else "Termin ohne Titel und UID"
 
 
+def _to_raws(ev: Component, source_id: str, cal_tz: str) -> list[RawEvent]:
+    """The VEVENT, plus one override per RDATE;VALUE=PERIOD whose length differs from the
+    event's (an RDATE can carry no end of its own in most clients)."""
+    raw = _to_raw(ev, source_id, cal_tz)
+    out = [raw]
+    length = raw.end - raw.start if raw.end is not None else None
+    for start, end in _periods(ev, cal_tz):
+        if end - start != length:
+            out.append(replace(raw, start=start, end=end, recurrence_id=start, rrule="",
+                               rdates=(), exdates=(), exrule=""))
+    return out
+
+
 def _to_raw(ev: Component, source_id: str, cal_tz: str) -> RawEvent:
     label = _label(ev)
     if "DTSTART" not in ev:
@@ -174,7 +192,58 @@ def _to_raw(ev: Component, source_id: str, cal_tz: str) -> RawEvent:
         recurrence_id=_instant(ev["RECURRENCE-ID"], cal_tz)[0] if "RECURRENCE-ID" in ev else None,
         status=_status(ev),
         categories=_categories(ev), sequence=_sequence(ev),
+        utc_anchor=_is_utc(start) and ("RRULE" in ev or "RDATE" in ev),
+        exrule=_exrule(ev),
+        this_and_future=_range(ev) == "THISANDFUTURE",
     )
+
+
+def _is_utc(value: DateOrDateTime) -> bool:
+    return isinstance(value, datetime) and value.tzinfo is not None and (
+        "UTC" in tzids_from_tzinfo(value.tzinfo))
+
+
+def _range(ev: Component) -> str:
+    rid = ev.get("RECURRENCE-ID")
+    return str(getattr(rid, "params", {}).get("RANGE", "")).upper()
+
+
+def _exrule(ev: Component) -> str:
+    rule = ev.get("EXRULE")
+    if isinstance(rule, list):
+        rule = rule[0] if rule else None
+    if rule is None:
+        return ""
+    try:
+        text = rule.to_ical().decode() if hasattr(rule, "to_ical") else str(rule)
+        vRecur.from_ical(text)
+    except Exception:  # noqa: BLE001 - an unreadable EXRULE excludes nothing
+        log.info("%s: unreadable EXRULE ignored", _label(ev))
+        return ""
+    return text
+
+
+def _periods(ev: Component, cal_tz: str) -> list[tuple[datetime, datetime]]:
+    """(start, end) of every RDATE;VALUE=PERIOD value (end given or start + duration)."""
+    props = ev.get("RDATE")
+    out = []
+    for prop in props if isinstance(props, list) else [props] if props is not None else []:
+        for value in getattr(prop, "dts", []):
+            if not isinstance(value.dt, tuple):
+                continue
+            try:
+                start, _ = _instant(value, cal_tz)
+                end = value.dt[1]
+                end = start + end if isinstance(end, timedelta) else _aware(end, cal_tz)
+            except Exception:  # noqa: BLE001, S112 - an unreadable period is left out
+                continue
+            if isinstance(start, datetime) and end >= start:
+                out.append((start, end))
+    return out
+
+
+def _aware(value: datetime, cal_tz: str) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=ZoneInfo(cal_tz))
 
 
 def _text(ev: Component, name: str) -> str:
@@ -190,6 +259,8 @@ def _instant(prop, cal_tz: str) -> tuple[DateOrDateTime, str]:
     value = prop.dt
     if isinstance(value, tuple):  # PERIOD: (start, end-or-duration)
         value = value[0]
+    if isinstance(value, datetime) and _value_type(prop) == "DATE":
+        value = value.date()  # DTSTART;TZID=…;VALUE=DATE (Nextcloud): still a date
     if not isinstance(value, datetime):
         if not isinstance(value, date):
             raise ValueError(f"not a date: {value!r}")
@@ -206,7 +277,11 @@ def _iana_name(value: datetime, prop, cal_tz: str) -> str:
         if zone := zone_or_none(tzid):
             return zone
     param = str(getattr(prop, "params", {}).get("TZID", "")).strip().strip('"/')
-    return zone_or_none(param) or cal_tz
+    return zone_or_none(param) or match_iana(value.tzinfo, value.year, cal_tz) or cal_tz
+
+
+def _value_type(prop) -> str:
+    return str(getattr(prop, "params", {}).get("VALUE", "")).upper()
 
 
 def _end(ev: Component, start: DateOrDateTime, cal_tz: str, label: str) -> DateOrDateTime | None:

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 
 import icalendar
 
@@ -19,6 +18,7 @@ from ..errors import PublishError
 from ..models import PublishedEvent, digest
 from ..recur.vevent import parse_instant, to_vevent
 from .common import Fragments, attribution_lines, event_link, group_by_uid
+from .vtimezone import vtimezone
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +124,9 @@ def calendar_chunks(
         tzids |= block.tzids
         first = block.years[0] if first is None else min(first, block.years[0])
         last = block.years[1] if last is None else max(last, block.years[1])
-    cal = _calendar(title or f"{name} – Termine", tz, base_url, refresh_s, self_path)
-    _add_timezones(cal, tzids, _date_span(first, last))
+    cal = _calendar(title or f"{name} – Termine", base_url, refresh_s, self_path)
+    # A VCALENDAR needs one component (RFC 5545 §3.6): an empty view carries its zone.
+    _add_timezones(cal, tzids or {tz}, _date_span(first, last))
     try:
         shell = cal.to_ical()
     except (ValueError, TypeError) as e:
@@ -154,15 +155,16 @@ def _block(pe: PublishedEvent) -> Block | Exception | None:
     return Block(data, (min(years), max(years)), frozenset(tzids - {None, "UTC"}))
 
 
-def _calendar(title: str, tz: str, base_url: str, refresh_s: int, self_path: str):
+def _calendar(title: str, base_url: str, refresh_s: int, self_path: str):
+    """The calendar's own properties. No METHOD (PUBLISH would require an ORGANIZER,
+    RFC 5546 §3.2.1) and no X-WR-TIMEZONE: every value carries its zone or is UTC, and
+    clients that apply X-WR-TIMEZONE to UTC values would move UTC-anchored series."""
     cal = icalendar.Calendar()
     cal.add("version", "2.0")
     cal.add("prodid", PRODID)
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
     cal.add("name", title)
     cal.add("x-wr-calname", title)
-    cal.add("x-wr-timezone", tz)
     refresh = icalendar.vDuration(timedelta(seconds=max(60, refresh_s)))
     cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", refresh)
@@ -203,9 +205,9 @@ def _description(pe: PublishedEvent) -> str:
 
 
 def _add_timezones(cal: icalendar.Calendar, tzids: set[str], span: tuple[date, date]) -> None:
-    """One VTIMEZONE per TZID used, with the zone's DST transitions over the data's years."""
+    """One VTIMEZONE per TZID used, valid over the data's years (and on, see vtimezone)."""
     for tzid in sorted(tzids):
-        vtz = _vtimezone(tzid, *span)
+        vtz = vtimezone(tzid, *span)
         if vtz is None:
             log.warning("source=- no VTIMEZONE for unknown TZID %s", tzid)
             continue
@@ -215,13 +217,5 @@ def _add_timezones(cal: icalendar.Calendar, tzids: set[str], span: tuple[date, d
 def _date_span(first: int | None, last: int | None) -> tuple[date, date]:
     """Jan 1 of the year before the earliest one used, and a date after every value."""
     if first is None or last is None:
-        return date(1970, 1, 1), _LAST_TZ_DATE
+        return date(2000, 1, 1), _LAST_TZ_DATE
     return date(first - 1, 1, 1), max(_LAST_TZ_DATE, date(last + 2, 1, 1))
-
-
-@lru_cache(maxsize=64)
-def _vtimezone(tzid: str, first: date, last: date) -> icalendar.Timezone | None:
-    try:
-        return icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last)
-    except ValueError:
-        return None

@@ -39,6 +39,7 @@ class View:
     category: str = ""
     source: str = ""  # source id
     source_name: str = ""
+    entries: int = 0  # occurrences in the horizon / news items: 0 = not offered on the index
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,9 @@ def _add_set(outputs: dict, settings: Settings, run: _Run, prefix: str, sel: Sel
              items: Sequence[PublishedItem] | None, titles: dict[str, str],
              source: str = "", source_name: str = "") -> None:
     cal = "calendar.ics"
-    source_kw = {"source": source, "source_name": source_name}
+    source_kw: dict = {"source": source, "source_name": source_name}
     if sel is not None:
+        source_kw["entries"] = len(sel.listed)
         _add(outputs, View(prefix + cal, titles["ics"], "ics", "events", **source_kw),
              _ics(settings, run, sel.calendar, titles["ics"], prefix + cal))
         _add(outputs, View(prefix + "events.rss", titles["events"], "rss", "events",
@@ -141,6 +143,7 @@ def _add_set(outputs: dict, settings: Settings, run: _Run, prefix: str, sel: Sel
                            **source_kw), _events_json(settings, run, sel.listed, titles["ics"],
                                                         prefix + "events.json"))
     if items is not None:
+        source_kw["entries"] = len(items)
         _add(outputs, View(prefix + "news.rss", titles["news"], "rss", "news", **source_kw),
              _news_rss(settings, items, titles["news"], prefix + "news.rss"))
         _add(outputs, View(prefix + "feed.json", titles["news"], "json", "news",
@@ -152,11 +155,12 @@ def _add_category(outputs: dict, settings: Settings, run: _Run, slug: str, cat: 
                   sel: Selection) -> None:
     title = f"{settings.name} – Termine: {cat}"
     base = f"calendar/{slug}"
-    _add(outputs, View(base + ".ics", title, "ics", "events", category=cat),
+    kw = {"category": cat, "entries": len(sel.listed)}
+    _add(outputs, View(base + ".ics", title, "ics", "events", **kw),
          _ics(settings, run, sel.calendar, title, base + ".ics"))
-    _add(outputs, View(base + ".rss", title, "rss", "events", category=cat),
+    _add(outputs, View(base + ".rss", title, "rss", "events", **kw),
          _events_rss(settings, run, sel.upcoming, title, base + ".rss"))
-    _add(outputs, View(base + ".json", title, "json", "events", category=cat),
+    _add(outputs, View(base + ".json", title, "json", "events", **kw),
          _events_json(settings, run, sel.listed, title, base + ".json"))
 
 
@@ -265,7 +269,8 @@ def _manifest(views: Sequence[View]) -> bytes:
     rows = [{"path": "/" + v.path, "title": v.title, "kind": v.kind, "content": v.content,
              "category": v.category or None,
              "category_slug": slugify(v.category) if v.category else None,
-             "source": v.source or None, "source_name": v.source_name or None}
+             "source": v.source or None, "source_name": v.source_name or None,
+             "entries": v.entries}
             for v in views]
     return dump(rows)
 

@@ -39,21 +39,24 @@ def to_local(value: str, tzid: str) -> date | datetime:
 
 
 def to_vevent(event: Event, uid: str | None = None) -> icalendar.Event:
-    """Build the VEVENT for one Event: local times with TZID, dates as VALUE=DATE."""
+    """Build the VEVENT for one Event: local times with TZID (UTC for a UTC-anchored
+    series, so it recurs as the partner wrote it), dates as VALUE=DATE; one RDATE and one
+    EXDATE property per value (clients read multi-valued lines differently)."""
+    zone = "UTC" if event.utc_anchor else event.tzid
     ve = icalendar.Event()
     ve.add("uid", uid or event.uid)
     ve.add("summary", event.summary)
-    ve.add("dtstart", to_local(event.start, event.tzid))
+    ve.add("dtstart", to_local(event.start, zone))
     if event.end:
-        ve.add("dtend", to_local(event.end, event.tzid))
+        ve.add("dtend", to_local(event.end, zone))
     if event.rrule:
         ve.add("rrule", icalendar.vRecur.from_ical(event.rrule))
     for rdate in event.rdates:
-        ve.add("rdate", to_local(rdate, event.tzid))
-    if event.exdates:
-        ve.add("exdate", [to_local(x, event.tzid) for x in event.exdates])
+        ve.add("rdate", to_local(rdate, zone))
+    for exdate in event.exdates:
+        ve.add("exdate", to_local(exdate, zone))
     if event.recurrence_id:
-        ve.add("recurrence-id", to_local(event.recurrence_id, event.tzid))
+        ve.add("recurrence-id", to_local(event.recurrence_id, zone))
     if event.description:
         ve.add("description", event.description)
     if event.location:

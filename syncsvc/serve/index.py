@@ -54,8 +54,10 @@ def load_views(root: Path) -> list[dict]:
     for item in raw if isinstance(raw, list) else []:
         if not isinstance(item, dict) or not _PATH.match(str(item.get("path", ""))):
             continue
-        views.append({k: str(item.get(k) or "") for k in ("path", "title", "kind",
-                                                           "category", "source")})
+        view = {k: str(item.get(k) or "") for k in ("path", "title", "kind", "category",
+                                                     "source")}
+        if not (view["category"] or view["source"]) or item.get("entries") != 0:
+            views.append(view)  # an empty category or partner view is not offered
     return views
 
 

@@ -19,7 +19,7 @@ import schedule
 
 from .. import config as cfg
 from ..config import Settings
-from ..errors import ConfigError
+from ..errors import ConfigError, PublishError
 from ..serve import make_app, serve, stop
 from ..store import Store
 from .republish import needed, republish
@@ -70,10 +70,11 @@ class Daemon:
 
     def _schedule_jobs(self) -> None:
         self.scheduler.clear()
-        self.scheduler.every(5).minutes.do(self._day_tick)
+        self.scheduler.every(5).minutes.do(_guarded(self._day_tick, "*"))
         for source in self.settings.sources:
             if source.enabled:
-                self.scheduler.every(source.interval_s).seconds.do(self._sync_one, source.id)
+                self.scheduler.every(source.interval_s).seconds.do(
+                    _guarded(self._sync_one, source.id), source.id)
 
     def _loop(self) -> None:
         while not self.stop_event.is_set():
@@ -112,11 +113,22 @@ class Daemon:
             self._publish_if_needed(reports)
 
     def _publish_if_needed(self, reports=()) -> None:
+        """Republish when behind; a failure is logged and retried by the next pass (the
+        store still records the older published version)."""
         now = datetime.now(UTC)
-        if needed(self.settings, self.store, reports, now):
+        if not needed(self.settings, self.store, reports, now):
+            return
+        try:
             out = republish(self.settings, self.store, now)
-            self.metrics.published_events = len(out.events)
-            self.metrics.merges = sum(len(p.sources) - 1 for p in out.events)
+        except (PublishError, OSError) as e:
+            log.error("source=* Veröffentlichen fehlgeschlagen, wird beim nächsten Durchlauf "
+                      "wiederholt: %s", e)
+            self.store.set_meta("publish_error", str(e))
+            return
+        if self.store.meta("publish_error"):
+            self.store.set_meta("publish_error", "")
+        self.metrics.published_events = len(out.events)
+        self.metrics.merges = sum(len(p.sources) - 1 for p in out.events)
 
     def _day_tick(self) -> None:
         """Views list occurrences from today on: republish once the local day turns."""
@@ -176,3 +188,18 @@ class Daemon:
         except ImportError:
             return None
         return make_admin(lambda: self.settings, self._status)
+
+
+def _guarded(job, source_id: str):
+    """A scheduled job that never raises: ``schedule`` does not reschedule a job that
+    raised, so it ran again on every tick (100 % CPU) and starved every other source."""
+
+    def run(*args):
+        try:
+            return job(*args)
+        except Exception:  # noqa: BLE001 - logged; the job runs again at its next interval
+            log.exception("source=%s geplanter Auftrag fehlgeschlagen", source_id)
+            return None
+
+    run.__name__ = getattr(job, "__name__", "job")
+    return run

@@ -69,10 +69,12 @@ def publish_fingerprint(settings: Settings) -> str:
 
 def needed(settings: Settings, store: Store, reports: Sequence[SyncReport],
            now: datetime) -> bool:
-    """Republish only when something changed: data, publishing config, the local day
-    (the horizon of the views moves), or an output went missing. A pass where every
+    """Republish only when something changed: data (or an earlier publish of it failed),
+    publishing config, the local day (the horizon of the views moves), or an output went
+    missing. A pass where every
     source answered 304 therefore costs no dedupe and no rendering."""
     return (any(r.changed for r in reports)
+            or store.published_version() != store.data_version()
             or store.meta("published_day") != _local_day(settings, now)
             or store.meta("published_config") != publish_fingerprint(settings)
             or not (settings.output_dir / "calendar.ics").exists()
@@ -84,7 +86,9 @@ def _local_day(settings: Settings, now: datetime) -> str:
 
 
 def republish(settings: Settings, store: Store, now: datetime) -> Republished:
-    """Build and write every output; returns which files changed."""
+    """Build and write every output; returns which files changed. The data version read
+    first is recorded as published only once every file is written."""
+    version = store.data_version()
     built = build(settings, store, now)
     names = {s.id: s.name for s in settings.sources}
     keys = [(p.uid, p.event.recurrence_id) for p in built.events]
@@ -94,6 +98,7 @@ def republish(settings: Settings, store: Store, now: datetime) -> Republished:
     changed = tuple(result.written) + tuple(result.removed)
     store.set_meta("published_day", _local_day(settings, now))
     store.set_meta("published_config", publish_fingerprint(settings))
+    store.mark_published(version)
     log.info("source=* published %d events, %d news items, %d files changed",
              len(built.events), len(built.items), len(changed))
     return replace(built, changed_files=changed)

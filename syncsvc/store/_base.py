@@ -167,6 +167,27 @@ class BaseStore:
         with self.db.conn:
             self.db["meta"].upsert({"key": key, "value": value}, pk="key")
 
+    # --- publish bookkeeping ---------------------------------------------------------
+    # Every change of stored entries bumps data_version in its own transaction; a publish
+    # records the version it was built from. A pass (or start-up) that finds them apart
+    # republishes, so a publish that failed (disk full) or was killed after the commit is
+    # retried instead of leaving outputs stale until the next data change.
+
+    def data_version(self) -> str:
+        return str(self.meta("data_version", "0"))
+
+    def published_version(self) -> str:
+        return str(self.meta("published_version", "0"))
+
+    def mark_published(self, version: str) -> None:
+        self.set_meta("published_version", version)
+
+    def _bump_data_version(self) -> None:
+        """Call inside the transaction that changes entries."""
+        self.db.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('data_version', '1') ON CONFLICT(key) "
+            "DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)")
+
     def log_fetch(self, source_id: str, at: str, outcome: str, *, http_status: int | None,
                   duration_ms: int, size: int = 0, error: str = "") -> None:
         with self.db.conn:
@@ -203,6 +224,7 @@ class BaseStore:
                      if old.get((e.uid, e.recurrence_id)) != new[(e.uid, e.recurrence_id)]),
                     pk=("source_id", "uid", "recurrence_id"),
                 )
+                self._bump_data_version()
             self._set_source(source_id, {"count": len(rows), **source_values})
         return changed
 
@@ -224,6 +246,7 @@ class BaseStore:
                      for g, i in rows.items() if old.get(g) != new[g]),
                     pk=("source_id", "guid"),
                 )
+                self._bump_data_version()
             self._set_source(source_id, {"count": len(rows), **source_values})
         return changed
 
@@ -243,3 +266,4 @@ class BaseStore:
             for table in ("events", "news", "pending"):
                 self.db.execute(f"DELETE FROM {table} WHERE source_id = ?", [source_id])
             self.db.execute("DELETE FROM sources WHERE id = ?", [source_id])
+            self._bump_data_version()

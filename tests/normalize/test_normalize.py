@@ -163,7 +163,7 @@ def test_items_normalize_published_link_author_and_dedupe():
         RawItem(guid="g", title="Erste", link="https://ibb.example/n/1",
                 published=datetime(2024, 6, 1, 10, tzinfo=BERLIN), author="Anna\nMüller",
                 categories=("Kultur", "Presse")),
-        RawItem(guid="g", title="Doppelt"),
+        RawItem(guid="g", title="Erste", link="https://ibb.example/n/1"),  # a true repeat
         RawItem(guid="h", title="", summary="<p>Nur Text</p>", link="ftp://x"),
     ], SOURCE)
     first, second = items
@@ -171,3 +171,18 @@ def test_items_normalize_published_link_author_and_dedupe():
         "Erste", "2024-06-01T08:00:00Z", "Anna Müller")
     assert first.categories == ("Begegnung", "Kultur", "Presse")
     assert (second.guid, second.title, second.link, second.published) == ("h", "Nur Text", "", "")
+
+
+def test_a_guid_reused_for_another_article_keeps_both():
+    """Feed readers show both entries; dropping the second hid an article."""
+    items = normalize_items([
+        RawItem(guid="post", title="Sommerfest", link="https://ibb.example/sommerfest"),
+        RawItem(guid="post", title="Kleiderkammer zu", link="https://ibb.example/kleider"),
+    ], SOURCE)
+    assert [i.title for i in items] == ["Sommerfest", "Kleiderkammer zu"]
+    assert items[0].guid == "post" and items[1].guid.startswith("post#")
+    again = normalize_items([
+        RawItem(guid="post", title="Sommerfest", link="https://ibb.example/sommerfest"),
+        RawItem(guid="post", title="Kleiderkammer zu", link="https://ibb.example/kleider"),
+    ], SOURCE)
+    assert [i.guid for i in again] == [i.guid for i in items]  # stable across syncs

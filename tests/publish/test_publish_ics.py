@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -12,6 +12,7 @@ import recurring_ical_events
 from publish_records import EVIL_TITLE, events
 
 from syncsvc.publish.ics import render_calendar
+from syncsvc.publish.vtimezone import vtimezone
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -35,10 +36,10 @@ def cal(data) -> icalendar.Calendar:
 
 def test_calendar_properties(cal, data):
     assert cal["VERSION"] == "2.0"
-    assert cal["METHOD"] == "PUBLISH"
+    assert "METHOD" not in cal  # PUBLISH would require an ORGANIZER (RFC 5546)
     assert cal["CALSCALE"] == "GREGORIAN"
     assert str(cal["X-WR-CALNAME"]) == "WIR in Idstein – Termine"
-    assert str(cal["X-WR-TIMEZONE"]) == "Europe/Berlin"
+    assert "X-WR-TIMEZONE" not in cal  # would move UTC-anchored series in some clients
     assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:PT30M\r\n" in data
     assert b"\r\nX-PUBLISHED-TTL;VALUE=DURATION:PT30M\r\n" in data
     assert b"\r\nSOURCE;VALUE=URI:https://termine.example/calendar.ics\r\n" in data
@@ -74,8 +75,26 @@ def test_vtimezone_for_every_tzid_with_dst(cal, data):
     berlin = zones["Europe/Berlin"]
     summer = [c for c in berlin.walk("DAYLIGHT")]
     assert summer and summer[0]["TZOFFSETTO"].to_ical() in ("+0200", b"+0200")
-    assert b"20260329T030000" in data  # the 2026 switch to CEST is spelled out
+    # the switch to CEST at 02:00 local in the offset it leaves (RFC 5545 §3.6.5), by rule
+    assert summer[0].decoded("DTSTART").time() == time(2, 0)
+    assert summer[0]["RRULE"].to_ical() == b"FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3"
     assert data.index(b"BEGIN:VTIMEZONE") < data.index(b"BEGIN:VEVENT")
+
+
+@pytest.mark.parametrize("tzid", ["Europe/Berlin", "Europe/London", "America/New_York",
+                                  "Australia/Sydney", "Asia/Tehran", "Africa/Casablanca"])
+def test_vtimezone_offsets_equal_zoneinfo_without_a_2038_cliff(tzid):
+    """Every hour from 2024 to 2045: the offset icalendar reads from our VTIMEZONE is the
+    zoneinfo offset (one RDATE value per property, so ical.js reads them all too)."""
+    vtz = vtimezone(tzid, date(2024, 1, 1), date(2038, 1, 1))
+    data = vtz.to_ical()
+    assert all(line.count(b",") == 0 for line in data.splitlines() if line.startswith(b"RDATE"))
+    ours, real = vtz.to_tz(), ZoneInfo(tzid)
+    last = 2039 if tzid == "Africa/Casablanca" else 2045  # irregular: listed through the span
+    at = datetime(2024, 1, 1, tzinfo=UTC)
+    while at.year < last:
+        assert at.astimezone(ours).utcoffset() == at.astimezone(real).utcoffset(), (tzid, at)
+        at += timedelta(hours=1)
 
 
 def test_all_day_stays_date(cal, data):

@@ -12,9 +12,10 @@ from publish_records import NOW, events
 
 from syncsvc.publish import write_atomic
 from syncsvc.publish.common import Listed, group_by_uid, list_occurrences, sort_instant
-from syncsvc.publish.ics import _calendar, _vevent, _vtimezone, render_calendar
+from syncsvc.publish.ics import _calendar, _vevent, render_calendar
 from syncsvc.publish.jsonfeed import event_json, render_events_json
 from syncsvc.publish.rss import _channel, _event_item, render_events_rss
+from syncsvc.publish.vtimezone import vtimezone
 from syncsvc.recur.expand import expand
 
 START, END = NOW - timedelta(days=30), NOW + timedelta(days=120)
@@ -69,8 +70,7 @@ def test_one_offs_listed_directly_match_the_expansion():
 def test_calendar_equals_one_icalendar_serialization():
     """The spliced calendar is what one Calendar.to_ical() of all VEVENTs gave."""
     evs = edge_events()
-    cal = _calendar("WIR in Idstein – Termine", "Europe/Berlin", "https://t.example", 1800,
-                    "/calendar.ics")
+    cal = _calendar("WIR in Idstein – Termine", "https://t.example", 1800, "/calendar.ics")
     for group in group_by_uid(evs):
         for pe in group:
             cal.add_component(_vevent(pe))
@@ -78,7 +78,7 @@ def test_calendar_equals_one_icalendar_serialization():
              for k in ("dtstart", "dtend", "recurrence-id") if k in ve]
     first, last = date(min(years) - 1, 1, 1), max(date(2038, 1, 1), date(max(years) + 2, 1, 1))
     for tzid in sorted(cal.get_missing_tzids()):
-        cal.subcomponents.insert(len(cal.timezones), _vtimezone(tzid, first, last))
+        cal.subcomponents.insert(len(cal.timezones), vtimezone(tzid, first, last))
     got = render_calendar(sorted(evs, key=lambda p: p.uid), name="WIR in Idstein",
                           tz="Europe/Berlin", base_url="https://t.example", refresh_s=1800)
     assert got == cal.to_ical()

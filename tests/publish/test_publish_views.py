@@ -57,7 +57,7 @@ def test_all_views_written_and_listed(out):
     assert cat == {"path": "/calendar/feste-maerkte.ics", "kind": "ics", "content": "events",
                    "title": "WIR in Idstein – Termine: Feste & Märkte",
                    "category": "Feste & Märkte", "category_slug": "feste-maerkte",
-                   "source": None, "source_name": None}
+                   "source": None, "source_name": None, "entries": 1}
     blog = {v["path"] for v in manifest if v["source"] == "blog"}
     assert blog == {"/sources/blog/news.rss", "/sources/blog/feed.json"}  # a feed source
     ibb = next(v for v in manifest if v["path"] == "/sources/ibb/calendar.ics")

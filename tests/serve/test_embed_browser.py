@@ -25,7 +25,8 @@ XSS = '<img src=x onerror="window.__xss=1">'
 MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
           "September", "Oktober", "November", "Dezember"]
 WEEKDAYS = ["Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So."]
-TOMORROW = (datetime.now(BERLIN) + timedelta(days=1)).date()
+TODAY = datetime.now(BERLIN).date()
+TOMORROW = TODAY + timedelta(days=1)
 
 
 def at(day: date, hour: int, minute: int = 0) -> str:
@@ -52,6 +53,9 @@ EVENTS = [
           ["Begegnung"], location="Löherplatz 4, Idstein", url="https://example.org/cafe"),
     event("xss", XSS, at(DAY2, 9, 30), at(DAY2, 11), ["Begegnung"],
           location="<b>Rathaus</b>", url="javascript:window.__xss=2"),
+    # all-day, ended at today's start (exclusive end): shown a day too long before
+    event("gestern", "Flohmarkt gestern", (TODAY - timedelta(days=1)).isoformat(),
+          TODAY.isoformat(), ["Fest"]),
     event("fest", "Sommerfest der Kulturen", DAY3.isoformat(),
           (DAY3 + timedelta(days=1)).isoformat(), ["Fest"], url="https://example.org/fest"),
     *(event(f"kurs{n}", f"Deutschkurs Woche {n}", at(TOMORROW + timedelta(weeks=n), 17),

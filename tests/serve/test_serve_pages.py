@@ -80,3 +80,22 @@ def test_index_without_views_json_lists_standard_files(base, out):
     page.feed(requests.get(base + "/", timeout=5).text)
     assert "webcal://termine.example.org/calendar.ics" in page.hrefs
     assert "https://termine.example.org/feed.json" in page.hrefs
+
+
+def test_index_does_not_offer_empty_category_or_partner_views(base, out):
+    """A view with no occurrence in the horizon (all its events are past) stays published
+    for existing subscribers but is not offered to new ones."""
+    import json
+
+    views = json.loads((out / "views.json").read_text(encoding="utf-8"))
+    views += [{"path": "/calendar/sommer.ics", "title": "Sommer – Termine", "kind": "ics",
+               "category": "Sommer", "source": "", "entries": 0},
+              {"path": "/calendar/kurs.ics", "title": "Kurs – Termine", "kind": "ics",
+               "category": "Kurs", "source": "", "entries": 4},
+              {"path": "/calendar.ics", "title": "Alle Termine (leer)", "kind": "ics",
+               "category": "", "source": "", "entries": 0}]
+    (out / "views.json").write_text(json.dumps(views), encoding="utf-8")
+    text = requests.get(base + "/", timeout=5).text
+    assert "calendar/kurs.ics" in text
+    assert "calendar/sommer.ics" not in text and "Sommer" not in text
+    assert "Alle Termine (leer)" in text  # the main calendar is always offered

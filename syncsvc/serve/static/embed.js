@@ -67,9 +67,27 @@
   function upcoming(ev, now) {
     if (!ev || typeof ev.start !== "string" || typeof ev.title !== "string") return false;
     if (isNaN(toDate(ev.start).getTime())) return false;
+    if (isDate(ev.start)) {
+      // all-day: the end date is exclusive; without one the event is that one day
+      var endDay = isDate(ev.end) ? ev.end : nextDay(ev.start);
+      return endDay > today(now, ev.timezone);
+    }
     var last = toDate(typeof ev.end === "string" && ev.end ? ev.end : ev.start);
-    if (isDate(ev.end || ev.start)) last = new Date(last.getTime() + 86400000);
-    return !(last.getTime() < now);
+    return last.getTime() > now;
+  }
+
+  function nextDay(s) {
+    return new Date(toDate(s).getTime() + 86400000).toISOString().slice(0, 10);
+  }
+
+  function today(now, zone) {
+    // "YYYY-MM-DD" of now in the event's zone (en-CA formats dates the ISO way)
+    try {
+      return new Intl.DateTimeFormat("en-CA", { timeZone: zone || TZ,
+        year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(now));
+    } catch (e) {
+      return new Date(now).toISOString().slice(0, 10);
+    }
   }
 
   function matches(ev, category, source) {

@@ -1,0 +1,221 @@
+"""Make one calendar's series say the same thing in every client.
+
+Partners write series that their own calendar reads one way and other clients another
+(or not at all). Each rule here was a published difference between what a partner meant
+and what a resident's app showed; the fix keeps the meaning and writes it in the form
+every mainstream client (ical.js, libical, Home Assistant's ``ical``,
+recurring-ical-events) reads alike:
+
+- EXDATE, RDATE and RECURRENCE-ID take the master's value type: a DATE EXDATE of a
+  timed series excludes that day's occurrence (vobject refused a mixed EXDATE line and
+  ical.js threw on the series).
+- ``UNTIL`` becomes UTC for timed series (RFC 5545 §3.3.10; a floating or DATE UNTIL
+  made Home Assistant refuse the whole calendar) and a DATE for all-day ones; a DATE
+  UNTIL of a timed series keeps that whole day.
+- Overrides (RECURRENCE-ID) carry no RRULE (libical and Home Assistant showed the series
+  twice) and inherit the master's categories, location and link where they have none.
+- ``RANGE=THISANDFUTURE`` splits the series at that date: the master ends before it and a
+  new series with the override's changes continues (few clients honour the range).
+- ``EXRULE`` (dropped from RFC 5545) becomes explicit EXDATEs.
+Every change that drops something is counted and said in German.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+from icalendar import vRecur
+
+from ..models import DateOrDateTime, RawEvent
+
+log = logging.getLogger(__name__)
+
+MAX_EXDATES = 5000  # an EXRULE expands to at most this many EXDATEs
+_SECOND = timedelta(seconds=1)
+
+
+def portable(events: list[RawEvent]) -> tuple[list[RawEvent], list[str]]:
+    """The events with every series rewritten as above, plus German notes on what was lost."""
+    groups: dict[str, list[RawEvent]] = defaultdict(list)
+    for ev in events:
+        groups[ev.uid].append(ev)
+    out: list[RawEvent] = []
+    notes: list[str] = []
+    for members in groups.values():
+        masters = [e for e in members if e.recurrence_id is None]
+        master = masters[0] if len(masters) == 1 else None
+        if master is None:
+            out.extend(replace(e, rrule="", exrule="") if e.recurrence_id is not None else e
+                       for e in members)
+            continue
+        fixed = _master(master, notes)
+        overrides = [_override(e, fixed) for e in members if e.recurrence_id is not None]
+        out.extend(_split(fixed, overrides, notes))
+    return out, notes
+
+
+def _master(ev: RawEvent, notes: list[str]) -> RawEvent:
+    exdates = tuple(_like(x, ev.start) for x in ev.exdates)
+    if ev.exrule and ev.rrule:
+        exdates += _exrule_dates(ev, notes)
+    return replace(ev, rrule=_until(ev.rrule, ev.start), exrule="",
+                   exdates=tuple(dict.fromkeys(exdates)),
+                   rdates=tuple(dict.fromkeys(_like(x, ev.start) for x in ev.rdates)))
+
+
+def _override(ev: RawEvent, master: RawEvent) -> RawEvent:
+    assert ev.recurrence_id is not None
+    return replace(
+        ev, rrule="", exrule="", rdates=(), exdates=(),
+        recurrence_id=_like(ev.recurrence_id, master.start), utc_anchor=master.utc_anchor,
+        categories=ev.categories or master.categories,
+        location=ev.location or master.location, url=ev.url or master.url)
+
+
+def _like(value: DateOrDateTime, start: DateOrDateTime) -> DateOrDateTime:
+    """``value`` in the value type of the series' DTSTART (and its zone for a date)."""
+    if isinstance(start, datetime):
+        if isinstance(value, datetime):
+            return value
+        assert start.tzinfo is not None
+        return datetime.combine(value, start.timetz().replace(tzinfo=None), start.tzinfo)
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def _until(rule: str, start: DateOrDateTime) -> str:
+    """The RRULE with UNTIL in UTC (timed series) or as a DATE (all-day series)."""
+    if not rule or "UNTIL" not in rule.upper():
+        return rule
+    recur = vRecur.from_ical(rule)
+    values = recur.get("UNTIL") or []
+    if not values:
+        return rule
+    until = values[0]
+    if isinstance(start, datetime):
+        zone = start.tzinfo or UTC
+        if not isinstance(until, datetime):  # the whole last day, in the series' zone
+            until = datetime.combine(until + timedelta(days=1), time(), zone) - _SECOND
+        elif until.tzinfo is None:
+            until = until.replace(tzinfo=zone)
+        recur["UNTIL"] = [until.astimezone(UTC)]
+    elif isinstance(until, datetime):
+        recur["UNTIL"] = [until.date() if until.tzinfo is None else
+                          until.astimezone(ZoneInfo("UTC")).date()]
+    return recur.to_ical().decode()
+
+
+def _exrule_dates(ev: RawEvent, notes: list[str]) -> tuple[DateOrDateTime, ...]:
+    """The EXRULE's dates from DTSTART on, as far as the RRULE can reach (bounded)."""
+    start = ev.start if isinstance(ev.start, datetime) else datetime.combine(ev.start, time())
+    try:
+        rule = rrulestr(_until(ev.exrule, ev.start), dtstart=start, ignoretz=False)
+    except (ValueError, TypeError):
+        notes.append(f"Ausnahmeregel (EXRULE) von „{ev.summary[:80]}“ ist unlesbar und "
+                     f"wurde nicht angewendet.")
+        return ()
+    out = []
+    for value in rule:
+        if len(out) >= MAX_EXDATES:
+            notes.append(f"Ausnahmeregel (EXRULE) von „{ev.summary[:80]}“ nach "
+                         f"{MAX_EXDATES} Terminen abgeschnitten.")
+            break
+        out.append(value if isinstance(ev.start, datetime) else value.date())
+    return tuple(out)
+
+
+def _split(master: RawEvent, overrides: list[RawEvent], notes: list[str]) -> list[RawEvent]:
+    """Apply the first RANGE=THISANDFUTURE override as a split of the series (recursively)."""
+    ranged = sorted((o for o in overrides if o.this_and_future),
+                    key=lambda o: _sort(o.recurrence_id))
+    if not ranged or not master.rrule:
+        return [master, *(replace(o, this_and_future=False) for o in overrides)]
+    cut = ranged[0]
+    assert cut.recurrence_id is not None
+    shift = _delta(cut.start, cut.recurrence_id)
+    head_rule = _ending(master, cut.recurrence_id)
+    head = replace(master, rrule=head_rule,
+                   exdates=tuple(x for x in master.exdates if _sort(x) < _sort(cut.recurrence_id)))
+    tail = replace(
+        cut, uid=f"{master.uid}/ab-{_stamp(cut.recurrence_id)}", recurrence_id=None,
+        this_and_future=False, rrule=_tail_rule(master, cut.recurrence_id, shift),
+        exdates=tuple(_shift(x, shift) for x in master.exdates
+                      if _sort(x) >= _sort(cut.recurrence_id)),
+        rdates=tuple(_shift(x, shift) for x in master.rdates
+                     if _sort(x) > _sort(cut.recurrence_id)),
+        utc_anchor=master.utc_anchor)
+    before = [o for o in overrides if o is not cut and _sort(o.recurrence_id) < _sort(
+        cut.recurrence_id)]
+    after = [replace(o, uid=tail.uid, recurrence_id=_shift(o.recurrence_id, shift))
+             for o in overrides if o is not cut and o not in before]
+    head_rdates = tuple(x for x in master.rdates if _sort(x) < _sort(cut.recurrence_id))
+    return [*_split(replace(head, rdates=head_rdates), before, notes),
+            *_split(tail, after, notes)]
+
+
+def _ending(master: RawEvent, rid: DateOrDateTime) -> str:
+    """The master's RRULE ending just before ``rid`` (COUNT becomes the head's count)."""
+    recur = vRecur.from_ical(master.rrule)
+    recur.pop("COUNT", None)
+    if isinstance(rid, datetime):
+        recur["UNTIL"] = [(rid - _SECOND).astimezone(UTC)]
+    else:
+        recur["UNTIL"] = [rid - timedelta(days=1)]
+    return recur.to_ical().decode()
+
+
+def _tail_rule(master: RawEvent, rid: DateOrDateTime, shift: timedelta) -> str:
+    recur = vRecur.from_ical(master.rrule)
+    if "COUNT" in recur:
+        done = sum(1 for _ in _occurrences(master, rid))
+        recur["COUNT"] = [max(1, int(recur["COUNT"][0]) - done)]
+    if recur.get("UNTIL"):
+        recur["UNTIL"] = [recur["UNTIL"][0] + shift]
+    return recur.to_ical().decode()
+
+
+def _occurrences(master: RawEvent, before: DateOrDateTime):
+    start = master.start
+    if not isinstance(start, datetime):
+        start = datetime.combine(start, time())
+        before = datetime.combine(before, time()) if not isinstance(before, datetime) else before
+    for value in rrulestr(master.rrule, dtstart=start, ignoretz=False):
+        if value >= before:
+            return
+        yield value
+
+
+def _delta(new: DateOrDateTime, old: DateOrDateTime) -> timedelta:
+    if isinstance(new, datetime) and isinstance(old, datetime):
+        return new - old
+    return _day(new) - _day(old)
+
+
+def _shift(value: DateOrDateTime | None, by: timedelta) -> DateOrDateTime:
+    assert value is not None
+    return value + by if isinstance(value, datetime) else value + timedelta(days=by.days)
+
+
+def _day(value: DateOrDateTime) -> datetime:
+    d = value.date() if isinstance(value, datetime) else value
+    return datetime(d.year, d.month, d.day)
+
+
+def _sort(value: DateOrDateTime | None) -> datetime:
+    assert value is not None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
+
+def _stamp(value: DateOrDateTime) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return value.strftime("%Y%m%d")
+
