@@ -352,17 +352,18 @@ def evaluate(kind: str, universe: list[Entry], assign: Mapping[Id, tuple], lab: 
             "false_merges": false_merges, "missed": missed}
 
 
-def sanity(universe: list[Entry], lab: Labels) -> dict:
-    """Degenerate predictions: the measure must punish them."""
-    truth_assign = {x: c for x, c in lab.cluster_of.items()}
-    truth = pairs_of(truth_assign)
+def sanity(universe: list[Entry], lab: Labels, assign: Mapping[Id, tuple]) -> dict:
+    """Degenerate predictions (and one degenerate labelling): the measure must punish them."""
+    truth = pairs_of(lab.cluster_of)
     every = {x.id: "one" for x in universe}
     alone = {x.id: x.id for x in universe}
     labels_as_output = {x.id: lab.cluster_of.get(x.id, x.id) for x in universe}
     by_day = {x.id: x.when[:13] for x in universe}  # "same day = same event"
-    return {name: scores(pairs_of(assign), truth) for name, assign in (
+    out = {name: scores(pairs_of(pred), truth) for name, pred in (
         ("everything_one_cluster", every), ("nothing_merged", alone),
         ("same_day_same_event", by_day), ("labels_as_prediction", labels_as_output))}
+    out["matcher_vs_one_big_label"] = scores(pairs_of(assign), pairs_of(every))
+    return out
 
 
 # --- explanations and printing ---------------------------------------------------------
@@ -440,7 +441,8 @@ def render(report: dict, show_sanity: bool) -> str:
         lines += _grouped(r["missed"]) or ["     none"]
         lines.append("")
     if show_sanity:
-        lines.append("== SANITY (degenerate predictions against the same labels)")
+        lines.append("== SANITY (degenerate predictions; last row per kind: the matcher against a "
+                     "labelling that puts everything in one cluster)")
         for kind in ("events", "news"):
             for name, s in report["sanity"][kind].items():
                 lines.append(f"   {kind:<6} {name:<24} precision {s['precision']:.3f}  "
@@ -562,7 +564,8 @@ def build_report(data: Path = DATA, api: SimpleNamespace | None = None) -> dict:
         "problems": problems,
         "events": evaluate("events", events, ev_assign, ev_labels, result.matches, inputs.tz),
         "news": evaluate("news", news, news_assign, news_labels, news_matches, inputs.tz),
-        "sanity": {"events": sanity(events, ev_labels), "news": sanity(news, news_labels)},
+        "sanity": {"events": sanity(events, ev_labels, ev_assign),
+                   "news": sanity(news, news_labels, news_assign)},
     }
 
 
