@@ -134,6 +134,7 @@ def load_inputs(api: SimpleNamespace, data: Path, labels: dict):
 def event_universe(api, inputs) -> tuple[list[Entry], object]:
     """Occurrences in the service horizon, plus the dates a series deletes (EXDATE: the
     city's cancelled and holiday-skipped dates), which partners may still list."""
+    # the service defaults (past_days, future_months, max_occurrences); nothing is read
     settings = api.Settings(config_path=ROOT / "config" / "syncsvc.toml")
     horizon = api.Horizon.around(inputs.now, settings)
     masters = {(e.source_id, e.uid) for e in inputs.events if e.rrule and not e.recurrence_id}
