@@ -47,11 +47,11 @@ def syncsvc_api() -> SimpleNamespace:
     module move means editing this function alone."""
     from syncsvc.config import DedupeSettings, Settings, SourceConfig
     from syncsvc.dedupe import dedupe_events, dedupe_news
-    from syncsvc.expand import occurrences
+    from syncsvc.recur.expand import occurrences
     from syncsvc.guard import Horizon
-    from syncsvc.holidays import load_school_holidays, public_holidays_he
+    from syncsvc.parse.holidays import load_school_holidays, public_holidays_he
     from syncsvc.normalize import normalize_events, normalize_items
-    from syncsvc.parse.city import parse_schedule
+    from syncsvc.parse.schedule import parse_schedule
     from syncsvc.parse.feed import parse_feed
     from syncsvc.parse.ics import parse_ics
 
