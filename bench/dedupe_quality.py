@@ -47,13 +47,13 @@ def syncsvc_api() -> SimpleNamespace:
     module move means editing this function alone."""
     from syncsvc.config import DedupeSettings, Settings, SourceConfig
     from syncsvc.dedupe import dedupe_events, dedupe_news
-    from syncsvc.recur.expand import occurrences
     from syncsvc.guard import Horizon
-    from syncsvc.parse.holidays import load_school_holidays, public_holidays_he
     from syncsvc.normalize import normalize_events, normalize_items
-    from syncsvc.parse.schedule import parse_schedule
     from syncsvc.parse.feed import parse_feed
+    from syncsvc.parse.holidays import load_school_holidays, public_holidays_he
     from syncsvc.parse.ics import parse_ics
+    from syncsvc.parse.schedule import parse_schedule
+    from syncsvc.recur.expand import occurrences
 
     return SimpleNamespace(
         DedupeSettings=DedupeSettings, Settings=Settings, SourceConfig=SourceConfig,
@@ -183,25 +183,29 @@ def predicted_events(result, universe: list[Entry], tz: str) -> dict[Id, tuple]:
         else:
             single[x.owner] = x
     series = {owner[:2] for owner in owned}
+    occurrence = {x.id: x for x in universe if x.series}
     assign: dict[Id, tuple] = {}
+    folded: list[tuple[Entry, tuple, list[Entry] | None, tuple]] = []
     for p in result.published:
         entry = p.event.key
         mine = owned.get(entry)
         if entry[:2] in series:
             for x in mine or ():
-                assign[x.id] = ("occ", p.uid, x.id[2])
+                assign.setdefault(x.id, ("occ", p.uid, x.id[2]))
             for key in p.members:
-                x = single.get(tuple(key))
-                if x is None or tuple(key) == entry:
-                    continue
-                near = min(mine or (), default=None, key=lambda y: abs(
-                    (_instant(y.id[2], tz) - _instant(x.id[2], tz)).total_seconds()))
-                assign[x.id] = assign[near.id] if near else ("fold", p.uid, entry)
+                # a one-off, or another series' occurrence ("source", "uid", start key)
+                x = single.get(tuple(key)) or occurrence.get(tuple(key))
+                if x is not None and tuple(key) != entry and x.owner != entry:
+                    folded.append((x, p.uid, mine, entry))
         else:
             for key in p.members:
                 x = single.get(tuple(key))
                 if x is not None:
                     assign[x.id] = ("entry", p.uid, p.event.recurrence_id)
+    for x, uid, mine, entry in folded:  # folds win over the copy's own series entry
+        near = min(mine or (), default=None, key=lambda y: abs(
+            (_instant(y.id[2], tz) - _instant(x.id[2], tz)).total_seconds()))
+        assign[x.id] = assign[near.id] if near else ("fold", uid, entry)
     for x in universe:  # anything the output does not mention is published alone
         assign.setdefault(x.id, ("unmapped", *x.id))
     return assign

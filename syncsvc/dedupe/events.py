@@ -15,14 +15,16 @@ import gc
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from ..config import DedupeSettings, SourceConfig
 from ..models import Event, PublishedEvent
+from .evidence import vocabulary
 from .news import dedupe_news
-from .series import Target, fold, occurrence_index
+from .series import Target, occurrence_recs
 from .textmatch import (
+    WIDE,
     Clusters,
     Match,
     Rec,
@@ -30,6 +32,7 @@ from .textmatch import (
     canonical_url,
     claim,
     evaluate,
+    hard_veto,
     make_rec,
     normalize_title,
     priority,
@@ -66,40 +69,70 @@ def dedupe_events(events: Sequence[Event], sources: Mapping[str, SourceConfig],
 def _dedupe(events, sources, settings, memory, expand) -> DedupeResult:
     events = _unique(events)
     masters, overrides, singles = _split(events)
-    recs = [make_rec(e, priority(sources, e.source_id)) for e in singles]
+    vocab = vocabulary(getattr(settings, "synonyms", ()), normalize_title)
+
+    def org(sid: str) -> str:
+        return sources[sid].name if sid in sources else ""
+
+    def prio(sid: str) -> int:
+        return priority(sources, sid)
+
+    recs = [make_rec(e, prio(e.source_id), vocab=vocab, org=org(e.source_id))
+            for e in singles]
+    n_single = len(recs)
+    recs += occurrence_recs(masters, overrides, [r.day for r in recs], expand, prio, org, vocab)
     tol = timedelta(minutes=settings.time_tolerance_min)
     apart = {frozenset(p) for p in settings.force_apart}
     clusters = Clusters(len(recs))
     matches: list[Match] = []
-    forced_folds = _force_together(recs, masters, settings, clusters, matches)
+    forced_folds = _force_together(recs[:n_single], masters, settings, clusters, matches)
     merges = []
-    for i, j in candidate_pairs(recs, tol):
+    for i, j in candidate_pairs(recs, max(tol, WIDE)):
         scored = evaluate(recs[i], recs[j], settings, tol, apart)
         if scored is None:
             continue
         score, reasons, ok = scored
-        a, b = (recs[i].ref, recs[j].ref) if recs[i].ref < recs[j].ref else (recs[j].ref,
-                                                                             recs[i].ref)
-        if ok:  # decided below, strongest evidence first
-            merges.append((-score, a, b, i, j, reasons))
+        a, b = sorted((recs[i].ref, recs[j].ref))
+        if ok:  # decided below, strongest evidence (then the highest priority) first
+            top = max(recs[i].prio, recs[j].prio)
+            merges.append((-score, -top, a, b, i, j, reasons))
         else:
             matches.append(Match(a, b, score, reasons, False))
-    merges.sort(key=lambda t: t[:5])
-    for neg, a, b, i, j, reasons in merges:
-        why = _blocker(clusters, i, j, recs, tol, apart)
+    merges.sort(key=lambda t: t[:6])
+    for neg, _, a, b, i, j, reasons in merges:
+        why = _blocker(clusters, i, j, recs, tol, settings)
         if not why:
             clusters.union(i, j)
+            if recs[i].target or recs[j].target:
+                reasons = ("Termin einer Serie: wird in die Serie eingefaltet", *reasons)
         matches.append(Match(a, b, -neg, (*reasons, why) if why else reasons, not why))
     groups = clusters.groups()
-    index = occurrence_index(masters, overrides, recs, expand)
-    folds, fold_matches = fold(groups, recs, index, settings, tol, apart)
+    folds, removed = _series_folds(groups, recs)
     folds.update({g: forced_folds[i] for g, grp in enumerate(groups)
                   for i in grp if i in forced_folds})
-    matches.extend(fold_matches)
-    published = _publish(groups, folds, recs, masters, overrides, sources, memory)
+    published = _publish(groups, folds, removed, recs, masters, overrides, sources, memory)
     log.info("source=%s dedupe: %d events → %d published, %d candidate pairs",
              "*", len(events), len(published), len(matches))
     return DedupeResult(tuple(published), tuple(matches))  # order: canonical input
+
+
+def _series_folds(groups: list[list[int]], recs: list[Rec]):
+    """A group with series occurrences folds into its highest-priority occurrence's entry;
+    other series' occurrences in it are removed from their own series (EXDATE)."""
+    folds: dict[int, Target] = {}
+    removed: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for g, grp in enumerate(groups):
+        occs = [recs[i] for i in grp if recs[i].target]
+        if not occs or len(grp) == 1:
+            continue
+        best = min(occs, key=lambda r: (-r.prio, r.state == "DELETED", r.ref))
+        folds[g] = best.target
+        for r in occs:
+            if r is not best and r.state != "DELETED":
+                removed[r.target[:2]].add(r.occ)
+                log.debug("source=%s occurrence %s folded into %s", r.ev.source_id, r.ref,
+                          ref(*best.target))
+    return folds, removed
 
 
 def _unique(events: Sequence[Event]) -> list[Event]:
@@ -137,22 +170,33 @@ def _match(a: str, b: str, score: float, reasons: Sequence[str], ok: bool) -> Ma
 
 
 def _blocker(clusters: Clusters, i: int, j: int, recs: list[Rec], tol: timedelta,
-             apart: set[frozenset[str]]) -> str:
-    """Why the clusters of i and j must stay apart even though i and j match ("" if not)."""
+             settings: DedupeSettings) -> str:
+    """Why the clusters of i and j must stay apart even though i and j match ("" if not):
+    every cross pair is checked for a contradiction (complete link, no chaining)."""
     ma, mb = clusters.members[clusters.find(i)], clusters.members[clusters.find(j)]
     if ma is mb:
         return ""
-    if {recs[x].ev.source_id for x in ma} & {recs[y].ev.source_id for y in mb}:
-        return "Gruppe enthält schon einen Eintrag derselben Quelle"
     both = [recs[x] for x in (*ma, *mb)]
     times = [r.utc for r in both if r.utc is not None]
-    if times and max(times) - min(times) > tol:
+    if times and max(times) - min(times) > max(tol, WIDE):
         return "Gruppe läge zeitlich zu weit auseinander"
     if any(r.utc is None for r in both) and len({r.day for r in both}) > 1:
         return "Gruppe läge auf verschiedenen Tagen"
-    if any(frozenset((recs[x].base, recs[y].base)) in apart for x in ma for y in mb):
-        return "per Konfiguration getrennt (force_apart)"
+    if sum(r.state == "DELETED" for r in both) > 1:
+        return "Gruppe enthielte zwei entfallene Termine"
+    for x in ma:
+        for y in mb:
+            why = hard_veto(recs[x], recs[y])
+            if why:
+                return why
+            if _late(recs[x], recs[y], tol) and not (evaluate(recs[x], recs[y], settings, tol,
+                                                              set()) or (0, 0, False))[2]:
+                return "Gruppe läge zeitlich zu weit auseinander (ohne gleichen Titel und Ort)"
     return ""
+
+
+def _late(a: Rec, b: Rec, tol: timedelta) -> bool:
+    return a.utc is not None and b.utc is not None and abs(a.ts - b.ts) > tol.total_seconds()
 
 
 def _force_together(recs: list[Rec], masters: dict, settings: DedupeSettings,
@@ -182,15 +226,17 @@ def _winner_key(r: Rec):
             e.recurrence_id)
 
 
-def _publish(groups, folds, recs, masters, overrides, sources, memory) -> list[PublishedEvent]:
+def _publish(groups, folds, removed, recs, masters, overrides, sources,
+             memory) -> list[PublishedEvent]:
     folded_into: dict[Target, list[Rec]] = defaultdict(list)
     units: list[tuple[Rec, list[Rec]]] = []
     for g, grp in enumerate(groups):
-        members = [recs[grp[0]]] if len(grp) == 1 else sorted((recs[i] for i in grp),
-                                                               key=_winner_key)
+        members = [recs[i] for i in grp if recs[i].state != "DELETED"]
+        members = [r for r in members if not r.target or g in folds and r.target != folds[g]]
+        members.sort(key=_winner_key)
         if g in folds:
             folded_into[folds[g]].extend(members)
-        else:
+        elif members and not members[0].target:
             units.append((members[0], members))
     claims = [claim([(r.prio, r.ref) for r in m], memory, w.ref) for w, m in units]
     claims += [claim([(priority(sources, k[0]), ref(*k))], memory, ref(*k)) for k in masters]
@@ -198,7 +244,12 @@ def _publish(groups, folds, recs, masters, overrides, sources, memory) -> list[P
     out = [_entry(uids[w.ref], w.ev, m, sources) for w, m in units]
     for key, master in masters.items():
         uid = uids[ref(*key)]
+        gone = removed.get(key, set())
+        if gone:
+            master = replace(master, exdates=tuple(sorted({*master.exdates, *gone})))
         for e in (master, *overrides.get(key, ())):
+            if e.recurrence_id and e.start in gone:
+                continue  # this occurrence is published by another source's entry
             extra = folded_into.get((e.source_id, e.uid, e.recurrence_id), [])
             winner = make_rec(e, priority(sources, e.source_id))
             out.append(_entry(uid, e, [winner, *sorted(extra, key=_winner_key)], sources))
@@ -215,7 +266,8 @@ def _entry(uid: str, event: Event, members: list[Rec], sources) -> PublishedEven
     return PublishedEvent(
         uid=uid, event=event, sources=tuple(refs),
         categories=unite(r.ev.categories for r in members),
-        members=tuple(r.ev.key for r in members),
+        members=tuple((*r.target[:2], r.occ) if r.target and r.occ
+                      else r.ev.key for r in members),
     )
 
 

@@ -1,75 +1,78 @@
-"""Series side of event dedupe: occurrences of published series, and folding partner
-one-offs into them. A one-off (or a cluster of them) whose start equals an occurrence of
-a live series, with matching title evidence, disappears into that series entry (or into
-the override that defines the occurrence); its source is named on that entry.
+"""Series side of event dedupe: every occurrence of a series is matched on its own.
+
+Occurrences of live series (and, for the authority rule, the dates a series cancelled,
+skipped or moved away from) become match records like one-offs, so two partners' copies
+of one series merge per occurrence, and a partner's one-off folds into the occurrence it
+equals. A removed date ("DELETED") only absorbs copies of lower-priority sources: the
+city's cancellation or move wins over the partners' stale listings.
 """
 
 from __future__ import annotations
 
 import logging
-from bisect import bisect_left, bisect_right
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
-from ..config import DedupeSettings
 from ..models import Event
-from .textmatch import Match, Rec, evaluate, make_rec, ref, same_time
+from .evidence import Vocabulary
+from .textmatch import Rec, make_rec, ref
 
 log = logging.getLogger(__name__)
 Target = tuple[str, str, str]  # key of the published series entry (master or override)
+YEAR = timedelta(days=366)
 
 
-@dataclass
-class Index:
-    """Series occurrences, searchable by instant (bisect) and by local day."""
-
-    items: list[tuple[Rec, Target]] = field(default_factory=list)
-    timed: list[tuple[datetime, int]] = field(default_factory=list)  # sorted by instant
-    all_day: dict[date, list[int]] = field(default_factory=lambda: defaultdict(list))
-    by_day: dict[date, list[int]] = field(default_factory=lambda: defaultdict(list))
-
-    def near(self, m: Rec, tol: timedelta) -> list[tuple[Rec, Target]]:
-        if m.utc is None:
-            found = self.by_day.get(m.day, [])
-        else:
-            lo = bisect_left(self.timed, (m.utc - tol, -1))
-            hi = bisect_right(self.timed, (m.utc + tol, len(self.items)))
-            found = [n for _, n in self.timed[lo:hi]] + self.all_day.get(m.day, [])
-        return [self.items[n] for n in found]
-
-
-def occurrence_index(masters: dict, overrides: dict, recs: list[Rec],
-                      expand: Callable | None) -> Index:
-    """Occurrences of live series around the singles' dates, by local day."""
+def occurrence_recs(masters: dict, overrides: dict, days: list[date], expand: Callable | None,
+                    prio: Callable[[str], int], org: Callable[[str], str],
+                    vocab: Vocabulary) -> list[Rec]:
+    """Match records for the series' occurrences around ``days`` (plus removed dates)."""
+    if not masters:
+        return []
+    starts = [_day(m.start) for m in masters.values()]
+    lo_day = min([*days, *starts]) - timedelta(days=1)
+    hi_day = max([*days, lo_day + YEAR]) + timedelta(days=2)
+    lo = datetime.combine(lo_day, time(), UTC)
+    hi = datetime.combine(hi_day, time(), UTC)
     live = [m for m in masters.values() if m.status != "CANCELLED"]
-    if not recs or not live:
-        return Index()
-    lo = datetime.combine(min(r.day for r in recs) - timedelta(days=1), time(), UTC)
-    hi = datetime.combine(max(r.day for r in recs) + timedelta(days=2), time(), UTC)
     series = [e for m in live for e in (m, *overrides.get((m.source_id, m.uid), ()))]
     if expand is not None:
         found = [(o.event, o.key) for o in expand(series, lo, hi, 2000)]
     else:
         found = _fallback_expand(series, lo, hi, 2000)
-    index = Index()
+    out = []
     for ev, key in found:
-        if ev.status != "CANCELLED":
-            occ = make_rec(ev, 0, start=key, occ_ref=ref(ev.source_id, ev.uid, key))
-            n = len(index.items)
-            index.items.append((occ, (ev.source_id, ev.uid, ev.recurrence_id)))
-            index.by_day[occ.day].append(n)
-            if occ.utc is None:
-                index.all_day[occ.day].append(n)
-            else:
-                index.timed.append((occ.utc, n))
-    index.timed.sort()
-    return index
+        state = "CANCELLED" if ev.status == "CANCELLED" else ""
+        out.append(make_rec(ev, prio(ev.source_id), start=key,
+                            occ_ref=ref(ev.source_id, ev.uid, key), vocab=vocab,
+                            org=org(ev.source_id), state=state,
+                            target=(ev.source_id, ev.uid, ev.recurrence_id)))
+    for m in live:
+        out += _removed(m, overrides.get((m.source_id, m.uid), ()), lo_day, hi_day, prio, org,
+                        vocab)
+    return out
+
+
+def _removed(m: Event, moved: tuple | list, lo: date, hi: date, prio, org,
+             vocab: Vocabulary) -> list[Rec]:
+    """Dates the series deleted (EXDATE) or moved away from, as the master described them."""
+    slots = [(k, (m.source_id, m.uid, "")) for k in m.exdates]
+    slots += [(o.recurrence_id, o.key) for o in moved
+              if o.recurrence_id and o.recurrence_id != o.start]
+    out = []
+    for key, target in slots:
+        if lo <= _day(key) <= hi:
+            out.append(make_rec(m, prio(m.source_id), start=key,
+                                occ_ref=ref(m.source_id, m.uid, key) + "~", vocab=vocab,
+                                org=org(m.source_id), state="DELETED", target=target))
+    return out
+
+
+def _day(key: str) -> date:
+    return date.fromisoformat(key[:10])
 
 
 def _fallback_expand(events: list[Event], lo: datetime, hi: datetime,
@@ -107,33 +110,3 @@ def _rule_keys(m: Event, lo: datetime, hi: datetime, cap: int) -> list[str]:
     return keys + list(m.rdates)
 
 
-def fold(groups: list[list[int]], recs: list[Rec], index: Index, settings: DedupeSettings,
-          tol: timedelta, apart: set[frozenset[str]]) -> tuple[dict[int, Target], list[Match]]:
-    """Fold each cluster of one-offs that equals a series occurrence into that series."""
-    folds: dict[int, Target] = {}
-    matches: list[Match] = []
-    for g, grp in enumerate(groups if index.items else ()):
-        members = [recs[i] for i in grp]
-        own = {m.ev.source_id for m in members}
-        tried = []
-        for m in members:
-            for occ, target in index.near(m, tol):
-                scored = None
-                if occ.ev.source_id not in own and same_time(occ, m, tol):
-                    scored = evaluate(occ, m, settings, tol, apart)
-                if scored:
-                    tried.append((-scored[0], target, occ.ref, m.ref, *scored[1:]))
-        tried.sort(key=lambda t: t[:4])
-        chosen = next((t[1] for t in tried if t[5]), None)
-        for neg, target, oref, mref, reasons, ok in tried:
-            won = ok and target == chosen
-            if won:
-                reasons = ("Termin einer Serie: wird in die Serie eingefaltet", *reasons)
-            elif ok:
-                reasons = (*reasons, "ein anderer Serientermin passt besser")
-            matches.append(Match(oref, mref, -neg, reasons, won))
-        if chosen is not None:
-            folds[g] = chosen
-            log.debug("source=%s folded %s into series %s", members[0].ev.source_id,
-                      members[0].ref, ref(*chosen[:2]))
-    return folds, matches

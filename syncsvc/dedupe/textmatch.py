@@ -20,6 +20,17 @@ from rapidfuzz import fuzz
 
 from ..config import DedupeSettings, SourceConfig
 from ..models import Event, SourceRef
+from .evidence import (
+    VILLAGES,
+    Vocabulary,
+    compare_titles,
+    head_segment,
+    kind_conflict,
+    near_words,
+    place_relation,
+    place_words,
+    vocabulary,
+)
 
 STOP_WORDS = frozenset((
     "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer",
@@ -199,9 +210,21 @@ class Rec:
     ts: int = 0  # utc as epoch seconds (fast arithmetic); 0 for all-day
     numbers: frozenset[str] = frozenset()  # numbers in the title (not years)
     stem: str = ""  # title without its numbers
+    concepts: frozenset[str] = frozenset()  # title words after vocabulary and filler
+    places: tuple = (frozenset(), frozenset())  # (venue words, words of the first segment)
+    villages: frozenset[str] = frozenset()  # Stadtteile named in title or location
+    explain: frozenset[str] = frozenset()  # words of place and organiser (explain extras)
+    state: str = "CONFIRMED"  # CONFIRMED | CANCELLED | DELETED (a date a series removed)
+    target: tuple = ()  # series occurrences: the published entry key they belong to
+    occ: str = ""  # series occurrences: the occurrence key
 
 
-def make_rec(ev: Event, prio: int, start: str = "", occ_ref: str = "") -> Rec:
+DEFAULT_VOCAB = vocabulary((), normalize_title)
+
+
+def make_rec(ev: Event, prio: int, start: str = "", occ_ref: str = "", *,
+             vocab: Vocabulary = DEFAULT_VOCAB, org: str = "", state: str = "",
+             target: tuple = (), location: str | None = None) -> Rec:
     """Precompute evidence; ``start`` overrides the event's start (series occurrences)."""
     start = start or ev.start
     if len(start) == 10:
@@ -210,9 +233,18 @@ def make_rec(ev: Event, prio: int, start: str = "", occ_ref: str = "") -> Rec:
         utc = datetime.fromisoformat(start.replace("Z", "+00:00"))
         day = utc.astimezone(_zone(ev.tzid)).date()
     title = _norm(ev.summary)
+    loc = ev.location if location is None else location
+    place = _norm(loc)
+    concepts = vocab.concepts(title)
+    words = frozenset(place.split())
+    villages = (concepts | words) & VILLAGES
+    explain = words | frozenset(_norm(org).split()) | frozenset(place.replace(" ", "").split())
     return Rec(ev, occ_ref or ref(ev.source_id, ev.uid, ev.recurrence_id),
-               ref(ev.source_id, ev.uid), title, _norm(ev.location), day, utc, prio,
-               int(utc.timestamp()) if utc else 0, title_numbers(title), _stem(title))
+               ref(ev.source_id, ev.uid), title, place, day, utc, prio,
+               int(utc.timestamp()) if utc else 0, title_numbers(title), _stem(title),
+               concepts, place_words(place, _norm(head_segment(loc))), villages, explain,
+               state or ("CANCELLED" if ev.status == "CANCELLED" else "CONFIRMED"), target,
+               start if target else "")
 
 
 @lru_cache(maxsize=65536)
@@ -243,49 +275,93 @@ def _time_reason(minutes: int) -> str:
     return "gleiche Startzeit" if minutes == 0 else f"Start {minutes} min auseinander"
 
 
+WIDE = timedelta(minutes=60)  # strong title and place: a listing this late is the same
+
+
 def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
              apart: set[frozenset[str]]) -> tuple[float, tuple[str, ...], bool] | None:
-    """Score one time-compatible pair: title evidence, location bonus, vetoes.
+    """Score one pair: shared title concepts, explained extras, place, vetoes (German).
 
-    None when the two share nothing but the time slot (title below EVIDENCE_FLOOR and a
-    different or unknown place, or different words *and* different numbers): such pairs
-    are never merged and not worth explaining.
+    None when the two share nothing but the time slot (no common title concept and no
+    common place) or are two deleted dates: never merged, not worth explaining.
     """
-    if a.numbers and b.numbers and a.numbers != b.numbers and a.stem != b.stem:
-        return None  # other words and other numbers: vetoed without scoring
-    title = title_similarity(a.title, b.title)
-    place = title_similarity(a.place, b.place) if a.place and b.place else -1.0
-    if title < EVIDENCE_FLOOR and place < SAME_LOCATION:
+    when = same_time(a, b, max(tol, WIDE))
+    if not when or (a.state == "DELETED" and b.state == "DELETED"):
         return None
-    cancelled = (a.ev.status == "CANCELLED") != (b.ev.status == "CANCELLED")
-    forced = bool(apart) and frozenset((a.base, b.base)) in apart
-    return _verdict(same_time(a, b, tol), title, place,
-                    number_conflict(a.title, b.title), cancelled, forced,
-                    s.title_threshold, s.location_bonus)
+    shared, ea, eb = compare_titles(a.concepts, b.concepts, a.explain, b.explain)
+    place = place_relation(a.places, b.places, a.villages, b.villages)
+    if not shared and place != "same":
+        return None
+    late = a.utc is not None and b.utc is not None and abs(a.ts - b.ts) > tol.total_seconds()
+    mixed = (a.utc is None) != (b.utc is None)
+    return _judge(when, title_similarity(a.title, b.title), tuple(sorted(shared)),
+                  tuple(sorted(ea)), tuple(sorted(eb)), place, late, mixed,
+                  number_conflict(a.title, b.title),
+                  kind_conflict(a.concepts, b.concepts), _status(a, b),
+                  bool(apart) and frozenset((a.base, b.base)) in apart, s.location_bonus)
+
+
+def _status(a: Rec, b: Rec) -> str:
+    """"" if both are live or both cancelled; "authority" if the cancelled/deleted one has
+    the higher priority (its decision wins); "conflict" otherwise."""
+    if (a.state == "CONFIRMED") == (b.state == "CONFIRMED"):
+        return ""
+    dead, live = (a, b) if a.state != "CONFIRMED" else (b, a)
+    return "authority" if dead.prio > live.prio else "conflict"
 
 
 @lru_cache(maxsize=1 << 16)
-def _verdict(when: str, title: float, place: float, numbers: tuple[str, str] | None,
-             cancelled: bool, forced_apart: bool, threshold: float,
-             bonus: float) -> tuple[float, tuple[str, ...], bool]:
+def _judge(when: str, fuzzy: float, shared: tuple, ea: tuple, eb: tuple, place: str, late: bool,
+           mixed: bool, numbers: tuple[str, str] | None, kinds: str, status: str,
+           forced_apart: bool, bonus: float) -> tuple[float, tuple[str, ...], bool]:
     """The readable decision for one combination of evidence (cached: combinations repeat)."""
-    reasons = [when, f"Titel {title:.0f} % ähnlich"]
-    score = title
-    if place >= SAME_LOCATION:
+    union = len(shared) + len(ea) + len(eb)
+    score = 50.0 + 50.0 * len(shared) / union if shared else 0.0
+    reasons = [when, f"Titel {fuzzy:.0f} % ähnlich",
+               f"gemeinsame Titelwörter: {' '.join(shared) or '–'}"]
+    vetoes = []
+    if place == "same":
         score += bonus
-        reasons.append(f"gleicher Ort ({place:.0f} %, +{bonus:g})")
-    elif place >= 0:
-        reasons.append(f"anderer Ort ({place:.0f} %)")
-    ok = score >= threshold
-    if not ok:
-        reasons.append(f"unter der Schwelle {threshold:g}")
+        reasons.append(f"gleicher Ort (+{bonus:g})")
+    elif place == "other":
+        vetoes.append("anderer Ort (anderes Haus oder anderer Stadtteil)")
+    else:
+        reasons.append("Ort unbestimmt (neutral)")
+    if ea and eb and near_words(frozenset(ea), frozenset(eb)) and place == "same":
+        reasons.append(f"ähnliche Wörter ({' '.join(ea)} / {' '.join(eb)}), gleicher Ort")
+    elif ea and eb:
+        vetoes.append(f"beide Titel haben eigene Wörter ({' '.join(ea)} / {' '.join(eb)})")
+    elif (ea or eb) and place != "same":
+        vetoes.append(f"zusätzliche Wörter ({' '.join(ea or eb)}) ohne gleichen Ort")
+    elif ea or eb:
+        reasons.append(f"zusätzliche Wörter ({' '.join(ea or eb)}), aber gleicher Ort")
+    if not shared:
+        vetoes.append("kein gemeinsames Titelwort")
+    if late and (ea or eb or place != "same"):
+        vetoes.append("mehr als die Toleranz auseinander ohne gleichen Titel und Ort")
+    if mixed and (ea or eb):
+        vetoes.append("ganztägig gegen Termin mit Uhrzeit: nur bei gleichem Titel")
     if numbers:
-        ok = False
-        reasons.append(f"andere Nummer im Titel ({numbers[0]} ≠ {numbers[1]})")
-    if cancelled:
-        ok = False
-        reasons.append("nur einer der beiden ist abgesagt")
+        vetoes.append(f"andere Nummer im Titel ({numbers[0]} ≠ {numbers[1]})")
+    if kinds:
+        vetoes.append(kinds)
+    if status == "conflict":
+        vetoes.append("nur einer der beiden ist abgesagt")
+    elif status == "authority":
+        reasons.append("abgesagt/verlegt von der Quelle mit höherer Priorität: gilt für beide")
     if forced_apart:
-        ok = False
-        reasons.append("per Konfiguration getrennt (force_apart)")
-    return round(score, 1), tuple(reasons), ok
+        vetoes.append("per Konfiguration getrennt (force_apart)")
+    return round(score, 1), tuple(reasons + vetoes), not vetoes
+
+
+def hard_veto(a: Rec, b: Rec) -> str:
+    """A contradiction that forbids a and b in one cluster whatever links them ("" if none)."""
+    if a.ev.source_id == b.ev.source_id:
+        return "Gruppe enthält schon einen Eintrag derselben Quelle"
+    if place_relation(a.places, b.places, a.villages, b.villages) == "other":
+        return f"Gruppe enthielte {a.ref} und {b.ref}: anderer Ort"
+    if kind_conflict(a.concepts, b.concepts) or number_conflict(a.title, b.title):
+        return f"Gruppe enthielte {a.ref} und {b.ref}: andere Stufe/Nummer im Titel"
+    if _status(a, b) == "conflict":
+        return f"Gruppe enthielte {a.ref} und {b.ref}: nur einer ist abgesagt"
+    return ""

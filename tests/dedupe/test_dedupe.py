@@ -96,8 +96,8 @@ def test_explanations_are_readable():
     assert any(r.startswith("Titel ") and "% ähnlich" in r for r in merged.reasons)
     apart = by_pair[("bib:x", "stadt:w1")]
     assert not apart.merged
-    assert "gleicher Ort (100 %, +8)" in apart.reasons
-    assert "unter der Schwelle 80" in apart.reasons
+    assert "gleicher Ort (+8)" in apart.reasons
+    assert "kein gemeinsames Titelwort" in apart.reasons
 
 
 @pytest.mark.parametrize("other, merged", [
@@ -160,14 +160,16 @@ def expanders():
 def test_partner_dates_fold_into_series_in_winter_and_summer(expand):
     winter = ev("verein", "v", "WIR-Café", "2025-03-12T14:00:00Z", url="https://v.example/c")
     summer = ev("bib", "b", "WIR Café – Treffpunkt für alle", "2025-06-11T13:00:00Z")
-    exdated = ev("kirche", "k", "WIR Café", "2025-04-16T13:00:00Z")  # no occurrence that day
+    exdated = ev("kirche", "k", "WIR Café", "2025-04-16T13:00:00Z")  # the city deleted that day
     other = ev("kirche", "t", "Trauercafé", "2025-03-19T14:00:00Z")
     result = dedupe_events([winter, SERIES, summer, exdated, other], SOURCES, S, expand=expand)
     (series,) = [p for p in result.published if p.event.rrule]
-    assert [s.source_id for s in series.sources] == ["stadt", "verein", "bib"]
+    # the city's deletion wins: the parish's stale copy folds into the series (authority)
+    assert [s.source_id for s in series.sources] == ["stadt", "verein", "kirche", "bib"]
     assert series.sources[1].url == "https://v.example/c"
-    assert set(series.members) == {("stadt", "cafe", ""), ("verein", "v", ""), ("bib", "b", "")}
-    assert {p.event.uid for p in result.published} == {"cafe", "k", "t"}
+    assert set(series.members) == {("stadt", "cafe", ""), ("verein", "v", ""), ("bib", "b", ""),
+                                   ("kirche", "k", "")}
+    assert {p.event.uid for p in result.published} == {"cafe", "t"}
     fold = next(m for m in result.matches if m.b == "verein:v")
     assert fold.a == "stadt:cafe@2025-03-12T14:00:00Z" and fold.merged
     assert "Termin einer Serie: wird in die Serie eingefaltet" in fold.reasons

@@ -1,0 +1,190 @@
+"""Precision-first evidence for one pair of events: a false merge hides a real event.
+
+A title is reduced to *concepts*: normalized words, with the network's bilingual
+vocabulary and the admin's ``[dedupe] synonyms`` mapped onto one spelling and filler
+words dropped. Two entries are the same event only if they share concepts, their extra
+words are explained (by the other entry's place or organiser) or the place is the same,
+and nothing contradicts: no other level/language/number of the same kind, no other known
+place (a different venue or Stadtteil; a vague "Idstein" stays neutral).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+# The network's terms in English (and common rewordings) → the German concept.
+VOCABULARY: tuple[tuple[str, str], ...] = (
+    ("language cafe", "sprachcafe"), ("language café", "sprachcafe"),
+    ("cooking night", "kochabend"), ("cooking evening", "kochabend"),
+    ("movie night", "filmabend"), ("film night", "filmabend"), ("cinema night", "filmabend"),
+    ("bike repair workshop", "fahrradwerkstatt"), ("bike repair", "fahrradwerkstatt"),
+    ("evening hike", "wanderung abend"), ("hike", "wanderung"), ("walk", "wanderung"),
+    ("city tour", "stadtfuehrung"), ("guided tour", "stadtfuehrung"),
+    ("newcomers", "neuzugewanderte"), ("job application", "bewerbung"),
+    ("christmas party", "weihnachtsfeier"), ("parents cafe", "elterncafe"),
+    ("game night", "spieleabend"), ("games night", "spieleabend"),
+    ("women s meeting", "frauentreff"), ("clothes store", "kleiderkammer"),
+    ("eritrean", "eritreisch"), ("syrian", "syrisch"), ("afghan", "afghanisch"),
+    ("ukrainian", "ukrainisch"), ("arabic", "arabisch"), ("persian", "persisch"),
+    ("turkish", "tuerkisch"), ("kurdish", "kurdisch"), ("russian", "russisch"),
+    ("informationsabend", "infoabend"), ("informationsveranstaltung", "infoabend"),
+    ("geoeffnet", "oeffnung"), ("oeffnungszeit", "oeffnung"), ("oeffnungszeiten", "oeffnung"),
+)
+# Words that say nothing about which event it is (they neither match nor count against).
+FILLER = frozenset((
+    "internationaler", "internationale", "internationales", "international", "interkulturelle",
+    "interkultureller", "interkulturelles", "offene", "offener", "offenes", "open", "fuer",
+    "alle", "wie", "geht", "das", "es", "deutschland", "germany", "your", "with", "for", "a",
+    "termin", "treffen", "treffpunkt", "veranstaltung", "event", "neu", "new", "wir", "netzwerks",
+))
+# Values of one kind: two titles naming different values are different events.
+KINDS: dict[str, frozenset[str]] = {
+    "Sprachniveau": frozenset(("a1", "a2", "b1", "b2", "c1", "c2")),
+    "Stufe": frozenset(("grundlagen", "einsteiger", "anfaenger", "anfaengerinnen", "basis",
+                         "fortgeschrittene", "fortgeschrittenen", "aufbau", "aufbaukurs")),
+    "Sprache/Herkunft": frozenset((
+        "arabisch", "ukrainisch", "syrisch", "afghanisch", "persisch", "eritreisch", "tuerkisch",
+        "kurdisch", "russisch", "englisch", "franzoesisch", "farsi", "dari", "tigrinya",
+        "somalisch", "polnisch", "rumaenisch", "albanisch", "italienisch", "spanisch")),
+}
+_LEVEL_SAME = {"anfaenger": "basis", "anfaengerinnen": "basis", "einsteiger": "basis",
+               "grundlagen": "basis", "fortgeschrittenen": "fortgeschrittene",
+               "aufbaukurs": "fortgeschrittene", "aufbau": "fortgeschrittene"}
+# Idstein's Stadtteile: naming one of them is a place, wherever it is written.
+VILLAGES = frozenset((
+    "dasbach", "ehrenbach", "eschenhahn", "heftrich", "kroeftel", "lenzhahn", "oberrod",
+    "niederrod", "niederauroff", "oberauroff", "walsdorf", "woersdorf",
+))
+# Place words that do not identify a venue (the core town is vague on purpose).
+PLACE_FILLER = frozenset((
+    "idstein", "germany", "deutschland", "treffpunkt", "raum", "saal", "kleiner", "grosser",
+    "parkplatz", "untergeschoss", "obergeschoss", "eg", "og", "hof", "am", "an", "der", "des",
+    "im", "ev", "kath", "stadt",
+))
+_PLACE_SAME = (("buecherei", "bibliothek"), ("buergerzentrum", "buergerhaus"))
+_SPLIT = re.compile(r"[,;\n(]")
+_YEAR = re.compile(r"^(19|20)\d\d$")  # a year says nothing about which event it is
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """Phrase → concept replacements (built-in vocabulary plus admin synonyms)."""
+
+    phrases: tuple[tuple[str, str], ...]
+
+    def concepts(self, title: str) -> frozenset[str]:
+        return _concepts(title, self.phrases)
+
+
+def vocabulary(synonyms: Iterable[Sequence[str]] = (), norm=None) -> Vocabulary:
+    """The default vocabulary extended by ``[dedupe] synonyms`` (first spelling wins)."""
+    pairs = list(VOCABULARY)
+    for group in synonyms:
+        names = [norm(g) if norm else g for g in group if g]
+        pairs += [(n, names[0]) for n in names[1:] if n and n != names[0]]
+    pairs.sort(key=lambda p: -len(p[0]))  # longest phrase first
+    return Vocabulary(tuple(pairs))
+
+
+@lru_cache(maxsize=1 << 16)
+def _concepts(title: str, phrases: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    text = f" {title} "
+    for phrase, concept in phrases:
+        if f" {phrase} " in text:
+            text = text.replace(f" {phrase} ", f" {concept} ")
+    return frozenset(w for w in text.split() if w not in FILLER and not _YEAR.match(w))
+
+
+@lru_cache(maxsize=1 << 16)
+def place_words(norm_location: str, norm_head: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(all venue words, words of the first named segment) of a normalized location."""
+    for word, same in _PLACE_SAME:
+        norm_location, norm_head = (norm_location.replace(word, same),
+                                    norm_head.replace(word, same))
+
+    def useful(text: str) -> frozenset[str]:
+        return frozenset(w for w in text.split() if w not in PLACE_FILLER and not w.isdigit()
+                         and len(w) > 1)
+    return useful(norm_location), useful(norm_head)
+
+
+def head_segment(location: str) -> str:
+    """The first part of a location that names something ("Killingerhaus, …")."""
+    for part in _SPLIT.split(location or ""):
+        if part.strip(" :"):
+            return part
+    return ""
+
+
+@lru_cache(maxsize=1 << 17)
+def same_word(a: str, b: str) -> bool:
+    """Equal, a compound/inflection of each other (≥ 5 letters in common), or a typo."""
+    if a == b:
+        return True
+    if len(a) >= 5 and len(b) >= 5 and (a.startswith(b) or b.startswith(a)):
+        return True
+    if len(a) >= 6 and len(b) >= 6 and (a.endswith(b) or b.endswith(a)):
+        return True  # a German compound and its head: "Themenworkshop" / "Workshop"
+    return len(a) > 5 and len(b) > 5 and fuzz.ratio(a, b) >= 90
+
+
+def _covered(word: str, pool: Iterable[str]) -> bool:
+    return any(same_word(word, p) for p in pool)
+
+
+def _same_place_word(word: str, pool: Iterable[str]) -> bool:
+    """Places match on a word or its inflection ("Killingerhauses"), never on a compound's
+    head: "Familienzentrum" is not the "Caritas-Zentrum"."""
+    return any(word == p or (len(word) >= 5 and len(p) >= 5 and (
+        word.startswith(p) or p.startswith(word))) for p in pool)
+
+
+def kind_conflict(a: frozenset[str], b: frozenset[str]) -> str:
+    """A readable veto when both titles name different values of one kind, else ""."""
+    for kind, values in KINDS.items():
+        va = {_LEVEL_SAME.get(w, w) for w in a & values}
+        vb = {_LEVEL_SAME.get(w, w) for w in b & values}
+        if va and vb and va != vb:
+            return f"andere {kind} im Titel ({' '.join(sorted(va))} ≠ {' '.join(sorted(vb))})"
+    return ""
+
+
+def place_relation(pa: tuple[frozenset, frozenset], pb: tuple[frozenset, frozenset],
+                   va: frozenset[str], vb: frozenset[str]) -> str:
+    """"same", "other" (a contradiction) or "vague" for two places and their villages."""
+    if va and vb:
+        return "same" if va & vb else "other"
+    (all_a, head_a), (all_b, head_b) = pa, pb
+    if (va and all_b and not vb) or (vb and all_a and not va):
+        return "other"  # a Stadtteil against a named venue in the core town
+    if not head_a or not head_b:
+        return "vague"
+    if any(_same_place_word(w, all_b) for w in head_a) or any(
+            _same_place_word(w, all_a) for w in head_b):
+        return "same"
+    return "other"
+
+
+def compare_titles(a: frozenset[str], b: frozenset[str], explain_a: frozenset[str],
+                   explain_b: frozenset[str]) -> tuple[frozenset, frozenset, frozenset]:
+    """(shared, extra in a, extra in b); extra words found in the other's place or
+    organiser name are explained and dropped."""
+    shared = frozenset(w for w in a if _covered(w, b))
+    extra_a = frozenset(w for w in a - shared if not _covered(w, explain_b))
+    shared_b = frozenset(w for w in b if _covered(w, a))
+    extra_b = frozenset(w for w in b - shared_b if not _covered(w, explain_a))
+    return shared, extra_a, extra_b
+
+
+def near_words(ea: frozenset[str], eb: frozenset[str]) -> bool:
+    """Every extra word has a long, ≥ 80 % similar counterpart ("bürgerliches" /
+    "bürgerschaftliches"): a rewording, acceptable only at the same place."""
+    def paired(xs, ys):
+        return all(len(x) >= 10 and any(len(y) >= 10 and fuzz.ratio(x, y) >= 80 for y in ys)
+                   for x in xs)
+    return bool(ea and eb) and paired(ea, eb) and paired(eb, ea)
