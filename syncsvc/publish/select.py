@@ -59,6 +59,11 @@ def source_keys(pe: PublishedEvent) -> set[str]:
     return {s.source_id for s in pe.sources}
 
 
+def owner_key(pe: PublishedEvent) -> set[str]:
+    """The source whose record this is (for views cut from publish.own's records)."""
+    return {pe.event.source_id}
+
+
 def split(sel: Selection, keys_of: Callable[[PublishedEvent], set[str]]) -> dict[str, Selection]:
     """Per-key subsets of ``sel`` (whole series groups, order kept); absent key: nothing."""
     memo: dict[int, set[str]] = {}

@@ -21,7 +21,15 @@ from .common import Fragments, slugify
 from .ics import Cached, CacheKey, calendar_chunks, vevent_blocks
 from .jsonfeed import dump, event_entries, events_json_chunks, render_news_json
 from .rss import event_items, events_rss_chunks, render_news
-from .select import Selection, category_keys, items_by_source, select, source_keys, split
+from .select import (
+    Selection,
+    category_keys,
+    items_by_source,
+    owner_key,
+    select,
+    source_keys,
+    split,
+)
 from .write import remove_file, remove_leftovers, write_atomic
 
 log = logging.getLogger(__name__)
@@ -75,13 +83,17 @@ def publish_all(
     source_names: Mapping[str, str],
     vevent_cache: Mapping[CacheKey, Cached] | None = None,
     save_vevents: Callable[[Mapping[CacheKey, Cached]], None] | None = None,
+    own: Sequence[PublishedEvent] | None = None,
 ) -> PublishResult:
     """Render every view and write the ones whose bytes changed; drop stale views.
 
     ``vevent_cache``: VEVENTs serialized by earlier runs (see ics.block_key); the ones
     rendered instead come back in ``PublishResult.vevents`` or, with ``save_vevents``,
     are handed to it as soon as the .ics views are written, so they are not held while
-    the other formats render (the memory peak of a cold publish)."""
+    the other formats render (the memory peak of a cold publish).
+
+    ``own``: every partner's records as it published them (publish.own); per-source views
+    are cut from these instead of the merged entries when given."""
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
     start = now - timedelta(days=settings.past_days)
     end = now + relativedelta(months=settings.future_months)
@@ -102,7 +114,10 @@ def publish_all(
     for slug, cat in _categories(events):
         _add_category(outputs, settings, run, slug, cat, by_cat.get(slug, Selection()))
     del by_cat
-    by_source = split(sel, source_keys)
+    if own is None:
+        by_source = split(sel, source_keys)
+    else:
+        by_source = split(select(own, now, start, end, settings.max_occurrences), owner_key)
     news = items_by_source(items)
     with_events = {s.source_id for pe in events for s in pe.sources}
     for sid, sname in _sources(events, items, source_names):

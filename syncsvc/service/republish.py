@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from ..config import Settings
 from ..dedupe import DedupeResult, dedupe_events, dedupe_news
 from ..models import PublishedEvent, PublishedItem, SyncReport, digest
+from ..publish.own import own_records
 from ..publish.views import publish_all
 from ..recur.expand import occurrences
 from ..store import Store
@@ -31,6 +32,7 @@ class Republished:
     items: tuple[PublishedItem, ...]
     dedupe: DedupeResult
     changed_files: tuple[str, ...]
+    own: tuple[PublishedEvent, ...] = ()  # every partner's records as it published them
 
 
 def member_ref(source_id: str, uid: str, recurrence_id: str = "") -> str:
@@ -55,7 +57,7 @@ def build(settings: Settings, store: Store, now: datetime) -> Republished:
     store.record_published("news", [(p.uid, "", digest(p),
                                      [member_ref(*m) for m in p.members]) for p in news], stamp)
     store.set_merge_counts(_merge_counts(published))
-    return Republished(published, tuple(news), result, ())
+    return Republished(published, tuple(news), result, (), tuple(own_records(published, events)))
 
 
 def publish_fingerprint(settings: Settings) -> str:
@@ -94,7 +96,8 @@ def republish(settings: Settings, store: Store, now: datetime) -> Republished:
     keys = [(p.uid, p.event.recurrence_id) for p in built.events]
     result = publish_all(built.events, built.items, settings, now=now, source_names=names,
                          vevent_cache=store.vevent_cache("event"),
-                         save_vevents=lambda fresh: store.save_vevents("event", fresh, keys))
+                         save_vevents=lambda fresh: store.save_vevents("event", fresh, keys),
+                         own=built.own)
     changed = tuple(result.written) + tuple(result.removed)
     store.set_meta("published_day", _local_day(settings, now))
     store.set_meta("published_config", publish_fingerprint(settings))
