@@ -28,12 +28,12 @@ from pathlib import Path
 import pytest
 from clients import CLIENTS, PARSERS, ClientError, Job, Occ, expand_many, parse_errors_many
 from clients import skip_reason as client_skip
-from fidelity import sync_file
 
 from syncsvc.normalize import UNTITLED
 from syncsvc.normalize.sanitize import one_line
 
 from conftest import CORPUS, DATA
+from fidelity import sync_file
 
 pytestmark = pytest.mark.slow
 
