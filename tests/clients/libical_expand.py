@@ -32,7 +32,7 @@ from gi.repository import ICalGLib as I  # noqa: E402
 VEVENT = I.ComponentKind.VEVENT_COMPONENT
 ANY = I.ComponentKind.ANY_COMPONENT
 UTC_ZONE = I.Timezone.get_utc_timezone()
-FIRST_WIDTH = 86400  # the first expansion window (s); each next one is four times wider
+FIRST_WIDTH = 3600  # the first expansion window (s); each next one is four times wider
 
 
 class Timeout(Exception):
@@ -128,16 +128,26 @@ def _collect(_comp, span, got: list) -> None:
 
 
 def spans(comp, start: int, end: int, cap: int, deadline: float):
-    """(start, end) time_t spans of comp overlapping [start, end), in growing windows."""
+    """(start, end) time_t spans of comp overlapping [start, end), in growing windows.
+
+    Windows start at DTSTART when no RDATE can come earlier, so a long empty stretch does
+    not grow the window before a dense series (FREQ=SECONDLY) begins.
+    """
     seen: dict[int, int] = {}
+    dtstart = comp.get_dtstart()
+    if not has_prop(comp, I.PropertyKind.RDATE_PROPERTY):
+        start = max(start, dtstart.as_timet_with_zone(dtstart.get_timezone() or UTC_ZONE))
     lo, width = start, FIRST_WIDTH
     while lo < end and len(seen) <= cap:
         if time.monotonic() > deadline:
             raise Timeout("timeout")
         hi = min(lo + width, end)
         got: list[tuple[int, int]] = []
-        comp.foreach_recurrence(I.Time.new_from_timet_with_zone(lo, 0, UTC_ZONE),
-                                I.Time.new_from_timet_with_zone(hi, 0, UTC_ZONE), _collect, got)
+        # One second wider on both sides: libical's overlap test is strict, so a zero-length
+        # event exactly on a window edge would fall between two windows.
+        comp.foreach_recurrence(I.Time.new_from_timet_with_zone(lo - 1, 0, UTC_ZONE),
+                                I.Time.new_from_timet_with_zone(hi + 1, 0, UTC_ZONE), _collect,
+                                got)
         for s, e in got:
             seen.setdefault(s, e)
         lo, width = hi, width * 4

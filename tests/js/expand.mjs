@@ -84,7 +84,9 @@ function expand(job, deadline) {
   const exceptions = [];
   let anon = 0;
   for (const comp of vevents) {
-    const ev = new ICAL.Event(comp);
+    // Without options ICAL.Event relates every RECURRENCE-ID component of the same parent,
+    // whatever its UID; relate by UID instead, as an application keeps its series.
+    const ev = new ICAL.Event(comp, { exceptions: [], strictExceptions: true });
     if (comp.hasProperty("recurrence-id")) exceptions.push(ev);
     else masters.set(ev.uid ?? `#anon${anon++}`, ev);
   }
