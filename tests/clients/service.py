@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from syncsvc.settings import Settings  # the one import of syncsvc internals
+from syncsvc.config import Settings  # the one import of syncsvc internals
 
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(Settings)}
 PAST_DAYS: int = _DEFAULTS["past_days"]  # the publishing horizon (service defaults)

@@ -11,13 +11,13 @@ import shutil
 from datetime import UTC, datetime
 
 import icalendar
-from fidelity import horizon, rie_occurrences
 
 from syncsvc.service.republish import republish
 from syncsvc.service.sync import Pipeline
 from syncsvc.store import Store
 
 from conftest import DATA
+from fidelity import horizon, rie_occurrences
 
 NOW = datetime(2026, 12, 20, 12, 0, tzinfo=UTC)
 

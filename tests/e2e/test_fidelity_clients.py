@@ -26,7 +26,7 @@ from clients import (
     skip_reason,
 )
 
-DATA = Path(__file__).parent / "data" / "ics" / "clients"
+DATA = Path(__file__).parents[1] / "data" / "ics" / "clients"
 WINDOW = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
 
 
