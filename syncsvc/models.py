@@ -39,6 +39,7 @@ class RawEvent:
     sequence: int = 0
     utc_anchor: bool = False  # a series whose DTSTART is UTC: it recurs in UTC, not locally
     exrule: str = ""  # RFC 2445 EXRULE value (turned into EXDATEs by parse.series)
+    extra_rrules: tuple[str, ...] = ()  # RRULEs after the first (turned into RDATEs)
     this_and_future: bool = False  # RECURRENCE-ID;RANGE=THISANDFUTURE
 
 

@@ -92,6 +92,8 @@ def _repair(text: str) -> str:
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         if not line.strip():
             continue
+        if not lines:
+            line = line.lstrip()  # indented first line (node-ical's dst-transition-rules)
         if lines and line[0] not in " \t" and not _PROPERTY_LINE.match(line):
             lines[-1] += "\\n" + line  # a value line whose folding was lost
             continue
@@ -193,7 +195,7 @@ def _to_raw(ev: Component, source_id: str, cal_tz: str) -> RawEvent:
         status=_status(ev),
         categories=_categories(ev), sequence=_sequence(ev),
         utc_anchor=_is_utc(start) and ("RRULE" in ev or "RDATE" in ev),
-        exrule=_exrule(ev),
+        exrule=_exrule(ev), extra_rrules=_extra_rrules(ev),
         this_and_future=_range(ev) == "THISANDFUTURE",
     )
 
@@ -206,6 +208,24 @@ def _is_utc(value: DateOrDateTime) -> bool:
 def _range(ev: Component) -> str:
     rid = ev.get("RECURRENCE-ID")
     return str(getattr(rid, "params", {}).get("RANGE", "")).upper()
+
+
+def _extra_rrules(ev: Component) -> tuple[str, ...]:
+    """RRULE lines after the first (RFC 5545: SHOULD NOT occur; libical and
+    recurring-ical-events expand their union, so parse.series adds them as RDATEs)."""
+    rules = ev.get("RRULE")
+    if not isinstance(rules, list):
+        return ()
+    out = []
+    for rule in rules[1:]:
+        try:
+            text = rule.to_ical().decode()
+            vRecur.from_ical(text)
+        except Exception:  # noqa: BLE001 - an unreadable extra rule adds nothing
+            continue
+        if "FREQ=" in text.upper():
+            out.append(text)
+    return tuple(out)
 
 
 def _exrule(ev: Component) -> str:
@@ -307,7 +327,7 @@ def _rrule(ev: Component, label: str) -> str:
     rule = ev.get("RRULE")
     if rule is None:
         return ""
-    if isinstance(rule, list):  # duplicated RRULE lines: the first one wins
+    if isinstance(rule, list):  # duplicated RRULE lines: the others become RDATEs
         rule = rule[0]
     try:
         text = rule.to_ical().decode()

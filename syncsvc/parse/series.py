@@ -11,7 +11,9 @@ recurring-ical-events) reads alike:
   ical.js threw on the series).
 - ``UNTIL`` becomes UTC for timed series (RFC 5545 §3.3.10; a floating or DATE UNTIL
   made Home Assistant refuse the whole calendar) and a DATE for all-day ones; a DATE
-  UNTIL of a timed series keeps that whole day.
+  UNTIL of a timed series means the start of that day, as the clients that read it do.
+- A second RRULE (RFC 5545: SHOULD NOT occur) adds its dates as RDATEs, as libical and
+  recurring-ical-events expand the union (Home Assistant refused the file).
 - Overrides (RECURRENCE-ID) carry no RRULE (libical and Home Assistant showed the series
   twice) and inherit the master's categories, location and link where they have none.
 - ``RANGE=THISANDFUTURE`` splits the series at that date: the master ends before it and a
@@ -35,7 +37,7 @@ from ..models import DateOrDateTime, RawEvent
 
 log = logging.getLogger(__name__)
 
-MAX_EXDATES = 5000  # an EXRULE expands to at most this many EXDATEs
+MAX_RULE_DATES = 5000  # an EXRULE or a second RRULE expands to at most this many dates
 _SECOND = timedelta(seconds=1)
 
 
@@ -62,10 +64,12 @@ def portable(events: list[RawEvent]) -> tuple[list[RawEvent], list[str]]:
 def _master(ev: RawEvent, notes: list[str]) -> RawEvent:
     exdates = tuple(_like(x, ev.start) for x in ev.exdates)
     if ev.exrule and ev.rrule:
-        exdates += _exrule_dates(ev, notes)
-    return replace(ev, rrule=_until(ev.rrule, ev.start), exrule="",
-                   exdates=tuple(dict.fromkeys(exdates)),
-                   rdates=tuple(dict.fromkeys(_like(x, ev.start) for x in ev.rdates)))
+        exdates += _rule_dates(ev, ev.exrule, "Ausnahmeregel (EXRULE)", notes)
+    rdates = tuple(_like(x, ev.start) for x in ev.rdates)
+    for extra in ev.extra_rrules if ev.rrule else ():
+        rdates += _rule_dates(ev, extra, "Weitere Wiederholungsregel (RRULE)", notes)
+    return replace(ev, rrule=_until(ev.rrule, ev.start), exrule="", extra_rrules=(),
+                   exdates=tuple(dict.fromkeys(exdates)), rdates=tuple(dict.fromkeys(rdates)))
 
 
 def _override(ev: RawEvent, master: RawEvent) -> RawEvent:
@@ -100,8 +104,8 @@ def _until(rule: str, start: DateOrDateTime) -> str:
     until = values[0]
     if isinstance(start, datetime):
         zone = start.tzinfo or UTC
-        if not isinstance(until, datetime):  # the whole last day, in the series' zone
-            until = datetime.combine(until + timedelta(days=1), time(), zone) - _SECOND
+        if not isinstance(until, datetime):  # that day's start in the series' zone, as
+            until = datetime.combine(until, time(), zone)  # libical, ical.js and dateutil do
         elif until.tzinfo is None:
             until = until.replace(tzinfo=zone)
         recur["UNTIL"] = [until.astimezone(UTC)]
@@ -111,20 +115,20 @@ def _until(rule: str, start: DateOrDateTime) -> str:
     return recur.to_ical().decode()
 
 
-def _exrule_dates(ev: RawEvent, notes: list[str]) -> tuple[DateOrDateTime, ...]:
-    """The EXRULE's dates from DTSTART on, as far as the RRULE can reach (bounded)."""
+def _rule_dates(ev: RawEvent, text: str, what: str, notes: list[str]
+                ) -> tuple[DateOrDateTime, ...]:
+    """The dates of another rule (EXRULE, a second RRULE) from DTSTART on (bounded)."""
     start = ev.start if isinstance(ev.start, datetime) else datetime.combine(ev.start, time())
     try:
-        rule = rrulestr(_until(ev.exrule, ev.start), dtstart=start, ignoretz=False)
+        rule = rrulestr(_until(text, ev.start), dtstart=start, ignoretz=False)
     except (ValueError, TypeError):
-        notes.append(f"Ausnahmeregel (EXRULE) von „{ev.summary[:80]}“ ist unlesbar und "
-                     f"wurde nicht angewendet.")
+        notes.append(f"{what} von „{ev.summary[:80]}“ ist unlesbar und wurde nicht angewendet.")
         return ()
     out = []
     for value in rule:
-        if len(out) >= MAX_EXDATES:
-            notes.append(f"Ausnahmeregel (EXRULE) von „{ev.summary[:80]}“ nach "
-                         f"{MAX_EXDATES} Terminen abgeschnitten.")
+        if len(out) >= MAX_RULE_DATES:
+            notes.append(f"{what} von „{ev.summary[:80]}“ nach {MAX_RULE_DATES} Terminen "
+                         f"abgeschnitten.")
             break
         out.append(value if isinstance(ev.start, datetime) else value.date())
     return tuple(out)
