@@ -417,3 +417,75 @@ def test_latin1_feed_labelled_utf8_keeps_its_umlauts(net):
     rss = (settings.output_dir / "news.rss").read_text(encoding="utf-8")
     assert "Bürgerinnen und Bürger" in rss and "präsentieren" in rss
     assert "\ufffd" not in rss
+
+
+# --- issue 15: a hostile RRULE costs bounded CPU -----------------------------------------
+
+def _series_file(rule: str, n: int, dtstart: str = "20200101T100000Z") -> bytes:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Test//DE",
+             "BEGIN:VEVENT", "UID:normal@wackel", "DTSTAMP:20261101T000000Z",
+             "DTSTART:20270310T170000Z", "SUMMARY:Normaler Termin neben Endlos-Suche",
+             "END:VEVENT"]
+    for i in range(n):
+        lines += ["BEGIN:VEVENT", f"UID:nie{i}@wackel", "DTSTAMP:20261101T000000Z",
+                  f"DTSTART:{dtstart}", f"SUMMARY:Nie {i}", f"RRULE:{rule}", "END:VEVENT"]
+    return ("\r\n".join([*lines, "END:VCALENDAR"]) + "\r\n").encode()
+
+
+def _sync_series(net, body: bytes):
+    network, store = net
+    good_first_sync(network, store)
+    _answer(200, body, {"Content-Type": "text/calendar"})(network, "wackel-kal")
+    cpu = time.process_time()
+    settings, reports, took = sync(network, store)
+    cpu = time.process_time() - cpu
+    cpu_again = time.process_time()
+    republish(settings, store, NOW)
+    return settings, store, reports, took, cpu, time.process_time() - cpu_again
+
+
+def test_hostile_rrule_that_never_matches_costs_no_cpu(net):
+    """30 events with FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30 (4 KB) made one sync take 572 s:
+    dateutil searched day by day up to the year 9999 for a 30 February."""
+    body = _series_file("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", 30)
+    settings, store, reports, took, cpu, republish_cpu = _sync_series(net, body)
+    assert took < 5 and cpu < 5 and republish_cpu < 5, (took, cpu, republish_cpu)
+    assert reports["wackel-kal"].ok
+    assert summaries(settings.output_dir, "sources/wackel-kal/calendar.ics") == {
+        "Normaler Termin neben Endlos-Suche"}
+    row = status_of(settings, store, "wackel-kal")
+    assert row["skipped"] == 30, row
+    assert "Serie „Nie 0“ übersprungen: Wiederholungsregel ergibt nie einen Termin" in \
+        row["skipped_sample"], row
+
+
+def test_hostile_rrule_over_the_cpu_budget_is_refused_at_sync(net, monkeypatch):
+    """A rule the static check lets through (leap day, every 4 years from an odd year:
+    never a leap year) is stopped by the per-series CPU budget and named."""
+    from syncsvc.recur import expand as expand_mod
+
+    monkeypatch.setattr(expand_mod, "SERIES_BUDGET_S", 0.05)
+    body = _series_file("FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29", 3,
+                        dtstart="20210228T100000Z")
+    settings, store, reports, took, cpu, _ = _sync_series(net, body)
+    assert took < 5 and cpu < 3, (took, cpu)
+    assert reports["wackel-kal"].ok
+    assert summaries(settings.output_dir, "sources/wackel-kal/calendar.ics") == {
+        "Normaler Termin neben Endlos-Suche"}
+    row = status_of(settings, store, "wackel-kal")
+    assert "Serie „Nie 0“ übersprungen: Wiederholungsregel zu aufwendig" in \
+        row["skipped_sample"], row
+
+
+def test_cpu_budget_stops_one_expansion_without_touching_the_others():
+    from syncsvc.models import Event
+    from syncsvc.recur.expand import expand
+
+    base = Event(source_id="s", uid="u", summary="x", start="2021-02-28T10:00:00",
+                 tzid="UTC", rrule="FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29")
+    weekly = replace(base, uid="w", rrule="FREQ=WEEKLY", start="2026-11-02T10:00:00")
+    begun = time.thread_time()
+    exp = expand([base, weekly], NOW, NOW + timedelta(days=60), series_budget_s=0.05)
+    assert time.thread_time() - begun < 0.5
+    assert exp.over_budget == (("s", "u"),)
+    assert len(exp.occurrences) == 8 and all(o.event.uid == "w" for o in exp.occurrences)
