@@ -5,7 +5,8 @@ Two guards protect residents from a bad upstream state:
   phone within the horizon is refused (with a message for the admin), and so is one
   whose rule can never match a date (``BYMONTH=2;BYMONTHDAY=30``: dateutil would search
   to the year 9999 for it) or whose expansion exceeds the CPU budget of ``recur.expand``;
-- shrink guard: a source that suddenly loses most of its upcoming events is held
+- shrink guard: a source that suddenly loses most of its upcoming events — or, for a
+  news feed, most of its items (a valid but empty RSS deleted them all) — is held
   until the smaller set persists for a number of syncs or an admin accepts it.
 """
 
@@ -217,16 +218,18 @@ class ShrinkDecision:
 
 
 def shrink_decision(
-    before: int, after: int, settings: Settings, held_syncs: int, *, same_as_held: bool
+    before: int, after: int, settings: Settings, held_syncs: int, *, same_as_held: bool,
+    what: str = "kommende Termine",
 ) -> ShrinkDecision:
-    """Apply, or hold a set that lost more than ``shrink_ratio`` of its upcoming events."""
+    """Apply, or hold a set that lost more than ``shrink_ratio`` of its upcoming events
+    (``what`` names the records in the message: "Nachrichten" for a feed)."""
     if before < settings.shrink_min_events or after >= before * (1 - settings.shrink_ratio):
         return ShrinkDecision(apply=True)
     syncs = held_syncs + 1 if same_as_held else 1
     if syncs >= settings.shrink_confirmations:
         return ShrinkDecision(apply=True)
     reason = (
-        f"Quelle liefert plötzlich nur noch {after} statt {before} kommende Termine – "
+        f"Quelle liefert plötzlich nur noch {after} statt {before} {what} – "
         f"neuer Stand wird erst nach {settings.shrink_confirmations} gleichen Abrufen "
         f"übernommen (bisher {syncs}) oder mit „syncsvc accept“ bestätigt"
     )

@@ -25,6 +25,7 @@ from defusedxml.ElementTree import fromstring as defused_fromstring
 from ..errors import ParseError
 from ..models import Parsed, RawItem
 from ..normalize.sanitize import link_base
+from .complete import feed_truncated
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,10 @@ def parse_feed(body: bytes, source_id: str, url: str) -> Parsed:
         resolve_relative_uris=True,
     )
     entries = result.get("entries", [])
+    if result.get("bozo") and feed_truncated(body):
+        raise ParseError(source_id, "Antwort unvollständig: der Feed bricht vor seinem "
+                         "schließenden Element ab (vermutlich abgebrochene Übertragung) – "
+                         "der letzte Stand bleibt erhalten.")
     if not entries:
         _raise_if_broken(result, body, source_id)
     elif result.get("bozo"):

@@ -243,6 +243,8 @@ SOURCE_FAILURES = {
     "empty_200_ics": ("wackel-kal", _answer(200, b""), ["leere Antwort"], "failing"),
     "empty_200_feed": ("wackel-news", _answer(200, b""), ["leere Antwort"], "failing"),
     "whitespace_200_ics": ("wackel-kal", _answer(200, b"  \r\n\r\n "), ["leer"], "failing"),
+    "ics_missing_end_vcalendar": ("wackel-kal", _answer(200, (
+        H / "ics_missing_end_vcalendar.ics").read_bytes()), ["Antwort unvollständig"], "failing"),
     "billion_laughs": ("wackel-news", _answer(200, (H / "feed_billion_laughs.xml").read_bytes()),
                        ["Entity", "Sicherheitsgründen abgelehnt"], "failing"),
 }
@@ -341,7 +343,6 @@ def test_source_not_refreshed_for_stale_after_is_stale_and_keeps_its_events(net)
 ICS_QUIRKS = {
     # file: (summaries that must be published, words expected in skipped_sample or "")
     "ics_broken_line_folding.ics": ({"Infoabend Falten"}, ""),
-    "ics_missing_end_vcalendar.ics": ({"Ohne Kalenderende", "Letzter Termin ohne END"}, ""),
     "ics_bad_dates.ics": ({"Gültiger Termin neben kaputten"}, "übersprungen"),
     "ics_dtend_before_dtstart.ics": ({"Ende vor Beginn"}, ""),
     "ics_year_9999.ics": ({"Gültiger Termin mit Ende 9999"}, "übersprungen"),
@@ -489,3 +490,66 @@ def test_cpu_budget_stops_one_expansion_without_touching_the_others():
     assert time.thread_time() - begun < 0.5
     assert exp.over_budget == (("s", "u"),)
     assert len(exp.occurrences) == 8 and all(o.event.uid == "w" for o in exp.occurrences)
+
+
+# --- issue 15: truncated or empty bodies never delete data --------------------------------
+
+FORTY = ics_body(*[(f"v{i}@viele", f"Vierzig-Termin {i}", f"202704{1 + i % 28:02d}T1{i % 10}0000Z")
+                   for i in range(40)])
+FORTY_NEWS = rss_body(*[(f"viel-{i}", f"Viel-Nachricht {i}") for i in range(40)])
+
+
+def _close_delimited(body: bytes, ctype: bytes):
+    """200 without Content-Length: the body ends where the server closes the socket."""
+    def handler(conn, server) -> None:
+        server.send(conn, b"HTTP/1.1 200 OK\r\nContent-Type: " + ctype +
+                    b"\r\nConnection: close\r\n\r\n" + body)
+    return handler
+
+
+def _first_sync_with(network, store, sid: str, body: bytes, ctype: str):
+    path = "/wackel.ics" if sid == "wackel-kal" else "/wackel.rss"
+    network.answers[path] = (200, body, {"Content-Type": ctype})
+    settings, reports, _ = sync(network, store)
+    assert reports[sid].ok, reports[sid]
+    network.round = 2
+    return settings
+
+
+@pytest.mark.parametrize("kind", ["ics", "feed"])
+def test_truncated_body_without_content_length_deletes_nothing(net, kind):
+    """A 200 without Content-Length cut at 60 % was accepted: 16 of 40 events deleted."""
+    network, store = net
+    sid, body, ctype = (("wackel-kal", FORTY, b"text/calendar") if kind == "ics"
+                        else ("wackel-news", FORTY_NEWS, b"application/rss+xml"))
+    settings = _first_sync_with(network, store, sid, body, ctype.decode())
+    with FaultServer(_close_delimited(body[: len(body) * 6 // 10], ctype), lifetime=20) as cut:
+        network.urls[sid] = cut.url
+        settings, reports, _ = sync(network, store)
+    assert not reports[sid].ok and "unvollständig" in reports[sid].error, reports[sid]
+    if kind == "ics":
+        assert len(store.events(sid)) == 40
+        assert len(summaries(settings.output_dir, f"sources/{sid}/calendar.ics")) == 40
+    else:
+        assert len(store.news(sid)) == 40
+    assert reports["gesund"].ok and reports["neues"].ok
+    parse_outputs(settings.output_dir)
+
+
+@pytest.mark.parametrize("served", ["empty", "half"])
+def test_news_shrink_guard_holds_an_empty_or_halved_feed(net, served):
+    """News had no shrink guard: a valid empty RSS deleted all items, a short one half."""
+    network, store = net
+    settings = _first_sync_with(network, store, "wackel-news", FORTY_NEWS, "application/rss+xml")
+    smaller = rss_body() if served == "empty" else rss_body(
+        *[(f"viel-{i}", f"Viel-Nachricht {i}") for i in range(15)])
+    _answer(200, smaller, {"Content-Type": "application/rss+xml"})(network, "wackel-news")
+    settings, reports, _ = sync(network, store)
+    assert len(store.news("wackel-news")) == 40
+    assert sum(t.startswith("Viel-Nachricht") for t in news_titles(settings.output_dir)) == 40
+    row = status_of(settings, store, "wackel-news")
+    assert "Nachrichten" in row.get("held_reason", "") or "Nachrichten" in json.dumps(
+        row, ensure_ascii=False), row
+    for _ in range(settings.shrink_confirmations - 1):  # the smaller set persists: it applies
+        sync(network, store)
+    assert len(store.news("wackel-news")) == (0 if served == "empty" else 15)
