@@ -2,7 +2,8 @@
 
 Every fetch is bounded: a connect timeout, one deadline for the whole exchange (a watchdog
 shuts the socket down when it passes, so a server dripping bytes cannot hold us), a size cap
-counted on the *decompressed* body, at most 5 redirects that must stay on http(s). Failures
+counted on the *decompressed* body, at most 5 redirects that must stay on http(s), a
+proxy only when the config names one (never from the environment). Failures
 become ``FetchError`` with a German sentence for admins; secrets never reach messages or logs.
 """
 
@@ -60,6 +61,11 @@ class Fetcher:
         self.backoff = tuple(backoff)  # one entry per retry
         self.max_retry_wait_s = max_retry_wait_s  # longer Retry-After: report, don't sleep
         self.session = requests.Session()
+        # proxies only from the config: HTTP_PROXY in the environment silently routed
+        # every fetch through it, where the connected-peer check cannot see the target
+        self.session.trust_env = False
+        if settings.proxy:
+            self.session.proxies = {"http": settings.proxy, "https": settings.proxy}
         # one pooled connection per fetch worker (pipeline.FETCH_WORKERS), else urllib3
         # discards connections ("pool is full") and reconnects
         for scheme in ("http://", "https://"):
