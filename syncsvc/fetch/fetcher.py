@@ -63,7 +63,11 @@ class Fetcher:
         self.session = requests.Session()
         # proxies only from the config: HTTP_PROXY in the environment silently routed
         # every fetch through it, where the connected-peer check cannot see the target
+        # (nor .netrc credentials); a CA bundle named there is still honoured
         self.session.trust_env = False
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            self.session.verify = bundle
         if settings.proxy:
             self.session.proxies = {"http": settings.proxy, "https": settings.proxy}
         # one pooled connection per fetch worker (pipeline.FETCH_WORKERS), else urllib3
