@@ -48,10 +48,11 @@ _BLOCK_MARK = re.compile(r"</?(?:" + "|".join(sorted(_BLOCK_TAGS)) + r")\s*/?>")
 _HORIZONTAL_WS = re.compile(r"[^\S\n]+")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 # Characters that must never reach a published text: C0/C1 controls (except \n, \t),
-# surrogates, XML non-characters and bidi overrides (spoofing).
+# surrogates, XML non-characters, bidi overrides (spoofing) and zero-width characters
+# (U+200B–U+200D, U+2060, U+FEFF: invisible, they make equal titles differ).
 _BAD_CHARS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
-    "\u202a-\u202e\u2066-\u2069\ufeff]"
+    "\u200b-\u200d\u2060\u202a-\u202e\u2066-\u2069\ufeff]"
 )
 
 _TEXT_CLEANER = nh3.Cleaner(

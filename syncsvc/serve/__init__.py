@@ -139,7 +139,8 @@ def make_app(
         except Exception:
             log.exception("source=* request %s failed", environ.get("PATH_INFO"))
             code, headers, body = _text(500, "Interner Fehler")
-        headers = [*headers, ("X-Content-Type-Options", "nosniff")]
+        if not any(k.lower() == "x-content-type-options" for k, _ in headers):
+            headers = [*headers, ("X-Content-Type-Options", "nosniff")]
         if code != 304 and not any(k.lower() == "content-length" for k, _ in headers):
             headers.append(("Content-Length", str(len(body))))
         start_response(f"{code} {HTTPStatus(code).phrase}", headers)
