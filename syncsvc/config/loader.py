@@ -35,7 +35,7 @@ _SERVICE_KEYS = {
     "future_months": int, "max_occurrences": int, "shrink_ratio": (int, float),
     "shrink_min_events": int, "shrink_confirmations": int, "stale_after": str,
     "admin_token_env": str, "log_format": str, "school_holidays": str,
-    "allow_private_networks": bool,
+    "allow_private_networks": bool, "proxy": str,
 }
 _SOURCE_KEYS = {
     "id": str, "name": str, "url": str, "kind": str, "priority": int, "interval": str,
@@ -153,6 +153,10 @@ def _service(path: Path, base: Path, svc: dict, problems: list[str]) -> Settings
         s = replace(s, admin_token=os.environ.get(svc["admin_token_env"], ""))
     if "school_holidays" in svc:
         s = replace(s, school_holidays=svc["school_holidays"])
+    if "proxy" in svc:
+        if svc["proxy"] and not _is_http(svc["proxy"]):
+            problems.append("[service]: 'proxy' muss eine http(s)-Adresse sein")
+        s = replace(s, proxy=svc["proxy"])
     if not _is_http(s.base_url):
         problems.append(f"[service]: 'base_url' '{s.base_url}' ist keine http(s)-Adresse")
     if s.log_format not in ("text", "json"):

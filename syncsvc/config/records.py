@@ -55,6 +55,9 @@ class Settings:
     # hijacked feed could otherwise make the service read the city's intranet or cloud
     # metadata and republish it. Set true for partners hosted inside the city network.
     allow_private_networks: bool = False
+    # Outgoing proxy for partner fetches, only when set here: proxy variables in the
+    # environment (HTTP_PROXY) are ignored, they would bypass the peer-address check.
+    proxy: str = ""
     connect_timeout_s: float = 10.0
     total_timeout_s: float = 60.0
     past_days: int = 30

@@ -2,7 +2,8 @@
 
 Every fetch is bounded: a connect timeout, one deadline for the whole exchange (a watchdog
 shuts the socket down when it passes, so a server dripping bytes cannot hold us), a size cap
-counted on the *decompressed* body, at most 5 redirects that must stay on http(s). Failures
+counted on the *decompressed* body, at most 5 redirects that must stay on http(s), a
+proxy only when the config names one (never from the environment). Failures
 become ``FetchError`` with a German sentence for admins; secrets never reach messages or logs.
 """
 
@@ -60,6 +61,12 @@ class Fetcher:
         self.backoff = tuple(backoff)  # one entry per retry
         self.max_retry_wait_s = max_retry_wait_s  # longer Retry-After: report, don't sleep
         self.session = requests.Session()
+        # proxies only from the config: HTTP_PROXY in the environment silently routed
+        # every fetch through it, where the connected-peer check cannot see the target
+        # (nor .netrc credentials); a CA bundle named there is still honoured (_verify)
+        self.session.trust_env = False
+        if settings.proxy:
+            self.session.proxies = {"http": settings.proxy, "https": settings.proxy}
         # one pooled connection per fetch worker (pipeline.FETCH_WORKERS), else urllib3
         # discards connections ("pool is full") and reconnects
         for scheme in ("http://", "https://"):
@@ -145,7 +152,8 @@ class Fetcher:
         log.debug("source=%s GET %s", sid, guard.safe_url(url))
         try:
             return self.session.get(url, headers=headers, auth=auth, stream=True,
-                                    allow_redirects=False, timeout=(connect, remaining))
+                                    allow_redirects=False, timeout=(connect, remaining),
+                                    verify=_verify())
         except guard.InternalAddress as e:
             raise FetchError(sid, guard.internal_message(e.host, e.ip)) from e
         except requests.exceptions.ConnectTimeout as e:
@@ -242,6 +250,11 @@ class _Bearer(AuthBase):
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         r.headers["Authorization"] = f"Bearer {self.token}"
         return r
+
+
+def _verify() -> str | bool:
+    """The CA bundle the environment names (as requests would with trust_env), else True."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
 
 
 def _auth(source: SourceConfig) -> AuthBase | None:

@@ -228,12 +228,31 @@ def safe_url(url: str) -> str:
 def public_ip_or_none(address: str) -> str | None:
     """``None`` for a public address, else the address as text (for the message).
 
-    IPv4-mapped IPv6 (``::ffff:10.0.0.1``) is judged by its IPv4 address.
+    IPv6 forms that carry an IPv4 address — mapped (``::ffff:10.0.0.1``), compatible
+    (``::10.0.0.1``), NAT64 (``64:ff9b::/96``, ``64:ff9b:1::/48``) and 6to4 (``2002::/16``)
+    — are also judged by that IPv4 address: a gateway translates them into it.
     """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    embedded = _embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    if embedded is not None:
+        return None if embedded.is_global else str(embedded)
     return None if ip.is_global else str(ip)
+
+
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    low = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if any(ip in net for net in _NAT64):
+        return low
+    if int(ip) >> 32 == 0 and int(ip) > 0xFFFF:  # IPv4-compatible (not :: or ::1)
+        return low
+    return None
 
 
 def internal_message(host: str, ip: str) -> str:

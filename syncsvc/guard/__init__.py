@@ -2,8 +2,11 @@
 
 Two guards protect residents from a bad upstream state:
 - series guard: a series that would put thousands of occurrences on a subscriber's
-  phone within the horizon is refused (with a message for the admin);
-- shrink guard: a source that suddenly loses most of its upcoming events is held
+  phone within the horizon is refused (with a message for the admin), and so is one
+  whose rule can never match a date (``BYMONTH=2;BYMONTHDAY=30``: dateutil would search
+  to the year 9999 for it) or whose expansion exceeds the CPU budget of ``recur.expand``;
+- shrink guard: a source that suddenly loses most of its upcoming events — or, for a
+  news feed, most of its items (a valid but empty RSS deleted them all) — is held
   until the smaller set persists for a number of syncs or an admin accepts it.
 """
 
@@ -19,7 +22,7 @@ import icalendar
 
 from ..config import Settings
 from ..models import Event
-from ..recur.expand import expand
+from ..recur.expand import SERIES_BUDGET_S, expand
 from ..recur.vevent import parse_instant
 
 # A series whose rule would make the expansion step through more than this many
@@ -58,12 +61,17 @@ def refuse_flooding_series(
     now = now or horizon.start
     unreadable = {(e.source_id, e.uid): e.summary for e in events if not _rule_ok(e)}
     series_keys = {(e.source_id, e.uid) for e in events if e.rrule or e.rdates}
-    dense = {(e.source_id, e.uid) for e in events if e.rrule and not e.recurrence_id
-             and (e.source_id, e.uid) not in unreadable and too_dense(e, horizon, cap)}
-    refused = dense | set(unreadable)
+    masters = [e for e in events if e.rrule and not e.recurrence_id
+               and (e.source_id, e.uid) not in unreadable]
+    never = {(e.source_id, e.uid): e.summary for e in masters if never_matches(e)}
+    dense = {(e.source_id, e.uid) for e in masters
+             if (e.source_id, e.uid) not in never and too_dense(e, horizon, cap)}
+    refused = dense | set(unreadable) | set(never)
     group = [e for e in events if (e.source_id, e.uid) in series_keys - refused]
     exp = expand(group, horizon.start, horizon.end, cap) if group else None
-    cut = refused | set(exp.truncated if exp else ())
+    costly = set(exp.over_budget if exp else ())
+    cut = refused | costly | set(exp.truncated if exp else ())
+    named = set(unreadable) | set(never) | costly
     kept = [e for e in events if (e.source_id, e.uid) not in cut]
     upcoming = sum(1 for e in kept if (e.source_id, e.uid) not in series_keys
                    and _inside(e, Horizon(now, horizon.end)))
@@ -72,9 +80,14 @@ def refuse_flooding_series(
                         and _start_dt(o.start, o.event.tzid) >= now)
     problems = sorted({
         f"Serie „{e.summary}“ hätte mehr als {cap} Termine im Zeitraum – nicht übernommen"
-        for e in events if (e.source_id, e.uid) in cut - set(unreadable) and not e.recurrence_id
+        for e in events if (e.source_id, e.uid) in cut - named and not e.recurrence_id
     } | {f"Serie „{summary}“ übersprungen: Wiederholungsregel (RRULE) unlesbar"
-         for summary in unreadable.values()})
+         for summary in unreadable.values()}
+      | {f"Serie „{summary}“ übersprungen: Wiederholungsregel ergibt nie einen Termin "
+         "(z. B. ein 30. Februar)" for summary in never.values()}
+      | {f"Serie „{e.summary}“ übersprungen: Wiederholungsregel zu aufwendig zu berechnen "
+         f"(mehr als {SERIES_BUDGET_S:g} s Rechenzeit)"
+         for e in events if (e.source_id, e.uid) in costly and not e.recurrence_id})
     return Assessment(kept, problems, upcoming)
 
 
@@ -107,6 +120,38 @@ def per_day(rule: dict) -> float:
     if rule.get("BYDAY") and (level >= 0 or freq == "DAILY"):
         n *= min(1.0, len(rule["BYDAY"]) / 7)
     return n
+
+
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # the most each month has
+
+
+def never_matches(event: Event) -> bool:
+    """True when BYMONTH/BYMONTHDAY/BYYEARDAY exclude every date of every year.
+
+    Checked on a leap year's days, ignoring FREQ, INTERVAL, BYDAY and BYSETPOS (those
+    only remove more dates), so a rule refused here has no occurrence at all.
+    """
+    try:
+        rule = icalendar.vRecur.from_ical(event.rrule)
+        months = {int(m) for m in rule.get("BYMONTH", [])} or set(range(1, 13))
+        mdays = {int(d) for d in rule.get("BYMONTHDAY", [])}
+        ydays = {int(d) for d in rule.get("BYYEARDAY", [])}
+    except Exception:  # noqa: BLE001 - unreadable rules are judged elsewhere
+        return False
+    if not (rule.get("BYMONTH") or mdays or ydays):
+        return False
+    day = date(2028, 1, 1)  # a leap year: 29 February and day 366 exist
+    for offset in range(366):
+        d = day + timedelta(days=offset)
+        length = _MONTH_DAYS[d.month - 1]
+        if d.month not in months:
+            continue
+        if mdays and d.day not in mdays and d.day - length - 1 not in mdays:
+            continue
+        if ydays and offset + 1 not in ydays and offset - 366 not in ydays:
+            continue
+        return False
+    return True
 
 
 def too_dense(event: Event, horizon: Horizon, cap: int) -> bool:
@@ -173,16 +218,18 @@ class ShrinkDecision:
 
 
 def shrink_decision(
-    before: int, after: int, settings: Settings, held_syncs: int, *, same_as_held: bool
+    before: int, after: int, settings: Settings, held_syncs: int, *, same_as_held: bool,
+    what: str = "kommende Termine",
 ) -> ShrinkDecision:
-    """Apply, or hold a set that lost more than ``shrink_ratio`` of its upcoming events."""
+    """Apply, or hold a set that lost more than ``shrink_ratio`` of its upcoming events
+    (``what`` names the records in the message: "Nachrichten" for a feed)."""
     if before < settings.shrink_min_events or after >= before * (1 - settings.shrink_ratio):
         return ShrinkDecision(apply=True)
     syncs = held_syncs + 1 if same_as_held else 1
     if syncs >= settings.shrink_confirmations:
         return ShrinkDecision(apply=True)
     reason = (
-        f"Quelle liefert plötzlich nur noch {after} statt {before} kommende Termine – "
+        f"Quelle liefert plötzlich nur noch {after} statt {before} {what} – "
         f"neuer Stand wird erst nach {settings.shrink_confirmations} gleichen Abrufen "
         f"übernommen (bisher {syncs}) oder mit „syncsvc accept“ bestätigt"
     )

@@ -2,7 +2,10 @@
 
 ``clean_html`` keeps a small allow-list of tags (nh3, the Rust ammonia sanitizer);
 ``plain_text`` turns HTML or text into readable plain text without markup or control
-characters; ``safe_url`` lets only http(s) links through.
+characters; ``safe_url`` lets only http(s) links through; ``link_base`` is the base that
+relative links resolve against: without user info, query and fragment, because a source
+URL may carry credentials there (``https://user:pass@host/feed?token=…``) and an
+``href=""`` would otherwise republish them.
 
 Plain text keeps things that merely look like markup to XML ("]]>", "</item>"): only
 strings that contain real HTML (a known HTML tag, a comment) go through the HTML path.
@@ -45,10 +48,11 @@ _BLOCK_MARK = re.compile(r"</?(?:" + "|".join(sorted(_BLOCK_TAGS)) + r")\s*/?>")
 _HORIZONTAL_WS = re.compile(r"[^\S\n]+")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 # Characters that must never reach a published text: C0/C1 controls (except \n, \t),
-# surrogates, XML non-characters and bidi overrides (spoofing).
+# surrogates, XML non-characters, bidi overrides (spoofing) and zero-width characters
+# (U+200B–U+200D, U+2060, U+FEFF: invisible, they make equal titles differ).
 _BAD_CHARS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
-    "\u202a-\u202e\u2066-\u2069\ufeff]"
+    "\u200b-\u200d\u2060\u202a-\u202e\u2066-\u2069\ufeff]"
 )
 
 _TEXT_CLEANER = nh3.Cleaner(
@@ -73,7 +77,7 @@ def clean_html(html_text: str, base_url: str = "") -> str:
     if not html_text or not html_text.strip():
         return ""
     text = _BAD_CHARS.sub("", html_text)
-    base = safe_url(base_url)
+    base = link_base(base_url)
     if base:
         cleaned = nh3.clean(
             text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
@@ -126,6 +130,15 @@ def safe_url(url: str) -> str:
         return ""
     netloc = parts.netloc.rpartition("@")[2]
     return urlunsplit((parts.scheme.lower(), netloc, parts.path, parts.query, parts.fragment))
+
+
+def link_base(url: str) -> str:
+    """An http(s) URL as a base for relative links: no user info, query or fragment."""
+    safe = safe_url(url)
+    if not safe:
+        return ""
+    parts = urlsplit(safe)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
 
 
 def _html_to_text(s: str) -> str:

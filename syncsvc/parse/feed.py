@@ -5,7 +5,8 @@ defusedxml checks it for entity declarations ("billion laughs") and external ent
 (XXE); either makes the whole body a ParseError. feedparser then runs with
 ``sanitize_html=False``: summaries stay "HTML as found" and are sanitized once, with
 nh3, in normalize. ``resolve_relative_uris`` stays on, so links and links inside HTML
-resolve against xml:base or the feed URL (passed as Content-Location).
+resolve against xml:base or the feed URL (passed as Content-Location) — stripped of user
+info and query first, which may carry the partner's credentials (``link_base``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from defusedxml.ElementTree import fromstring as defused_fromstring
 
 from ..errors import ParseError
 from ..models import Parsed, RawItem
+from ..normalize.sanitize import link_base
+from .complete import feed_truncated
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +43,15 @@ def parse_feed(body: bytes, source_id: str, url: str) -> Parsed:
     _reject_unusable(body, source_id)
     result = feedparser.parse(
         io.BytesIO(body),  # never a str: feedparser would fetch URLs or open paths
-        response_headers={"content-location": url, "content-type": "application/xml"},
+        response_headers={"content-location": link_base(url), "content-type": "application/xml"},
         sanitize_html=False,
         resolve_relative_uris=True,
     )
     entries = result.get("entries", [])
+    if result.get("bozo") and feed_truncated(body):
+        raise ParseError(source_id, "Antwort unvollständig: der Feed bricht vor seinem "
+                         "schließenden Element ab (vermutlich abgebrochene Übertragung) – "
+                         "der letzte Stand bleibt erhalten.")
     if not entries:
         _raise_if_broken(result, body, source_id)
     elif result.get("bozo"):

@@ -1,7 +1,9 @@
 """iCalendar body → ``Parsed`` (RawEvent records), tolerant of the ways real files break.
 
 Repairs before icalendar sees the text: CRLF/lone CR → LF, continuation lines whose
-folding space was lost are re-joined, unclosed components get their END lines. Files
+folding space was lost are re-joined, unclosed components get their END lines — except
+at the very end: a body that ends inside a VEVENT or VCALENDAR is a truncated transfer
+and a ParseError, so the stored events stay (``parse.complete``). Files
 with several VCALENDARs or a bare VEVENT root parse with ``multiple=True``; if the
 whole text still fails, each VEVENT block is parsed on its own so one broken line
 costs one event. Per event: no DTSTART, an unreadable value (icalendar parks those in
@@ -28,6 +30,7 @@ from icalendar.timezone.tzid import tzids_from_tzinfo
 from ..errors import ParseError
 from ..instants import zone_or_none
 from ..models import DateOrDateTime, Parsed, RawEvent
+from .complete import ics_open_at_end
 from .series import portable
 from .zones import match_iana
 
@@ -48,7 +51,9 @@ class _SkipEvent(Exception):
 
 def parse_ics(body: bytes, source_id: str, default_tz: str) -> Parsed:
     """Parse an iCalendar body. Raises ParseError only when the body is no calendar."""
-    text = _repair(_decode(body, source_id))
+    text = _decode(body, source_id)
+    _refuse_truncated(text, source_id)
+    text = _repair(text)
     components, unreadable = _components(text, source_id)
     zone = _X_WR_TIMEZONE.search(text)
     cal_tz = (zone_or_none(zone.group(1).strip()) if zone else "") or default_tz
@@ -83,6 +88,14 @@ def _decode(body: bytes, source_id: str) -> str:
     if "\x00" in text or not re.search(r"^BEGIN:V", text, re.IGNORECASE | re.M):
         raise ParseError(source_id, "Antwort ist kein iCalendar (keine BEGIN:VCALENDAR-Zeile).")
     return text
+
+
+def _refuse_truncated(text: str, source_id: str) -> None:
+    open_at_end = ics_open_at_end(text.replace("\r\n", "\n").replace("\r", "\n"))
+    if open_at_end:
+        raise ParseError(source_id, f"Antwort unvollständig: Kalender endet mitten in "
+                         f"{open_at_end[-1]} (END:{open_at_end[-1]} fehlt) – vermutlich "
+                         "abgebrochene Übertragung; der letzte Stand bleibt erhalten.")
 
 
 def _repair(text: str) -> str:

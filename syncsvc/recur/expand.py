@@ -1,13 +1,24 @@
-"""Expand series into occurrences within a window, bounded.
+"""Expand series into occurrences within a window, bounded in count and in CPU time.
 
 Uses recurring-ical-events (EXDATE, RDATE and RECURRENCE-ID overrides honoured). A
 series never yields more than ``cap`` occurrences, so FREQ=SECONDLY or an RRULE
-without end costs bounded CPU and memory.
+without end costs bounded memory. Counting is not enough for CPU: a rule that never
+matches (``FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30``) yields nothing, and dateutil scans day
+by day up to the year 9999 looking for its next occurrence — 7 s per event, 572 s for
+a 2 KB file of 30 such events — and UNTIL does not stop it (dateutil compares UNTIL
+only with candidates). So each series runs under a deadline on this thread's CPU time
+(``SERIES_BUDGET_S``, and ``PASS_BUDGET_S`` for one ``expand`` call): a trace hook on
+Python function calls raises once the deadline has passed, which interrupts dateutil's
+loop between two of its periods. A stopped series yields nothing and is reported in
+``Expansion.over_budget``; the guard refuses it at sync, so publish never sees it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +33,9 @@ from .vevent import format_instant, to_vevent
 
 log = logging.getLogger(__name__)
 
+SERIES_BUDGET_S = 1.0  # CPU seconds one series may cost (a normal one needs milliseconds)
+PASS_BUDGET_S = 10.0  # CPU seconds one expand() call may cost over all its series
+
 
 @dataclass(frozen=True, slots=True)
 class Occurrence:
@@ -35,6 +49,7 @@ class Occurrence:
 class Expansion:
     occurrences: tuple[Occurrence, ...]
     truncated: tuple[tuple[str, str], ...]  # (source_id, uid) of series cut at the cap
+    over_budget: tuple[tuple[str, str], ...] = ()  # series stopped by the CPU budget
 
 
 def occurrences(
@@ -44,25 +59,40 @@ def occurrences(
     return list(expand(events, start, end, cap).occurrences)
 
 
-def expand(events: Iterable[Event], start: datetime, end: datetime, cap: int = 2000) -> Expansion:
+def expand(events: Iterable[Event], start: datetime, end: datetime, cap: int = 2000, *,
+           series_budget_s: float | None = None,
+           pass_budget_s: float | None = None) -> Expansion:
+    """Occurrences per series in [start, end), each bounded by ``cap`` and the CPU budgets
+    (defaults: ``SERIES_BUDGET_S``, ``PASS_BUDGET_S``)."""
+    series_budget_s = SERIES_BUDGET_S if series_budget_s is None else series_budget_s
+    pass_budget_s = PASS_BUDGET_S if pass_budget_s is None else pass_budget_s
     groups: dict[tuple[str, str], list[Event]] = defaultdict(list)
     for ev in events:
         groups[(ev.source_id, ev.uid)].append(ev)
     out: list[Occurrence] = []
-    truncated = []
+    truncated, over = [], []
+    pass_end = time.thread_time() + pass_budget_s
     for key, members in groups.items():
-        occ, cut = _expand_group(members, start, end, cap)
+        deadline = min(time.thread_time() + series_budget_s, pass_end)
+        occ, cut, late = _expand_group(members, start, end, cap, deadline)
+        if late:
+            over.append(key)
+            log.warning("source=%s series %s stopped: over the CPU budget", key[0], key[1])
+            continue
         out.extend(occ)
         if cut:
             truncated.append(key)
             log.warning("source=%s series %s cut at %d occurrences", key[0], key[1], cap)
     out.sort(key=lambda o: (_sort_key(o.start), o.event.source_id, o.event.uid))
-    return Expansion(tuple(out), tuple(truncated))
+    return Expansion(tuple(out), tuple(truncated), tuple(over))
 
 
 def _expand_group(
-    members: list[Event], start: datetime, end: datetime, cap: int
-) -> tuple[list[Occurrence], bool]:
+    members: list[Event], start: datetime, end: datetime, cap: int, deadline: float
+) -> tuple[list[Occurrence], bool, bool]:
+    """(occurrences, cut at the cap, stopped by the CPU deadline)."""
+    if time.thread_time() > deadline:
+        return [], False, True
     cal = icalendar.Calendar()
     by_rid: dict[str, Event] = {}
     master = None
@@ -72,6 +102,41 @@ def _expand_group(
             by_rid[ev.recurrence_id] = ev
         else:
             master = ev
+    try:
+        with cpu_deadline(deadline):
+            return _collect(cal, by_rid, master or members[0], start, end, cap)
+    except OverBudget:
+        return [], False, True
+
+
+class OverBudget(Exception):  # noqa: N818 - a verdict, like StopIteration
+    """The CPU deadline of ``cpu_deadline`` passed."""
+
+
+@contextlib.contextmanager
+def cpu_deadline(deadline: float):
+    """Raise ``OverBudget`` inside the block once ``time.thread_time()`` passes ``deadline``.
+
+    Checked on every Python function call (``sys.settrace`` "call" events, no line
+    tracing), which dateutil's iteration makes for each period it visits. A tracer that
+    was already set (coverage, a debugger) keeps running and is restored afterwards.
+    """
+    previous = sys.gettrace()
+
+    def tracer(frame, event, arg):  # noqa: ANN001, ANN202 - sys.settrace signature
+        if time.thread_time() > deadline:
+            raise OverBudget
+        return previous(frame, event, arg) if previous is not None else None
+
+    sys.settrace(tracer)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
+
+
+def _collect(cal: icalendar.Calendar, by_rid: dict[str, Event], default: Event,
+             start: datetime, end: datetime, cap: int) -> tuple[list[Occurrence], bool, bool]:
     query = recurring_ical_events.of(cal, skip_bad_series=True)
     found: dict[str, Occurrence] = {}
     for comp in _windows(query, start, end, cap):
@@ -80,13 +145,12 @@ def _expand_group(
         if key in found or not start <= _sort_key(dtstart) < end:
             continue  # seen in the previous window, or merely overlapping the range
         if len(found) >= cap:
-            return sorted(found.values(), key=lambda o: _sort_key(o.start)), True
+            return sorted(found.values(), key=lambda o: _sort_key(o.start)), True, False
         rid = comp.get("recurrence-id")
         owner = by_rid.get(format_instant(rid.dt)) if rid is not None else None
-        owner = owner or master or members[0]
         dtend = comp.decoded("dtend") if "dtend" in comp else None
-        found[key] = Occurrence(owner, dtstart, dtend, key)
-    return sorted(found.values(), key=lambda o: _sort_key(o.start)), False
+        found[key] = Occurrence(owner or default, dtstart, dtend, key)
+    return sorted(found.values(), key=lambda o: _sort_key(o.start)), False, False
 
 
 def _windows(query, start: datetime, end: datetime, cap: int):

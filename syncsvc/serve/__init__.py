@@ -20,11 +20,11 @@ from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from pathlib import Path
 
-import waitress
-from waitress.server import BaseWSGIServer, MultiSocketServer
-
 from ..config import Settings
 from .index import CSP, render_index
+from .server import serve, stop
+
+__all__ = ["make_app", "serve", "stop"]
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,8 @@ def make_app(
         except Exception:
             log.exception("source=* request %s failed", environ.get("PATH_INFO"))
             code, headers, body = _text(500, "Interner Fehler")
-        headers = [*headers, ("X-Content-Type-Options", "nosniff")]
+        if not any(k.lower() == "x-content-type-options" for k, _ in headers):
+            headers = [*headers, ("X-Content-Type-Options", "nosniff")]
         if code != 304 and not any(k.lower() == "content-length" for k, _ in headers):
             headers.append(("Content-Length", str(len(body))))
         start_response(f"{code} {HTTPStatus(code).phrase}", headers)
@@ -233,40 +234,3 @@ def _index(settings: Settings, root: Path) -> Response:
     return 200, [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache"),
                  ("Content-Security-Policy", CSP), ("Referrer-Policy", "no-referrer"),
                  ("X-Frame-Options", "DENY")], body
-
-
-def serve(app: Callable, host: str, port: int) -> BaseWSGIServer | MultiSocketServer:
-    """Create (bind) a waitress server; call ``.run()`` (e.g. in a thread) and ``stop()``."""
-    server = waitress.create_server(app, host=host, port=port, threads=4, ident="syncsvc",
-                                    clear_untrusted_proxy_headers=True)
-    log.info("source=* serving on http://%s:%s", host, getattr(server, "effective_port", port))
-    return server
-
-
-def stop(server: BaseWSGIServer | MultiSocketServer, thread: threading.Thread | None = None,
-         timeout: float = 5.0) -> None:
-    """Finish running requests, then close every socket so ``run()`` returns.
-
-    The sockets are closed by a thunk inside the server's loop thread (waitress is not
-    thread-safe); the thunk waits until this thread has finished pulling the trigger, so the
-    trigger's pipe is never written after it was closed.
-    """
-    channels = server.map if isinstance(server, MultiSocketServer) else server._map  # noqa: SLF001
-    listener = next(ch for ch in channels.values() if isinstance(ch, BaseWSGIServer))
-    server.task_dispatcher.shutdown(timeout=timeout)  # workers done: none pulls the trigger
-    pulled = threading.Event()
-
-    def close_all() -> None:
-        pulled.wait(timeout)
-        for channel in list(channels.values()):
-            try:
-                channel.close()
-            except OSError as e:  # already gone: nothing left to close
-                log.debug("source=* closing %r: %s", channel, e)
-
-    listener.trigger.pull_trigger(close_all)
-    pulled.set()
-    if thread is not None:
-        thread.join(timeout)
-        if thread.is_alive():
-            log.warning("source=* server loop did not stop within %.0fs", timeout)

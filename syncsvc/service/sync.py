@@ -23,7 +23,7 @@ from ..parse import holidays as hol
 from ..parse.feed import parse_feed
 from ..parse.ics import parse_ics
 from ..parse.schedule import parse_schedule
-from ..store import Store, event_from_json, event_to_json, item_from_json
+from ..store import Store, event_from_json, event_to_json, item_from_json, item_to_json
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +120,7 @@ class Pipeline:
             values["last_unconditional"] = now
             values["config_hash"] = source_fingerprint(source)
         if source.kind == "feed":
-            items = normalize_items(parsed.items, source)
-            report.changed = self.store.replace_news(source.id, items, **values)
-            report.count = len(items)
+            self._apply_news(source, normalize_items(parsed.items, source), report, values)
         else:
             self._apply_events(source, parsed, report, values, now)
         if report.changed:
@@ -166,6 +164,29 @@ class Pipeline:
         values.update(held_count=0, held_syncs=0, held_reason="", upcoming_count=after)
         report.changed = self.store.replace_events(source.id, events, **values)
         report.count = len(events)
+
+    def _apply_news(self, source, items, report, values: dict) -> None:
+        """The shrink guard for feeds: a feed that lost most of its items is held."""
+        row = self.store.source(source.id)
+        held = self.store.held(source.id) if row.get("held_reason") else None
+        records = sorted(item_to_json(i) for i in items)
+        decision = shrink_decision(len(self.store.news(source.id)), len(items), self.settings,
+                                   row.get("held_syncs") or 0, what="Nachrichten",
+                                   same_as_held=held is not None and held["records"] == records)
+        report.count = len(items)
+        if not decision.apply:
+            self.store.hold(source.id, "news", records, {})
+            self.store.update_source(source.id, last_attempt=values["last_attempt"],
+                                     last_success=values["last_success"],
+                                     http_status=values["http_status"], held_count=len(items),
+                                     held_syncs=decision.held_syncs,
+                                     held_reason=decision.reason)
+            log.warning("source=%s shrink held: %s", source.id, decision.reason)
+            return
+        if held is not None or row.get("held_reason"):
+            self.store.release(source.id)
+        values.update(held_count=0, held_syncs=0, held_reason="")
+        report.changed = self.store.replace_news(source.id, items, **values)
 
     def _parse(self, source: SourceConfig, body: bytes) -> Parsed:
         if source.kind == "ics":

@@ -243,6 +243,8 @@ SOURCE_FAILURES = {
     "empty_200_ics": ("wackel-kal", _answer(200, b""), ["leere Antwort"], "failing"),
     "empty_200_feed": ("wackel-news", _answer(200, b""), ["leere Antwort"], "failing"),
     "whitespace_200_ics": ("wackel-kal", _answer(200, b"  \r\n\r\n "), ["leer"], "failing"),
+    "ics_missing_end_vcalendar": ("wackel-kal", _answer(200, (
+        H / "ics_missing_end_vcalendar.ics").read_bytes()), ["Antwort unvollständig"], "failing"),
     "billion_laughs": ("wackel-news", _answer(200, (H / "feed_billion_laughs.xml").read_bytes()),
                        ["Entity", "Sicherheitsgründen abgelehnt"], "failing"),
 }
@@ -341,7 +343,6 @@ def test_source_not_refreshed_for_stale_after_is_stale_and_keeps_its_events(net)
 ICS_QUIRKS = {
     # file: (summaries that must be published, words expected in skipped_sample or "")
     "ics_broken_line_folding.ics": ({"Infoabend Falten"}, ""),
-    "ics_missing_end_vcalendar.ics": ({"Ohne Kalenderende", "Letzter Termin ohne END"}, ""),
     "ics_bad_dates.ics": ({"Gültiger Termin neben kaputten"}, "übersprungen"),
     "ics_dtend_before_dtstart.ics": ({"Ende vor Beginn"}, ""),
     "ics_year_9999.ics": ({"Gültiger Termin mit Ende 9999"}, "übersprungen"),
@@ -417,3 +418,138 @@ def test_latin1_feed_labelled_utf8_keeps_its_umlauts(net):
     rss = (settings.output_dir / "news.rss").read_text(encoding="utf-8")
     assert "Bürgerinnen und Bürger" in rss and "präsentieren" in rss
     assert "\ufffd" not in rss
+
+
+# --- issue 15: a hostile RRULE costs bounded CPU -----------------------------------------
+
+def _series_file(rule: str, n: int, dtstart: str = "20200101T100000Z") -> bytes:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Test//DE",
+             "BEGIN:VEVENT", "UID:normal@wackel", "DTSTAMP:20261101T000000Z",
+             "DTSTART:20270310T170000Z", "SUMMARY:Normaler Termin neben Endlos-Suche",
+             "END:VEVENT"]
+    for i in range(n):
+        lines += ["BEGIN:VEVENT", f"UID:nie{i}@wackel", "DTSTAMP:20261101T000000Z",
+                  f"DTSTART:{dtstart}", f"SUMMARY:Nie {i}", f"RRULE:{rule}", "END:VEVENT"]
+    return ("\r\n".join([*lines, "END:VCALENDAR"]) + "\r\n").encode()
+
+
+def _sync_series(net, body: bytes):
+    network, store = net
+    good_first_sync(network, store)
+    _answer(200, body, {"Content-Type": "text/calendar"})(network, "wackel-kal")
+    cpu = time.process_time()
+    settings, reports, took = sync(network, store)
+    cpu = time.process_time() - cpu
+    cpu_again = time.process_time()
+    republish(settings, store, NOW)
+    return settings, store, reports, took, cpu, time.process_time() - cpu_again
+
+
+def test_hostile_rrule_that_never_matches_costs_no_cpu(net):
+    """30 events with FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30 (4 KB) made one sync take 572 s:
+    dateutil searched day by day up to the year 9999 for a 30 February."""
+    body = _series_file("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", 30)
+    settings, store, reports, took, cpu, republish_cpu = _sync_series(net, body)
+    assert took < 5 and cpu < 5 and republish_cpu < 5, (took, cpu, republish_cpu)
+    assert reports["wackel-kal"].ok
+    assert summaries(settings.output_dir, "sources/wackel-kal/calendar.ics") == {
+        "Normaler Termin neben Endlos-Suche"}
+    row = status_of(settings, store, "wackel-kal")
+    assert row["skipped"] == 30, row
+    assert "Serie „Nie 0“ übersprungen: Wiederholungsregel ergibt nie einen Termin" in \
+        row["skipped_sample"], row
+
+
+def test_hostile_rrule_over_the_cpu_budget_is_refused_at_sync(net, monkeypatch):
+    """A rule the static check lets through (leap day, every 4 years from an odd year:
+    never a leap year) is stopped by the per-series CPU budget and named."""
+    from syncsvc.recur import expand as expand_mod
+
+    monkeypatch.setattr(expand_mod, "SERIES_BUDGET_S", 0.05)
+    body = _series_file("FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29", 3,
+                        dtstart="20210228T100000Z")
+    settings, store, reports, took, cpu, _ = _sync_series(net, body)
+    assert took < 5 and cpu < 3, (took, cpu)
+    assert reports["wackel-kal"].ok
+    assert summaries(settings.output_dir, "sources/wackel-kal/calendar.ics") == {
+        "Normaler Termin neben Endlos-Suche"}
+    row = status_of(settings, store, "wackel-kal")
+    assert "Serie „Nie 0“ übersprungen: Wiederholungsregel zu aufwendig" in \
+        row["skipped_sample"], row
+
+
+def test_cpu_budget_stops_one_expansion_without_touching_the_others():
+    from syncsvc.models import Event
+    from syncsvc.recur.expand import expand
+
+    base = Event(source_id="s", uid="u", summary="x", start="2021-02-28T10:00:00",
+                 tzid="UTC", rrule="FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29")
+    weekly = replace(base, uid="w", rrule="FREQ=WEEKLY", start="2026-11-02T10:00:00")
+    begun = time.thread_time()
+    exp = expand([base, weekly], NOW, NOW + timedelta(days=60), series_budget_s=0.05)
+    assert time.thread_time() - begun < 0.5
+    assert exp.over_budget == (("s", "u"),)
+    assert len(exp.occurrences) == 8 and all(o.event.uid == "w" for o in exp.occurrences)
+
+
+# --- issue 15: truncated or empty bodies never delete data --------------------------------
+
+FORTY = ics_body(*[(f"v{i}@viele", f"Vierzig-Termin {i}", f"202704{1 + i % 28:02d}T1{i % 10}0000Z")
+                   for i in range(40)])
+FORTY_NEWS = rss_body(*[(f"viel-{i}", f"Viel-Nachricht {i}") for i in range(40)])
+
+
+def _close_delimited(body: bytes, ctype: bytes):
+    """200 without Content-Length: the body ends where the server closes the socket."""
+    def handler(conn, server) -> None:
+        server.send(conn, b"HTTP/1.1 200 OK\r\nContent-Type: " + ctype +
+                    b"\r\nConnection: close\r\n\r\n" + body)
+    return handler
+
+
+def _first_sync_with(network, store, sid: str, body: bytes, ctype: str):
+    path = "/wackel.ics" if sid == "wackel-kal" else "/wackel.rss"
+    network.answers[path] = (200, body, {"Content-Type": ctype})
+    settings, reports, _ = sync(network, store)
+    assert reports[sid].ok, reports[sid]
+    network.round = 2
+    return settings
+
+
+@pytest.mark.parametrize("kind", ["ics", "feed"])
+def test_truncated_body_without_content_length_deletes_nothing(net, kind):
+    """A 200 without Content-Length cut at 60 % was accepted: 16 of 40 events deleted."""
+    network, store = net
+    sid, body, ctype = (("wackel-kal", FORTY, b"text/calendar") if kind == "ics"
+                        else ("wackel-news", FORTY_NEWS, b"application/rss+xml"))
+    settings = _first_sync_with(network, store, sid, body, ctype.decode())
+    with FaultServer(_close_delimited(body[: len(body) * 6 // 10], ctype), lifetime=20) as cut:
+        network.urls[sid] = cut.url
+        settings, reports, _ = sync(network, store)
+    assert not reports[sid].ok and "unvollständig" in reports[sid].error, reports[sid]
+    if kind == "ics":
+        assert len(store.events(sid)) == 40
+        assert len(summaries(settings.output_dir, f"sources/{sid}/calendar.ics")) == 40
+    else:
+        assert len(store.news(sid)) == 40
+    assert reports["gesund"].ok and reports["neues"].ok
+    parse_outputs(settings.output_dir)
+
+
+@pytest.mark.parametrize("served", ["empty", "half"])
+def test_news_shrink_guard_holds_an_empty_or_halved_feed(net, served):
+    """News had no shrink guard: a valid empty RSS deleted all items, a short one half."""
+    network, store = net
+    settings = _first_sync_with(network, store, "wackel-news", FORTY_NEWS, "application/rss+xml")
+    smaller = rss_body() if served == "empty" else rss_body(
+        *[(f"viel-{i}", f"Viel-Nachricht {i}") for i in range(15)])
+    _answer(200, smaller, {"Content-Type": "application/rss+xml"})(network, "wackel-news")
+    settings, reports, _ = sync(network, store)
+    assert len(store.news("wackel-news")) == 40
+    assert sum(t.startswith("Viel-Nachricht") for t in news_titles(settings.output_dir)) == 40
+    row = status_of(settings, store, "wackel-news")
+    assert "Nachrichten" in row.get("held_reason", "") or "Nachrichten" in json.dumps(
+        row, ensure_ascii=False), row
+    for _ in range(settings.shrink_confirmations - 1):  # the smaller set persists: it applies
+        sync(network, store)
+    assert len(store.news("wackel-news")) == (0 if served == "empty" else 15)

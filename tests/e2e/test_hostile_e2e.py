@@ -218,3 +218,59 @@ def test_credentials_from_env_never_reach_outputs_logs_or_status(
     assert not _leaks(db_dump)
     for rel, data in outputs(settings.output_dir).items():
         assert not _leaks(data.decode("utf-8")), rel
+
+
+# --- issue 15: secrets in a source URL are never republished -------------------------------
+
+URL_USER, URL_PASS, URL_TOKEN = "nutzer", "PW-GEHEIM-URL", "TOKEN-GEHEIM-URL"
+RELATIVE_FEED = b"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>
+<title>Partner</title><link>#start</link><description>x</description>
+<item><title>Anker</title><link>#anker</link><guid isPermaLink="false">a1</guid>
+<description>&lt;p&gt;&lt;a href=""&gt;leer&lt;/a&gt; &lt;a href="?page=2"&gt;Seite 2&lt;/a&gt;
+&lt;a href="#oben"&gt;oben&lt;/a&gt;&lt;/p&gt;</description></item>
+<item><title>Ohne Link</title><guid isPermaLink="false">a2</guid>
+<description>&lt;a href=""&gt;hier&lt;/a&gt; und &lt;a href="?x=1"&gt;da&lt;/a&gt;
+</description></item>
+<item><title>Abfrage</title><link>?page=3</link><guid isPermaLink="false">a3</guid></item>
+</channel></rss>"""
+RELATIVE_ICS = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//T//DE\r\nBEGIN:VEVENT\r\n"
+                b"UID:rel1@p\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20270310T170000Z\r\n"
+                b"SUMMARY:Relativ\r\nURL:?page=2\r\nDESCRIPTION:<a href=\"\">leer</a> "
+                b"<a href=\"#x\">x</a>\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def test_source_url_secrets_never_reach_any_output(httpserver, write_config):
+    """Relative links resolved against ``https://user:pass@host/feed?token=…`` once
+    republished the password and the token in news.rss and feed.json."""
+    httpserver.expect_request("/feed").respond_with_data(
+        RELATIVE_FEED, content_type="application/rss+xml")
+    httpserver.expect_request("/kal").respond_with_data(RELATIVE_ICS, content_type="text/calendar")
+    host = f"{URL_USER}:{URL_PASS}@127.0.0.1:{httpserver.port}"
+    settings = write_config(f"""
+        [[sources]]
+        id = "geheim-news"
+        name = "Nachrichten mit Token"
+        url = "http://{host}/feed?token={URL_TOKEN}"
+        kind = "feed"
+
+        [[sources]]
+        id = "geheim-kal"
+        name = "Kalender mit Token"
+        url = "http://{host}/kal?token={URL_TOKEN}&x=1"
+        kind = "ics"
+        """)
+    store = Store(settings.database)
+    try:
+        reports = Pipeline(settings, store, clock=lambda: NOW).sync_all()
+        assert all(r.ok for r in reports), [(r.source_id, r.error) for r in reports]
+        republish(settings, store, NOW)
+        status = json.dumps(source_status(settings, store, NOW), ensure_ascii=False)
+    finally:
+        store.close()
+    files = outputs(settings.output_dir)
+    assert "news.rss" in files and "feed.json" in files
+    assert b"Anker" in files["news.rss"]
+    for rel, data in files.items():
+        for secret in (URL_PASS, URL_TOKEN, URL_USER + ":"):
+            assert secret.encode() not in data, (rel, secret)
+    assert URL_PASS not in status and URL_TOKEN not in status

@@ -359,3 +359,18 @@ def test_connect_time_check_is_off_when_private_networks_are_allowed(http, tmp_p
 ])
 def test_public_address_verdicts(address, verdict):
     assert public_ip_or_none(address) == verdict
+
+
+@pytest.mark.parametrize("address", [
+    "64:ff9b::a00:1", "64:ff9b::7f00:1", "64:ff9b:1::a9fe:a9fe", "2002:a00:1::1",
+    "2002:c0a8:101::1", "::10.0.0.1", "::ffff:192.168.1.1", "::ffff:169.254.169.254",
+])
+def test_ipv6_forms_embedding_a_private_ipv4_are_refused(address):
+    """NAT64, 6to4 and IPv4-compatible addresses reach the embedded IPv4 via a gateway."""
+    assert public_ip_or_none(address) is not None
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::808:808", "2002:808:808::1", "::ffff:8.8.8.8",
+                                     "2a00:1450:4001:80b::200e"])
+def test_ipv6_forms_embedding_a_public_ipv4_stay_allowed(address):
+    assert public_ip_or_none(address) is None

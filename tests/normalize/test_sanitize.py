@@ -150,3 +150,8 @@ class _TagCollector(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         self.seen.append((tag, attrs))
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"])
+def test_zero_width_characters_do_not_survive_into_titles(char):
+    assert one_line(f"Som{char}mer{char}fest") == "Sommerfest"

@@ -54,7 +54,7 @@ def test_golden_set_covers_the_quirks():
     ("html_error_page.xml", "HTML-Seite"),
     ("empty_body.xml", "leer"),
     ("json_not_a_feed.xml", "kein RSS/Atom-Feed"),
-    ("truncated_before_first_item.xml", "keine lesbaren Einträge"),
+    ("truncated_before_first_item.xml", "Antwort unvollständig"),
 ])
 def test_unusable_bodies_raise_parse_error_in_german(name, fragment):
     with pytest.raises(ParseError) as err:

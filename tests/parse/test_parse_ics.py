@@ -99,9 +99,22 @@ def test_several_vcalendars_in_one_file():
         "multi-a@partner.example", "multi-b@partner.example"]
 
 
-def test_missing_end_lines_are_repaired():
-    parsed = parse("missing_end_vcalendar.ics")
-    assert sorted(by_uid(parsed)) == ["noend-1@partner.example", "noend-2@partner.example"]
+def test_missing_inner_end_lines_are_repaired():
+    body = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a@p\r\n"
+            b"DTSTART:20240601T100000Z\r\nSUMMARY:Ohne END\r\nBEGIN:VEVENT\r\nUID:b@p\r\n"
+            b"DTSTART:20240602T100000Z\r\nSUMMARY:Zweiter\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    assert sorted(by_uid(parse_ics(body, "partner", BERLIN))) == ["a@p", "b@p"]
+
+
+def test_body_ending_inside_a_component_is_truncated_not_repaired():
+    """A transfer cut off after 60 % was repaired into a smaller calendar, and the
+    events after the cut were deleted from the store."""
+    with pytest.raises(ParseError, match="Antwort unvollständig.*END:VEVENT fehlt"):
+        parse("missing_end_vcalendar.ics")
+    body = (DATA / "missing_end_vcalendar.ics").read_bytes()
+    cut_after_an_event = body[: body.rindex(b"BEGIN:VEVENT")]
+    with pytest.raises(ParseError, match="END:VCALENDAR fehlt"):
+        parse_ics(cut_after_an_event, "partner", BERLIN)
 
 
 def test_bare_vevent_root():

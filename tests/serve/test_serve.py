@@ -295,3 +295,17 @@ def test_file_cache_does_not_rehash_unchanged_files(tmp_path):
     assert second is not first and second.etag != first.etag
     f.unlink()
     assert cache.get(f) is None
+
+
+def test_x_content_type_options_is_sent_once(tmp_path):
+    """The admin pages set it themselves and the app added it a second time."""
+    from syncsvc.config import Settings
+    from syncsvc.serve import make_app
+
+    def admin(environ):
+        return 200, [("Content-Type", "text/html"), ("X-Content-Type-Options", "nosniff")], b"x"
+
+    app = make_app(Settings(config_path=tmp_path / "x.toml", output_dir=tmp_path), admin=admin)
+    seen = []
+    app({"PATH_INFO": "/admin", "REQUEST_METHOD": "GET"}, lambda s, h: seen.extend(h))
+    assert [k.lower() for k, _ in seen].count("x-content-type-options") == 1
