@@ -20,7 +20,7 @@ import logging
 import re
 import warnings
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Component, vRecur
@@ -175,15 +175,21 @@ def _label(vevent: Component) -> str:
 
 
 def _to_raws(ev: Component, source_id: str, cal_tz: str) -> list[RawEvent]:
-    """The VEVENT, plus one override per RDATE;VALUE=PERIOD whose length differs from the
-    event's (an RDATE can carry no end of its own in most clients)."""
+    """The VEVENT, plus one event of its own per RDATE;VALUE=PERIOD whose length differs
+    from the event's: an RDATE carries no end in most clients (ical.js throws on it,
+    libical ignores it), and an override of an RDATE instance libical shows twice."""
     raw = _to_raw(ev, source_id, cal_tz)
-    out = [raw]
     length = raw.end - raw.start if raw.end is not None else None
-    for start, end in _periods(ev, cal_tz):
-        if end - start != length:
-            out.append(replace(raw, start=start, end=end, recurrence_id=start, rrule="",
-                               rdates=(), exdates=(), exrule=""))
+    own = [(s, e) for s, e in _periods(ev, cal_tz) if e - s != length]
+    if not own:
+        return [raw]
+    starts = {s for s, _ in own}
+    out = [replace(raw, rdates=tuple(r for r in raw.rdates if r not in starts))]
+    for start, end in own:
+        stamp = start.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        out.append(replace(raw, uid=f"{raw.uid}/rdate-{stamp}", start=start, end=end,
+                           rrule="", rdates=(), exdates=(), exrule="", extra_rrules=(),
+                           utc_anchor=False))
     return out
 
 

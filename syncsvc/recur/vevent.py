@@ -51,8 +51,8 @@ def to_vevent(event: Event, uid: str | None = None) -> icalendar.Event:
         ve.add("dtend", to_local(event.end, zone))
     if event.rrule:
         ve.add("rrule", icalendar.vRecur.from_ical(event.rrule))
-    for rdate in event.rdates:
-        ve.add("rdate", to_local(rdate, zone))
+    for rdate in event.rdates:  # timed RDATEs in UTC: libical read RDATE;TZID as UTC
+        ve.add("rdate", to_local(rdate, "UTC" if "T" in rdate else zone))
     for exdate in event.exdates:
         ve.add("exdate", to_local(exdate, zone))
     if event.recurrence_id:
