@@ -141,7 +141,7 @@ def _decode(path: Path, body: bytes) -> str:
         column = e.start - (body.rfind(b"\n", 0, e.start) + 1) + 1
         char = body[e.start:e.start + 1].decode("latin-1")
         raise ConfigError(str(path), [Problem(
-            f"Zeile {line} ist nicht als UTF-8 gespeichert (Zeichen „{char}“ sieht nach "
+            f"die Datei ist nicht als UTF-8 gespeichert (Zeichen „{char}“ sieht nach "
             "Latin-1/Windows-1252 aus) – bitte im Editor als „UTF-8“ speichern",
             file=str(path), line=line, column=column)]) from None
 

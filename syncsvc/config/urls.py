@@ -45,9 +45,9 @@ def _warnings(url: str, shown: str, label: str, where: tuple) -> list[Problem]:
     parts = urlsplit(url)
     out = []
     if parts.password or parts.username:
-        out.append(Problem(f"{label}: 'url' '{shown}' enthält Zugangsdaten – besser den "
-                           "Namen in die Adresse nicht schreiben und 'auth_env' verwenden "
-                           "(Zugangsdaten aus einer Umgebungsvariable)", where, warning=True))
+        out.append(Problem(f"{label}: 'url' '{shown}' enthält Zugangsdaten – die gehören "
+                           "nicht in die Adresse; bitte 'auth_env' verwenden (Name einer "
+                           "Umgebungsvariable mit „benutzer:passwort“)", where, warning=True))
     try:
         ipaddress.ip_address(parts.hostname or "")
         out.append(Problem(f"{label}: 'url' '{shown}' nennt eine IP-Adresse statt eines "
