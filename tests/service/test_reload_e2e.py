@@ -13,9 +13,9 @@ import time
 import icalendar
 import pytest
 import requests
+from test_daemon import start, stop, wait_http
 
 from conftest import DATA
-from test_daemon import start, stop, wait_http
 
 pytestmark = pytest.mark.slow
 TOKEN = "admin-geheim-123"
