@@ -54,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     verbose = getattr(args, "verbose", False)
+    if args.command == "check":  # reads more than the config; reports, never raises
+        return cmd_check(cfg.resolve_path(cli_path=getattr(args, "config", None)))
     try:
         settings = cfg.load(cfg.resolve_path(cli_path=getattr(args, "config", None)))
         # The daemon logs every sync; one-shot commands stay quiet unless asked (-v):
@@ -78,14 +80,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def cmd_check(settings: cfg.Settings, args) -> int:
-    from ..service.status import warnings
+def cmd_check(path) -> int:
+    """Every problem of the config, the schedule, holiday and local feed files; exit 2 on
+    errors (warnings alone exit 0)."""
+    from ..config.check import check
 
+    report = check(path)
+    if report.errors:
+        for line in report.lines():
+            print(line, file=sys.stderr)
+        print(f"{len(report.errors)} Fehler, {len(report.warnings)} Warnung(en). Nichts wurde "
+              "abgerufen oder geschrieben. Bitte die genannten Stellen korrigieren und "
+              "`syncsvc check` erneut ausführen.", file=sys.stderr)
+        return 2
+    settings = report.settings
     enabled = sum(1 for s in settings.sources if s.enabled)
     print(f"Konfiguration {settings.config_path} ist in Ordnung: "
           f"{len(settings.sources)} Quellen ({enabled} aktiv).")
-    for w in warnings(settings):
-        print(f"Warnung: {w}")
+    for line in report.lines():
+        print(line)
     return 0
 
 
@@ -230,7 +243,7 @@ def cmd_backup(settings: cfg.Settings, args) -> int:
 
 
 COMMANDS: dict[str, Callable[[cfg.Settings, argparse.Namespace], int]] = {
-    "check": cmd_check, "sync": cmd_sync, "run": cmd_run, "status": cmd_status,
+    "sync": cmd_sync, "run": cmd_run, "status": cmd_status,
     "sources": cmd_sources, "explain": cmd_explain, "add-source": cmd_add_source,
     "accept": cmd_accept, "backup": cmd_backup,
 }

@@ -1,10 +1,11 @@
 """Configuration: ``load`` reads ``syncsvc.toml`` (loader.py) into the frozen records of
 records.py. Every other stage only reads the records; they are re-exported here, so
-``config.Settings`` reads as it always did.
+``config.Settings`` reads as it always did. ``problems`` locates and words what is wrong;
+``check`` (the ``syncsvc check`` command) also reads the files the config points to.
 """
 
-from .loader import DEFAULT_PATH, KINDS, load, parse_interval, resolve_path
+from .loader import DEFAULT_PATH, KINDS, load, load_with_warnings, parse_interval, resolve_path
 from .records import DedupeSettings, Settings, SourceConfig
 
 __all__ = ["DEFAULT_PATH", "KINDS", "DedupeSettings", "Settings", "SourceConfig", "load",
-           "parse_interval", "resolve_path"]
+           "load_with_warnings", "parse_interval", "resolve_path"]

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ConfigError
+from .problems import Problem, read_toml, suggest
 from .records import DedupeSettings, Settings, SourceConfig
+from .urls import is_http, url_problems
 
 __all__ = ["DEFAULT_PATH", "KINDS", "DedupeSettings", "Settings", "SourceConfig", "load",
            "parse_interval", "resolve_path"]
@@ -26,6 +26,9 @@ KINDS = ("ics", "feed", "schedule")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smh])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600}
+DEFAULT_TOKEN_ENV = "SYNCSVC_ADMIN_TOKEN"
+_TYPES = {str: "ein Text in Anführungszeichen", int: "eine ganze Zahl", float: "eine Zahl",
+          bool: "true oder false", list: "eine Liste [ … ]", dict: "eine Tabelle"}
 
 
 _SERVICE_KEYS = {
@@ -62,62 +65,92 @@ def resolve_path(env: dict | None = None, cli_path: str | None = None) -> Path:
 
 def load(path: Path | str) -> Settings:
     """Load and validate the config file; raise ConfigError listing every problem."""
+    return load_with_warnings(path)[0]
+
+
+def load_with_warnings(path: Path | str) -> tuple[Settings, list[Problem]]:
+    """Like ``load``, plus the warnings (short intervals, odd URLs) ``check`` shows."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(str(path), ["Datei nicht gefunden"]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(str(path), [f"kein gültiges TOML: {e}"]) from None
-    return _build(path.resolve(), data)
+    data, _text = read_toml(path)
+    warnings: list[Problem] = []
+    return _build(path.resolve(), data, warnings), warnings
 
 
-def _build(path: Path, data: dict) -> Settings:
-    problems: list[str] = []
+def _build(path: Path, data: dict, warnings: list[Problem]) -> Settings:
+    problems: list[Problem] = []
     base = path.parent
     for key in data:
         if key not in ("service", "sources", "dedupe"):
-            problems.append(f"unbekannter Abschnitt [{key}]")
-    svc = _section(data.get("service", {}), "[service]", _SERVICE_KEYS, problems)
+            problems.append(Problem(f"unbekannter Abschnitt [{key}]"
+                                    f"{suggest(key, ('service', 'sources', 'dedupe'))}",
+                                    (key,)))
+    svc = _section(data.get("service", {}), "[service]", _SERVICE_KEYS, problems, ("service",))
     settings = _service(path, base, svc, problems)
-    dd = _section(data.get("dedupe", {}), "[dedupe]", _DEDUPE_KEYS, problems)
+    dd = _section(data.get("dedupe", {}), "[dedupe]", _DEDUPE_KEYS, problems, ("dedupe",))
     settings = replace(settings, dedupe=_dedupe(dd, problems))
     raw_sources = data.get("sources", [])
     if not isinstance(raw_sources, list):
-        problems.append("[[sources]] muss eine Liste von Tabellen sein")
+        problems.append(Problem("[[sources]] muss eine Liste von Tabellen sein", ("sources",)))
         raw_sources = []
     sources = _sources(raw_sources, settings, problems)
+    warnings += [p for p in problems if p.warning]
+    problems = [p for p in problems if not p.warning]
     if problems:
         raise ConfigError(str(path), problems)
     return replace(settings, sources=tuple(sources))
 
 
-def _section(raw: object, label: str, schema: dict, problems: list[str]) -> dict:
+def _section(raw: object, label: str, schema: dict, problems: list[Problem],
+             where: tuple) -> dict:
     if not isinstance(raw, dict):
-        problems.append(f"{label} muss eine Tabelle sein")
+        problems.append(Problem(f"{label} muss eine Tabelle sein", where))
         return {}
     out = {}
     for key, value in raw.items():
         if key not in schema:
-            problems.append(f"{label}: unbekannter Schlüssel '{key}'")
+            problems.append(Problem(f"{label}: unbekannter Schlüssel '{key}'"
+                                    f"{suggest(key, schema)}", where + (key,)))
         elif not isinstance(value, schema[key]) or (
             isinstance(value, bool) and schema[key] is not bool
         ):
-            problems.append(f"{label}: '{key}' hat den falschen Typ ({type(value).__name__})")
+            problems.append(Problem(f"{label}: '{key}' muss {_expected(schema[key])} sein, "
+                                    f"hier steht {_shown(value)}", where + (key,)))
         else:
             out[key] = value
     return out
 
 
-def _interval(value: str, where: str, problems: list[str], default: int) -> int:
+def _expected(kind) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return _TYPES[float] if float in kinds else _TYPES.get(kinds[0], kinds[0].__name__)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return f"{'true' if value else 'false'} (Ja/Nein-Wert)"
+    if isinstance(value, str):
+        return f"der Text \"{value}\""
+    if isinstance(value, int | float):
+        return f"die Zahl {value}"
+    kind = next((name for t, name in _TYPES.items() if isinstance(value, t)), "ein Datum")
+    return kind
+
+
+def _interval(value: str, label: str, problems: list[Problem], default: int,
+              where: tuple, key: str = "interval") -> int:
     try:
-        return parse_interval(value)
+        seconds = parse_interval(value)
     except ValueError as e:
-        problems.append(f"{where}: 'interval' {e}")
+        problems.append(Problem(f"{label}: '{key}' {e}", where + (key,)))
         return default
+    if key == "interval" and seconds < 60:
+        problems.append(Problem(f"{label}: 'interval' \"{value}\" ist kürzer als eine Minute – "
+                                "das belastet die Server der Partner; üblich sind 15m bis 1h",
+                                where + (key,), warning=True))
+    return seconds
 
 
-def _service(path: Path, base: Path, svc: dict, problems: list[str]) -> Settings:
+def _service(path: Path, base: Path, svc: dict, problems: list[Problem]) -> Settings:
     s = Settings(config_path=path, output_dir=base / "../public",
                  database=base / "../var/syncsvc.db", feeds_dir=base / "../feeds")
     simple = {k: svc[k] for k in ("name", "base_url", "port", "bind", "max_bytes", "past_days",
@@ -130,45 +163,50 @@ def _service(path: Path, base: Path, svc: dict, problems: list[str]) -> Settings
             s = replace(s, **{key: (base / svc[key])})
     s = replace(s, output_dir=s.output_dir.resolve(), database=s.database.resolve(),
                 feeds_dir=s.feeds_dir.resolve())
+    here = ("service",)
     if "timezone" in svc:
         try:
             ZoneInfo(svc["timezone"])
             s = replace(s, timezone=svc["timezone"])
         except (ZoneInfoNotFoundError, ValueError):
-            problems.append(
-                f"[service]: 'timezone' '{svc['timezone']}' ist keine bekannte Zeitzone"
-            )
+            problems.append(Problem(f"[service]: 'timezone' '{svc['timezone']}' ist keine "
+                                    f"bekannte Zeitzone (z. B. \"{s.timezone}\")",
+                                    here + ("timezone",)))
     if "interval" in svc:
-        s = replace(s, interval_s=_interval(svc["interval"], "[service]", problems, s.interval_s))
+        s = replace(s, interval_s=_interval(svc["interval"], "[service]", problems,
+                                            s.interval_s, here))
     if "stale_after" in svc:
-        s = replace(s, stale_after_s=_interval(svc["stale_after"], "[service] stale_after",
-                                               problems, s.stale_after_s))
-    if "connect_timeout" in svc:
-        s = replace(s, connect_timeout_s=float(svc["connect_timeout"]))
-    if "total_timeout" in svc:
-        s = replace(s, total_timeout_s=float(svc["total_timeout"]))
-    if "shrink_ratio" in svc:
-        s = replace(s, shrink_ratio=float(svc["shrink_ratio"]))
-    if "admin_token_env" in svc:
-        s = replace(s, admin_token=os.environ.get(svc["admin_token_env"], ""))
+        s = replace(s, stale_after_s=_interval(svc["stale_after"], "[service]", problems,
+                                               s.stale_after_s, here, "stale_after"))
+    for key in ("connect_timeout", "total_timeout", "shrink_ratio"):
+        if key in svc:
+            field = key if key == "shrink_ratio" else f"{key}_s"
+            s = replace(s, **{field: float(svc[key])})
+    # The token is read from SYNCSVC_ADMIN_TOKEN unless the config names another variable:
+    # a set token must never be ignored (fail closed).
+    s = replace(s, admin_token=os.environ.get(svc.get("admin_token_env", DEFAULT_TOKEN_ENV), ""))
     if "school_holidays" in svc:
         s = replace(s, school_holidays=svc["school_holidays"])
     if "proxy" in svc:
-        if svc["proxy"] and not _is_http(svc["proxy"]):
-            problems.append("[service]: 'proxy' muss eine http(s)-Adresse sein")
+        if svc["proxy"] and not is_http(svc["proxy"]):
+            problems.append(Problem("[service]: 'proxy' muss eine http(s)-Adresse sein",
+                                    here + ("proxy",)))
         s = replace(s, proxy=svc["proxy"])
-    if not _is_http(s.base_url):
-        problems.append(f"[service]: 'base_url' '{s.base_url}' ist keine http(s)-Adresse")
+    if not is_http(s.base_url):
+        problems.append(Problem(f"[service]: 'base_url' '{s.base_url}' ist keine "
+                                "http(s)-Adresse", here + ("base_url",)))
     if s.log_format not in ("text", "json"):
-        problems.append("[service]: 'log_format' muss \"text\" oder \"json\" sein")
+        problems.append(Problem("[service]: 'log_format' muss \"text\" oder \"json\" sein",
+                                here + ("log_format",)))
     if not 0 < s.port < 65536:
-        problems.append(f"[service]: 'port' {s.port} liegt nicht zwischen 1 und 65535")
-    if not _is_http(s.school_holidays):
+        problems.append(Problem(f"[service]: 'port' {s.port} liegt nicht zwischen 1 und 65535",
+                                here + ("port",)))
+    if not is_http(s.school_holidays):
         s = replace(s, school_holidays=str((base / s.school_holidays).resolve()))
     return s
 
 
-def _dedupe(dd: dict, problems: list[str]) -> DedupeSettings:
+def _dedupe(dd: dict, problems: list[Problem]) -> DedupeSettings:
     d = DedupeSettings()
     for key in ("title_threshold", "location_bonus", "news_title_threshold"):
         if key in dd:
@@ -183,58 +221,64 @@ def _dedupe(dd: dict, problems: list[str]) -> DedupeSettings:
         if _refs_ok(pair, problems, "force_apart") and len(pair) == 2:
             apart.append(tuple(pair))
         elif isinstance(pair, list) and len(pair) != 2:
-            problems.append("[dedupe]: jeder Eintrag in 'force_apart' braucht genau zwei Einträge")
+            problems.append(Problem("[dedupe]: jeder Eintrag in 'force_apart' braucht genau "
+                                    "zwei Einträge", ("dedupe", "force_apart")))
     return replace(d, force_together=tuple(together), force_apart=tuple(apart))
 
 
-def _refs_ok(group: object, problems: list[str], key: str) -> bool:
+def _refs_ok(group: object, problems: list[Problem], key: str) -> bool:
     if not isinstance(group, list) or not all(
         isinstance(r, str) and ":" in r for r in group
     ):
-        problems.append(f"[dedupe]: '{key}' erwartet Listen von \"quelle:UID\"")
+        problems.append(Problem(f"[dedupe]: '{key}' erwartet Listen von \"quelle:UID\"",
+                                ("dedupe", key)))
         return False
     return True
 
 
-def _sources(raw_sources: list, settings: Settings, problems: list[str]) -> list[SourceConfig]:
+def _sources(raw_sources: list, settings: Settings, problems: list[Problem]
+             ) -> list[SourceConfig]:
     seen: set[str] = set()
     out = []
     for n, raw in enumerate(raw_sources, start=1):
-        label = f"[[sources]] Nr. {n}"
+        label, where = f"[[sources]] Nr. {n}", ("sources", n - 1)
         if isinstance(raw, dict) and isinstance(raw.get("id"), str):
             label = f"Quelle '{raw['id']}'"
-        src = _section(raw, label, _SOURCE_KEYS, problems)
-        built = _source(src, label, settings, problems)
+        src = _section(raw, label, _SOURCE_KEYS, problems, where)
+        built = _source(src, label, settings, problems, where)
         if built is None:
             continue
         if built.id in seen:
-            problems.append(f"{label}: 'id' ist doppelt vergeben")
+            problems.append(Problem(f"{label}: 'id' ist doppelt vergeben", where + ("id",)))
         seen.add(built.id)
         out.append(built)
     return out
 
 
-def _source(src: dict, label: str, settings: Settings, problems: list[str]):
+def _source(src: dict, label: str, settings: Settings, problems: list[Problem], where: tuple):
     missing = [k for k in ("id", "url", "kind") if k not in src]
     for key in missing:
-        problems.append(f"{label}: Pflichtschlüssel '{key}' fehlt")
+        problems.append(Problem(f"{label}: Pflichtschlüssel '{key}' fehlt", where))
     if missing:
         return None
     ok = True
     if not _SLUG.match(src["id"]):
-        problems.append(f"{label}: 'id' darf nur a-z, 0-9 und - enthalten")
+        problems.append(Problem(f"{label}: 'id' darf nur a-z, 0-9 und - enthalten",
+                                where + ("id",)))
         ok = False
     if src["kind"] not in KINDS:
-        problems.append(f"{label}: 'kind' muss einer von {', '.join(KINDS)} sein")
+        problems.append(Problem(f"{label}: 'kind' muss einer von {', '.join(KINDS)} sein"
+                                f"{suggest(src['kind'], KINDS)}", where + ("kind",)))
         ok = False
-    url = _source_url(src["url"], label, settings, problems)
+    url = _source_url(src["url"], label, settings, problems, where + ("url",))
     cats = src.get("categories", [])
     if not all(isinstance(c, str) and c.strip() for c in cats):
-        problems.append(f"{label}: 'categories' muss eine Liste von Texten sein")
+        problems.append(Problem(f"{label}: 'categories' muss eine Liste von Texten sein",
+                                where + ("categories",)))
         cats = []
     interval = settings.interval_s
     if "interval" in src:
-        interval = _interval(src["interval"], label, problems, interval)
+        interval = _interval(src["interval"], label, problems, interval, where)
     if not ok or url is None:
         return None
     return SourceConfig(
@@ -245,25 +289,22 @@ def _source(src: dict, label: str, settings: Settings, problems: list[str]):
     )
 
 
-def _is_http(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
-def _source_url(url: str, label: str, settings: Settings, problems: list[str]) -> str | None:
+def _source_url(url: str, label: str, settings: Settings, problems: list[Problem],
+                where: tuple) -> str | None:
     """A source is an http(s) URL or a file inside the feeds folder; nothing else."""
-    if url.startswith(("http://", "https://")):
-        if _is_http(url):
-            return url
-        problems.append(f"{label}: 'url' '{url}' ist keine gültige Adresse")
+    found = url_problems(url, label, where)
+    problems += found
+    if any(not p.warning for p in found):
         return None
+    if url.startswith(("http://", "https://")):
+        return url
     if "://" in url or url.startswith("file:"):
-        problems.append(f"{label}: 'url' erlaubt nur http(s)-Adressen oder Dateien in feeds/")
+        problems.append(Problem(f"{label}: 'url' erlaubt nur http(s)-Adressen oder Dateien "
+                                "in feeds/", where))
         return None
     local = (settings.config_path.parent / url).resolve()
     if not local.is_relative_to(settings.feeds_dir):
-        problems.append(
-            f"{label}: 'url' Datei '{url}' liegt nicht im Ordner {settings.feeds_dir}"
-        )
+        problems.append(Problem(
+            f"{label}: 'url' Datei '{url}' liegt nicht im Ordner {settings.feeds_dir}", where))
         return None
     return str(local)

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import logging
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
 from dateutil.rrule import rrule, rrulestr
 
-from ..errors import ParseError
+from ..config.problems import Problem, read_toml, suggest
+from ..errors import ConfigError, ParseError
 from ..models import Parsed, RawEvent
 from .holidays import coverage_end, coverage_warning, is_school_holiday
 
@@ -43,9 +44,18 @@ class _Ctx:
     tz: ZoneInfo
     school: list[tuple[date, date]]
     public: Holidays
+    at: list = field(default_factory=list)  # key path of the entry being read, for lines
 
     def error(self, label: str, key: str, problem: str) -> ParseError:
-        return ParseError(self.source_id, f"{label}: Schlüssel '{key}' – {problem}")
+        err = ParseError(self.source_id, f"{label}: Schlüssel '{key}' – {problem}")
+        err.where = (*self.at, key)  # type: ignore[attr-defined]
+        return err
+
+    def skipped(self, err: ParseError, warning: bool = False) -> Problem:
+        """A bad entry as a located problem; the rest of the file is still published."""
+        where = getattr(err, "where", tuple(self.at))
+        suffix = "" if warning else " – Eintrag übersprungen"
+        return Problem(err.message + suffix, where, warning=warning)
 
 
 def parse_schedule(
@@ -56,47 +66,121 @@ def parse_schedule(
     public_holidays: Holidays,
     today: date | None = None,
 ) -> Parsed:
-    """Parse the city's schedule file; a bad entry raises a German ParseError."""
-    try:
-        data = tomllib.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise ParseError(source_id, f"Terminplan ist kein gültiges TOML: {e}") from e
+    """Parse the city's schedule file entry by entry.
+
+    Bytes that are no TOML raise a German ParseError naming line and column; a bad entry
+    (or a bad cancel/move of a series) is skipped with a German sentence in
+    ``Parsed.skipped`` (a located ``Problem``) and the rest is published.
+    """
+    skipped: list[Problem] = []
+    data = _toml(body, source_id, skipped)
     ctx = _Ctx(source_id, ZoneInfo(default_tz), school_holidays, public_holidays)
-    unknown = set(data) - {"title", "series", "event"}
-    if unknown:
-        raise ParseError(source_id, f"unbekannter Eintrag '{sorted(unknown)[0]}' im Terminplan")
+    skipped += [
+        Problem(f"unbekannter Abschnitt '{key}' im Terminplan"
+                f"{suggest(key, ('title', 'series', 'event'))} – übersprungen", (key,))
+        for key in sorted(set(data) - {"title", "series", "event"})]
     events: list[RawEvent] = []
     seen: set[str] = set()
-    for kind, label, entry in _entries(data, source_id):
-        _check_keys(ctx, label, entry, _KEYS[kind])
-        uid = f"{_text(ctx, label, entry, 'id', required=True)}@{source_id}"
-        if uid in seen:
-            raise ctx.error(label, "id", "ist doppelt vergeben")
+    for kind, label, entry, where in _entries(data, source_id, skipped):
+        ctx.at[:] = where
+        try:
+            _check_keys(ctx, label, entry, _KEYS[kind])
+            uid = f"{_text(ctx, label, entry, 'id', required=True)}@{source_id}"
+            if uid in seen:
+                raise ctx.error(label, "id", "ist doppelt vergeben")
+            build = _series if kind == "series" else _one_off
+            found = build(ctx, label, entry, uid, skipped) if kind == "series" else build(
+                ctx, label, entry, uid)
+        except ParseError as e:
+            skipped.append(ctx.skipped(e))
+            continue
         seen.add(uid)
-        events += (_series if kind == "series" else _one_off)(ctx, label, entry, uid)
+        events += found
     if school_holidays and any(e.rrule for e in events):  # only logged: output has no clock
         warning = coverage_warning(coverage_end(school_holidays), today or date.today())
         if warning:
             log.warning("source=%s %s", source_id, warning)
     events.sort(key=lambda e: (e.uid, e.recurrence_id is not None, str(e.recurrence_id)))
-    return Parsed(events=tuple(events), title=str(data.get("title", "")))
+    return Parsed(events=tuple(events), title=str(data.get("title", "")),
+                  skipped=tuple(skipped))
 
 
-def _entries(data: dict, source_id: str) -> Iterator[tuple[str, str, dict]]:
-    """(kind, German label for messages, table) for every [[series]] and [[event]]."""
+def _toml(body: bytes, source_id: str, skipped: list[Problem]) -> dict:
+    """The file's tables. A syntax error inside one [[series]]/[[event]] block skips that
+    block alone (each block is read on its own, at its own line numbers); bytes that are
+    no text, or an error before the first entry, refuse the file."""
+    try:
+        return read_toml(Path(source_id), body)[0]
+    except ConfigError as e:
+        first = e.problems[0]
+        if first.line is None:
+            raise _refused(source_id, first) from None
+    text = body.decode("utf-8")
+    lines = text.splitlines(keepends=True)
+    starts = [n for n, line in enumerate(lines) if _BLOCK.match(line)]
+    data = _block(lines, 0, starts[0] if starts else len(lines), source_id, None)
+    for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
+        try:
+            part = _block(lines, start, end, source_id, skipped)
+        except _Skipped:
+            continue
+        for kind, tables in part.items():
+            data.setdefault(kind, []).extend(tables if isinstance(tables, list) else [tables])
+    return data
+
+
+_BLOCK = re.compile(r"^\s*\[\[\s*(series|event)\s*\]\]")
+
+
+class _Skipped(Exception):
+    """A block with a syntax error, already recorded."""
+
+
+def _block(lines: list[str], start: int, end: int, source_id: str,
+           skipped: list[Problem] | None) -> dict:
+    text = "\n" * start + "".join(lines[start:end])  # keeps the file's line numbers
+    try:
+        return read_toml(Path(source_id), text.encode("utf-8"))[0]
+    except ConfigError as e:
+        p = e.problems[0]
+        if skipped is None:
+            raise _refused(source_id, p) from None
+        name = "Reihe" if "series" in lines[start] else "Termin"
+        skipped.append(Problem(f"{name} ab Zeile {start + 1}: {p} – Eintrag übersprungen",
+                               line=p.line, column=p.column))
+        raise _Skipped from None
+
+
+def _refused(source_id: str, p: Problem) -> ParseError:
+    place = f"Zeile {p.line}, Spalte {p.column}: " if p.line and p.column else (
+        f"Zeile {p.line}: " if p.line else "")
+    return ParseError(source_id, f"Terminplan ist kein gültiges TOML: {place}{p}")
+
+
+def _entries(data: dict, source_id: str, skipped: list[Problem]
+             ) -> Iterator[tuple[str, str, dict, tuple]]:
+    """(kind, German label, table, key path) for every [[series]] and [[event]]."""
     for kind, name in (("series", "Reihe"), ("event", "Termin")):
         tables = data.get(kind, [])
-        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-            raise ParseError(source_id, f"'{kind}' muss als [[{kind}]] geschrieben werden")
+        if not isinstance(tables, list):
+            skipped.append(Problem(f"'{kind}' muss als [[{kind}]] geschrieben werden – "
+                                   "übersprungen", (kind,)))
+            continue
         for n, entry in enumerate(tables, start=1):
+            if not isinstance(entry, dict):
+                skipped.append(Problem(f"{name} Nr. {n} muss als [[{kind}]] geschrieben "
+                                       "werden – übersprungen", (kind,)))
+                continue
             ident = entry.get("id")
-            yield kind, f"{name} '{ident}'" if isinstance(ident, str) else f"{name} Nr. {n}", entry
+            label = f"{name} '{ident}'" if isinstance(ident, str) else f"{name} Nr. {n}"
+            yield kind, label, entry, (kind, n - 1)
 
 
 def _check_keys(ctx: _Ctx, label: str, entry: dict, allowed: set[str]) -> None:
     for key in entry:
         if key not in allowed:
-            raise ctx.error(label, key, f"unbekannt (erlaubt: {', '.join(sorted(allowed))})")
+            raise ctx.error(label, key, f"unbekannt{suggest(key, allowed)} "
+                                        f"(erlaubt: {', '.join(sorted(allowed))})")
 
 
 def _text(ctx: _Ctx, label: str, entry: dict, key: str, required: bool = False) -> str:
@@ -184,7 +268,8 @@ def _join(*parts: str) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def _series(ctx: _Ctx, label: str, entry: dict, uid: str) -> list[RawEvent]:
+def _series(ctx: _Ctx, label: str, entry: dict, uid: str,
+            skipped: list[Problem]) -> list[RawEvent]:
     fields = _common(ctx, label, entry)
     first = _date(ctx, label, entry, "first")
     start = _time(ctx, label, entry, "start", required=True)
@@ -199,20 +284,53 @@ def _series(ctx: _Ctx, label: str, entry: dict, uid: str) -> list[RawEvent]:
     if dtstart is None:
         log.warning("source=%s %s hat keine Termine", ctx.source_id, label)
         return []
-    cancelled = _subs(ctx, label, entry, "cancel", rule)
-    moved = _subs(ctx, label, entry, "move", rule)
-    if set(cancelled) & set(moved):
-        raise ctx.error(f"{label}, move", "date", "ist zugleich abgesagt (cancel) und verlegt")
+    cancelled = _each_sub(ctx, label, entry, "cancel", rule, bool(skip), skipped)
+    moved = _each_sub(ctx, label, entry, "move", rule, bool(skip), skipped)
+    for both in set(cancelled) & set(moved):
+        skipped.append(ctx.skipped(ctx.error(f"{label}, move", "date",
+                                             "ist zugleich abgesagt (cancel) und verlegt")))
+        del moved[both]
     exdates = set(cancelled)
     if skip:
         exdates |= _skipped(ctx, list(rule), set(skip))
     notes = [f"Fällt aus am {d:%d.%m.%Y}: {_text(ctx, label, c, 'reason') or 'abgesagt'}"
              for d, c in sorted(cancelled.items())]
     base = RawEvent(uid=uid, start=dtstart, end=dtstart + duration, **fields)
-    overrides = [_moved(ctx, label, base, occ, m, duration) for occ, m in moved.items()]
+    overrides = []
+    for occ, m in moved.items():
+        try:
+            overrides.append(_moved(ctx, label, base, occ, m, duration))
+        except ParseError as e:
+            skipped.append(ctx.skipped(e))
+    moved = {o.recurrence_id: moved[o.recurrence_id] for o in overrides}
     master = replace(base, rrule=text, exdates=tuple(sorted(exdates - set(moved))),
                      description=_join(fields["description"], "\n".join(notes)))
     return [master, *overrides]
+
+
+def _each_sub(ctx: _Ctx, label: str, entry: dict, key: str, rule: rrule, bounded: bool,
+              skipped: list[Problem]) -> dict[datetime, dict]:
+    """``_subs`` one cancel/move at a time, so a bad one is skipped alone. A date after
+    the end of the holiday data is only a warning: it applies once new data is added."""
+    subs, found = entry.get(key, []), {}
+    if not isinstance(subs, list):
+        subs = [subs]
+    last = coverage_end(ctx.school) if bounded and ctx.school else None
+    for n, sub in enumerate(subs):
+        ctx.at[2:] = [key, n]
+        day = sub.get("date") if isinstance(sub, dict) else None
+        try:
+            if last is not None and isinstance(day, date) and day > last:
+                raise ctx.error(f"{label}, {key}", "date",
+                                f"{day:%d.%m.%Y} liegt nach dem letzten Tag mit Ferienterminen "
+                                f"({last:%d.%m.%Y}) – gilt erst, wenn die "
+                                "Ferientermine für diese Zeit eingetragen sind")
+            found.update(_subs(ctx, label, {key: [sub]}, key, rule))
+        except ParseError as e:
+            beyond = last is not None and isinstance(day, date) and day > last
+            skipped.append(ctx.skipped(e, warning=beyond))
+    del ctx.at[2:]
+    return found
 
 
 def _rule(ctx: _Ctx, label: str, entry: dict, dtstart: datetime, bounded: bool):

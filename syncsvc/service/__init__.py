@@ -1,7 +1,57 @@
 """Composition: what the CLI and the daemon call; nothing else composes stages.
 
-``sync`` is one pass over the sources (fetch → parse → normalize → guard → store),
-``republish`` turns the store's entries into output files (store → dedupe → identity →
-publish), ``status`` answers per-source health (CLI, /status, /admin) and holds the
-Prometheus metrics, ``daemon`` schedules passes and runs the HTTP server.
+    config.load ─► Service(settings, store)
+      sync():       fetch.Fetcher | parse | normalize | guard | store     (service.sync)
+      republish():  store | dedupe | identity | publish.publish_all       (service.republish)
+      status():     per-source health for the CLI, /status and /admin     (service.status)
+      app():        serve.make_app over this service's settings and status
+
+A ``Service`` is built from one ``Settings`` and everything it holds (the fetcher with
+its timeouts, size cap and private-network policy; the WSGI app with its Cache-Control
+and index page) derives from those settings only. The daemon's reload builds a new
+Service and swaps it whole, so a reload applies everything or nothing: before, the
+fetcher kept the startup limits and the index page the startup name.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from ..config import Settings, SourceConfig
+from ..store import Store
+from . import republish as _publishing  # modules, so service.republish stays the module
+from . import status as _status
+from .sync import Pipeline, SyncReport
+
+
+class Service:
+    def __init__(self, settings: Settings, store: Store, pipeline: Pipeline | None = None):
+        self.settings = settings
+        self.store = store
+        self.pipeline = pipeline or Pipeline(settings, store)
+
+    def sync(self, sources: Iterable[SourceConfig] | None = None, *,
+             progress: Callable[[SyncReport], None] | None = None) -> list[SyncReport]:
+        """One pass over ``sources`` (default: all enabled ones)."""
+        return self.pipeline.sync_all(sources, progress=progress)
+
+    def publish_needed(self, reports=(), now: datetime | None = None) -> bool:
+        now = now or datetime.now(UTC)
+        return _publishing.needed(self.settings, self.store, list(reports), now)
+
+    def republish(self, now: datetime | None = None):
+        return _publishing.republish(self.settings, self.store, now or datetime.now(UTC))
+
+    def accept(self, source_id: str) -> bool:
+        """Apply a shrink-held set of one source (the admin's override)."""
+        return self.pipeline.accept(source_id)
+
+    def status(self) -> dict:
+        return _status.read_status(self.settings)
+
+    def app(self, *, status, metrics, healthy, admin):
+        from ..serve import make_app
+
+        return make_app(self.settings, status=status, metrics=metrics, healthy=healthy,
+                        admin=admin)

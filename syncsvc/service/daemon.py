@@ -3,9 +3,11 @@
 Threads: the main thread waits for a stop signal; a scheduler thread runs the
 ``schedule`` jobs (one per source, on its own interval) and watches the config file;
 waitress serves the output folder. SIGTERM/SIGINT stop after the running write;
-SIGHUP (or a changed config file) reloads the config, keeping the last good one, and
-republishes; SIGUSR1 syncs every source now (``syncsvc sync`` sends it when the daemon
-holds the database).
+SIGHUP (or a changed config file) reloads the config: a new ``Service`` is built and
+swapped whole (fetch limits, HTTP headers, pages), or, when the new file is refused, the
+last good one stays and the refusal shows on /status and /admin until fixed;
+SIGUSR1 syncs every source now (``syncsvc sync`` sends it when the daemon holds the
+database).
 """
 
 from __future__ import annotations
@@ -20,11 +22,10 @@ import schedule
 from .. import config as cfg
 from ..config import Settings
 from ..errors import ConfigError, PublishError
-from ..serve import make_app, serve, stop
+from ..serve import serve, stop
 from ..store import Store
-from .republish import needed, republish
-from .status import Metrics, read_status
-from .sync import Pipeline
+from . import Service
+from .status import Metrics
 
 log = logging.getLogger(__name__)
 TICK_S = 1.0
@@ -39,17 +40,19 @@ class Daemon:
         self.write_lock = threading.Lock()
         self.metrics = Metrics()
         self.scheduler = schedule.Scheduler()
+        self._jobs: dict[str, tuple[object, schedule.Job]] = {}  # id → (config, job)
+        self.config_error = ""  # the last refused reload, shown until a good one
         self._config_mtime = self._mtime()
         self._thread: threading.Thread | None = None
 
     def run(self) -> int:
         self.store = Store(self.settings.database, lock=True)
-        self.pipeline = Pipeline(self.settings, self.store)
+        self.service = Service(self.settings, self.store)
+        self.app = self._build_app(self.service)
         self._install_signals()
         self._sync(self.settings.sources, "start")
-        app = make_app(self.settings, status=self._status, metrics=self.metrics.render,
-                       healthy=self._healthy, admin=self._admin())
-        server = serve(app, self.settings.bind, self.settings.port)
+        server = serve(lambda env, start: self.app(env, start), self.settings.bind,
+                       self.settings.port)
         server_thread = threading.Thread(target=server.run, name="http", daemon=True)
         server_thread.start()
         self._schedule_jobs()
@@ -66,15 +69,32 @@ class Daemon:
         log.info("source=* stopped")
         return 0
 
+    @property
+    def pipeline(self):
+        return self.service.pipeline
+
+    @pipeline.setter
+    def pipeline(self, pipeline) -> None:  # tests inject a pipeline with a fast fetcher
+        self.service = Service(self.settings, self.store, pipeline)
+
     # --- scheduling ------------------------------------------------------------------
 
-    def _schedule_jobs(self) -> None:
-        self.scheduler.clear()
-        self.scheduler.every(5).minutes.do(_guarded(self._day_tick, "*"))
-        for source in self.settings.sources:
-            if source.enabled:
-                self.scheduler.every(source.interval_s).seconds.do(
-                    _guarded(self._sync_one, source.id), source.id)
+    def _schedule_jobs(self) -> list:
+        """One job per enabled source. A source whose config is unchanged keeps its job
+        (and its next run): a reload used to reset every timer, so touching the config
+        every few seconds stopped all fetches. Returns the sources that are new or changed
+        (to be synced now rather than after a full interval)."""
+        if not self.scheduler.get_jobs("day"):
+            self.scheduler.every(5).minutes.do(_guarded(self._day_tick, "*")).tag("day")
+        wanted = {s.id: s for s in self.settings.sources if s.enabled}
+        for source_id in [i for i in self._jobs if wanted.get(i) != self._jobs[i][0]]:
+            self.scheduler.cancel_job(self._jobs.pop(source_id)[1])
+        fresh = [s for i, s in wanted.items() if i not in self._jobs]
+        for source in fresh:
+            job = self.scheduler.every(source.interval_s).seconds.do(
+                _guarded(self._sync_one, source.id), source.id)
+            self._jobs[source.id] = (source, job)
+        return fresh
 
     def _loop(self) -> None:
         while not self.stop_event.is_set():
@@ -108,7 +128,7 @@ class Daemon:
 
     def _sync(self, sources, why: str) -> None:
         with self.write_lock:
-            reports = self.pipeline.sync_all(sources)
+            reports = self.service.sync(sources)
             self.metrics.observe(reports)
             self._publish_if_needed(reports)
 
@@ -116,10 +136,10 @@ class Daemon:
         """Republish when behind; a failure is logged and retried by the next pass (the
         store still records the older published version)."""
         now = datetime.now(UTC)
-        if not needed(self.settings, self.store, reports, now):
+        if not self.service.publish_needed(reports, now):
             return
         try:
-            out = republish(self.settings, self.store, now)
+            out = self.service.republish(now)
         except (PublishError, OSError) as e:
             log.error("source=* Veröffentlichen fehlgeschlagen, wird beim nächsten Durchlauf "
                       "wiederholt: %s", e)
@@ -144,27 +164,41 @@ class Daemon:
             return 0.0
 
     def _reload(self, force_publish: bool = False) -> None:
-        """Load the config again (last good one stays on error), sync added sources, and
-        republish when the publishing config changed, or always on SIGHUP (``accept``
-        changed stored data behind the daemon's back)."""
+        """Load the config again and swap in a new Service whole; on a refused file keep
+        the last good one and show why. Republish when the publishing config changed, or
+        always on SIGHUP (``accept`` changed stored data behind the daemon's back)."""
         self._config_mtime = self._mtime()
-        try:
-            new = cfg.load(self.settings.config_path)
-        except ConfigError as e:
-            log.error("source=* config reload refused, keeping the last good config: %s", e)
-            new = None
+        new = self._load_new()
         if new is not None:
-            old_ids = {s.id for s in self.settings.sources}
+            service = Service(new, self.store)
+            app = self._build_app(service)
             with self.write_lock:
-                self.settings = new
-                self.pipeline.settings = new
-                self._schedule_jobs()
+                self.settings, self.service, self.app = new, service, app
+                self.config_error = ""
+                fresh = self._schedule_jobs()
             log.info("source=* config reloaded: %d sources", len(new.sources))
-            self._sync([s for s in new.sources if s.id not in old_ids and s.enabled], "reload")
+            self._sync(fresh, "reload")
         if force_publish:
             with self.write_lock:
-                out = republish(self.settings, self.store, datetime.now(UTC))
+                out = self.service.republish()
                 self.metrics.published_events = len(out.events)
+
+    def _load_new(self) -> Settings | None:
+        try:
+            new = cfg.load(self.settings.config_path)
+            if not new.sources:  # an emptied file would empty every output
+                raise ConfigError(str(self.settings.config_path), [
+                    "keine Quelle eingetragen – ohne [[sources]] würden alle "
+                    "veröffentlichten Kalender und Feeds leer"])
+        except ConfigError as e:
+            log.error("source=* config reload refused, keeping the last good config: %s", e)
+            self.config_error = str(e)
+            return None
+        return new
+
+    def _build_app(self, service: Service):
+        return service.app(status=self._status, metrics=self.metrics.render,
+                           healthy=self._healthy, admin=self._admin())
 
     # --- signals, health, status ------------------------------------------------------
 
@@ -180,7 +214,13 @@ class Daemon:
         return self._thread is not None and self._thread.is_alive()
 
     def _status(self) -> dict:
-        return read_status(self.settings)
+        doc = self.service.status()
+        if self.config_error:
+            doc["config_error"] = self.config_error
+            doc["warnings"] = [f"Die geänderte Konfiguration wurde nicht übernommen, es gilt "
+                               f"weiter die letzte gültige Fassung. {self.config_error}",
+                               *doc.get("warnings", [])]
+        return doc
 
     def _admin(self):
         try:

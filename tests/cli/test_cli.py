@@ -124,7 +124,8 @@ def test_check_warns_when_school_holiday_data_runs_out(write_config, tmp_path, c
         str(REPO / "config" / "schulferien-hessen.ics"), str(holidays)))
     assert cli.main(["check", "--config", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "Warnung: Ferientermine nur bis" in out
+    assert "Warnung: " in out
+    assert "Ferientermine nur bis 09.01.2026" in out
 
 
 def test_sync_without_changes_publishes_nothing_until_config_or_day_changes(

@@ -254,20 +254,43 @@ def test_coverage_warning_is_logged_with_the_source_id(caplog):
     ("bad_rrule.toml", ["Reihe 'wir-cafe'", "'rrule'", "keine gültige Regel"]),
     ("duplicate_id.toml", ["Termin 'workshop'", "'id'", "doppelt"]),
 ])
-def test_bad_entry_is_a_german_parse_error_naming_entry_and_key(name, fragments):
-    with pytest.raises(ParseError) as err:
-        _parse(name)
-    assert err.value.source_id == "stadt-idstein"
+def test_bad_entry_is_skipped_with_a_german_sentence_naming_entry_and_key(name, fragments):
+    parsed = _parse(name)
+    assert len(parsed.skipped) == 1, parsed.skipped
     for fragment in fragments:
-        assert fragment in str(err.value)
+        assert fragment in parsed.skipped[0]
+    assert "übersprungen" in parsed.skipped[0]
+
+
+def test_one_bad_entry_leaves_the_rest_published():
+    good = _parse("cafe_first_thursday_skip_holidays.toml")
+    body = (DATA / "cafe_first_thursday_skip_holidays.toml").read_bytes() + (
+        b'\n[[event]]\nid = "fest"\ntitle = "Fest"\ndate = 2027-02-30\n')
+    parsed = _parse(body)
+    assert parsed.events == good.events
+    (problem,) = parsed.skipped
+    assert problem.line == body.count(b"\n") and "Termin ab Zeile" in problem
+    assert "ungültiges Datum" in problem
+
+
+def test_bad_cancel_is_skipped_alone_and_one_beyond_the_holiday_data_is_a_warning():
+    body = (DATA / "cafe_first_thursday_skip_holidays.toml").read_bytes() + (
+        b'\n  [[series.cancel]]\n  date = 2026-03-06\n'
+        b'\n  [[series.cancel]]\n  date = 2099-01-01\n')
+    parsed = _parse(body)
+    assert [e.uid for e in parsed.events] == [
+        e.uid for e in _parse("cafe_first_thursday_skip_holidays.toml").events]
+    bad, beyond = parsed.skipped
+    assert "06.03.2026 ist kein Termin der Reihe" in bad and not bad.warning
+    assert bad.where == ("series", 0, "cancel", 0, "date")
+    assert "nach dem letzten Tag mit Ferienterminen" in beyond and beyond.warning
 
 
 def test_skip_needs_school_holiday_data_and_known_values():
-    with pytest.raises(ParseError, match="keine Ferientermine geladen"):
-        _parse("cafe_first_thursday_skip_holidays.toml", school=[])
+    assert "keine Ferientermine geladen" in _parse(
+        "cafe_first_thursday_skip_holidays.toml", school=[]).skipped[0]
     body = (DATA / "cafe_first_thursday_skip_holidays.toml").read_bytes().replace(
         b'"public-holidays"', b'"ferien"')
-    with pytest.raises(ParseError, match="'skip'"):
-        _parse(body)
-    with pytest.raises(ParseError, match="kein gültiges TOML"):
+    assert "'skip'" in _parse(body).skipped[0]
+    with pytest.raises(ParseError, match="kein gültiges TOML: Zeile 1, Spalte 9"):
         _parse(b"[[series]\nid = 1")
