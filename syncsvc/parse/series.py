@@ -55,7 +55,11 @@ def portable(events: list[RawEvent]) -> tuple[list[RawEvent], list[str]]:
             out.extend(replace(e, rrule="", exrule="") if e.recurrence_id is not None else e
                        for e in members)
             continue
-        fixed = _master(master, notes)
+        try:
+            fixed = _master(master, notes)
+        except _Refused as e:
+            notes.append(str(e))
+            continue
         overrides = [_override(e, fixed) for e in members if e.recurrence_id is not None]
         out.extend(_split(fixed, overrides, notes))
     return out, notes
@@ -68,7 +72,8 @@ def _master(ev: RawEvent, notes: list[str]) -> RawEvent:
     rdates = tuple(_like(x, ev.start) for x in ev.rdates)
     for extra in ev.extra_rrules if ev.rrule else ():
         rdates += _rule_dates(ev, extra, "Weitere Wiederholungsregel (RRULE)", notes)
-    return replace(ev, rrule=_until(ev.rrule, ev.start), exrule="", extra_rrules=(),
+    rule = _standard(ev.rrule, ev.summary, notes)
+    return replace(ev, rrule=_until(rule, ev.start), exrule="", extra_rrules=(),
                    exdates=tuple(dict.fromkeys(exdates)), rdates=tuple(dict.fromkeys(rdates)))
 
 
@@ -91,6 +96,40 @@ def _like(value: DateOrDateTime, start: DateOrDateTime) -> DateOrDateTime:
     if isinstance(value, datetime):
         return value.date()
     return value
+
+
+def _standard(rule: str, summary: str, notes: list[str]) -> str:
+    """The RRULE with only RFC 5545 parts and sane counts. vobject, libical and Home
+    Assistant refuse the whole calendar for an unknown part (RFC 7529's RSCALE/SKIP, a
+    typo like UNTL) or COUNT=-1; the part is dropped with a German note instead."""
+    if not rule:
+        return rule
+    recur = vRecur.from_ical(rule)
+    scale = str((recur.get("RSCALE") or ["GREGORIAN"])[0]).upper()
+    if scale != "GREGORIAN":
+        raise _Refused(f"Termin „{summary[:80]}“ übersprungen: Kalendersystem {scale} "
+                       f"(RSCALE) wird nicht unterstützt.")
+    dropped = [k for k in recur if k not in _RFC5545_PARTS]
+    for key in ("COUNT", "INTERVAL"):
+        values = recur.get(key) or []
+        if values and not (isinstance(values[0], int) and values[0] > 0):
+            dropped.append(key)
+    if not dropped:
+        return rule
+    for key in dropped:
+        recur.pop(key, None)
+    notes.append(f"Wiederholungsregel von „{summary[:80]}“: nicht lesbare Teile "
+                 f"{', '.join(sorted(set(dropped)))} weggelassen.")
+    return recur.to_ical().decode()
+
+
+class _Refused(Exception):
+    """A series whose meaning cannot be kept; the message is the German reason."""
+
+
+_RFC5545_PARTS = {"FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE", "BYHOUR",
+                  "BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS",
+                  "WKST"}
 
 
 def _until(rule: str, start: DateOrDateTime) -> str:
