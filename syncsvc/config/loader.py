@@ -35,7 +35,7 @@ _SERVICE_KEYS = {
     "future_months": int, "max_occurrences": int, "shrink_ratio": (int, float),
     "shrink_min_events": int, "shrink_confirmations": int, "stale_after": str,
     "admin_token_env": str, "log_format": str, "school_holidays": str,
-    "allow_private_networks": bool,
+    "allow_private_networks": bool, "impressum_url": str, "datenschutz_url": str,
 }
 _SOURCE_KEYS = {
     "id": str, "name": str, "url": str, "kind": str, "priority": int, "interval": str,
@@ -123,7 +123,8 @@ def _service(path: Path, base: Path, svc: dict, problems: list[str]) -> Settings
     simple = {k: svc[k] for k in ("name", "base_url", "port", "bind", "max_bytes", "past_days",
                                    "future_months", "max_occurrences", "shrink_min_events",
                                    "shrink_confirmations", "log_format",
-                                   "allow_private_networks") if k in svc}
+                                   "allow_private_networks", "impressum_url",
+                                   "datenschutz_url") if k in svc}
     s = replace(s, **simple)
     for key in ("output_dir", "database", "feeds_dir"):
         if key in svc:
@@ -155,6 +156,9 @@ def _service(path: Path, base: Path, svc: dict, problems: list[str]) -> Settings
         s = replace(s, school_holidays=svc["school_holidays"])
     if not _is_http(s.base_url):
         problems.append(f"[service]: 'base_url' '{s.base_url}' ist keine http(s)-Adresse")
+    for key in ("impressum_url", "datenschutz_url"):
+        if getattr(s, key) and not _is_http(getattr(s, key)):
+            problems.append(f"[service]: '{key}' '{getattr(s, key)}' ist keine http(s)-Adresse")
     if s.log_format not in ("text", "json"):
         problems.append("[service]: 'log_format' muss \"text\" oder \"json\" sein")
     if not 0 < s.port < 65536:
