@@ -38,7 +38,8 @@ _SERVICE_KEYS = {
     "future_months": int, "max_occurrences": int, "shrink_ratio": (int, float),
     "shrink_min_events": int, "shrink_confirmations": int, "stale_after": str,
     "admin_token_env": str, "log_format": str, "school_holidays": str,
-    "allow_private_networks": bool, "proxy": str,
+    "allow_private_networks": bool, "proxy": str, "impressum_url": str,
+    "datenschutz_url": str,
 }
 _SOURCE_KEYS = {
     "id": str, "name": str, "url": str, "kind": str, "priority": int, "interval": str,
@@ -156,7 +157,8 @@ def _service(path: Path, base: Path, svc: dict, problems: list[Problem]) -> Sett
     simple = {k: svc[k] for k in ("name", "base_url", "port", "bind", "max_bytes", "past_days",
                                    "future_months", "max_occurrences", "shrink_min_events",
                                    "shrink_confirmations", "log_format",
-                                   "allow_private_networks") if k in svc}
+                                   "allow_private_networks", "impressum_url",
+                                   "datenschutz_url") if k in svc}
     s = replace(s, **simple)
     for key in ("output_dir", "database", "feeds_dir"):
         if key in svc:
@@ -195,6 +197,10 @@ def _service(path: Path, base: Path, svc: dict, problems: list[Problem]) -> Sett
     if not is_http(s.base_url):
         problems.append(Problem(f"[service]: 'base_url' '{s.base_url}' ist keine "
                                 "http(s)-Adresse", here + ("base_url",)))
+    for key in ("impressum_url", "datenschutz_url"):
+        if getattr(s, key) and not is_http(getattr(s, key)):
+            problems.append(Problem(f"[service]: '{key}' '{getattr(s, key)}' ist keine "
+                                    "http(s)-Adresse", here + (key,)))
     if s.log_format not in ("text", "json"):
         problems.append(Problem("[service]: 'log_format' muss \"text\" oder \"json\" sein",
                                 here + ("log_format",)))

@@ -70,6 +70,8 @@ class Settings:
     admin_token: str = ""
     log_format: str = "text"  # "text" (key=value) or "json"
     school_holidays: str = "schulferien-hessen.ics"  # path or URL, relative to config dir
+    impressum_url: str = ""  # linked from every public page ("" = no link)
+    datenschutz_url: str = ""  # privacy notice, linked from every public page
     dedupe: DedupeSettings = field(default_factory=DedupeSettings)
     sources: tuple[SourceConfig, ...] = ()
 

@@ -20,6 +20,7 @@ from ..models import PublishedEvent, PublishedItem
 from .common import Fragments, slugify
 from .ics import Cached, CacheKey, calendar_chunks, vevent_blocks
 from .jsonfeed import dump, event_entries, events_json_chunks, render_news_json
+from .pages import page_files
 from .rss import event_items, events_rss_chunks, render_news
 from .select import (
     Selection,
@@ -34,7 +35,7 @@ from .write import remove_file, remove_leftovers, write_atomic
 
 log = logging.getLogger(__name__)
 
-MANAGED_DIRS = ("calendar", "sources")  # subtrees whose stale files are removed
+MANAGED_DIRS = ("calendar", "sources", "termine")  # subtrees whose stale files are removed
 _SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -126,8 +127,10 @@ def publish_all(
         sel_s = by_source.get(sid, Selection()) if has_events else None
         _add_set(outputs, settings, run, f"sources/{sid}/", sel_s, sub if has_news else None,
                  _source_titles(settings.name, sname), source=sid, source_name=sname)
+    pages = page_files(sel.listed, sel.upcoming, settings, source_names)
     del sel, by_source, news
-    result = _write_all(Path(settings.output_dir), outputs, run, after_ics=hand_over)
+    result = _write_all(Path(settings.output_dir), outputs, run, after_ics=hand_over,
+                        pages=pages)
     return replace(result, vevents=fresh)
 
 
@@ -247,9 +250,11 @@ def _source_kinds(settings: Settings, sid: str, has_events: bool,
 
 
 def _write_all(root: Path, outputs: dict, run: _Run,
-               after_ics: Callable[[], None] = lambda: None) -> PublishResult:
+               after_ics: Callable[[], None] = lambda: None,
+               pages: Mapping[str, Callable[[], bytes]] | None = None) -> PublishResult:
     """Write format by format (.ics, events .rss, events .json, the rest), releasing each
-    format's cache when its views are written, so only one format's fragments are held."""
+    format's cache when its views are written, so only one format's fragments are held;
+    the public pages (not views: not in views.json) come last."""
     remove_leftovers(root)
     changed: dict[str, bool] = {}
     for phase, cache in ((_ICS, run.blocks), (_EVENTS_RSS, run.items),
@@ -261,12 +266,14 @@ def _write_all(root: Path, outputs: dict, run: _Run,
             cache.clear()
         if phase == _ICS:
             after_ics()
-    written = [p for p in outputs if changed[p]]
-    unchanged = [p for p in outputs if not changed[p]]
+    for path, render in (pages or {}).items():
+        changed[path] = write_atomic(root / path, render())
+    written = [p for p in changed if changed[p]]
+    unchanged = [p for p in changed if not changed[p]]
     views = tuple(view for view, _ in outputs.values())
     manifest = _manifest(views)
     (written if write_atomic(root / "views.json", manifest) else unchanged).append("views.json")
-    removed = _remove_stale(root, set(outputs))
+    removed = _remove_stale(root, set(changed))
     for path in written + removed:
         log.debug("source=* published %s", path)
     return PublishResult(tuple(written), tuple(unchanged), tuple(removed), views)

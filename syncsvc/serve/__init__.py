@@ -33,6 +33,7 @@ TYPES = {
     ".ics": "text/calendar; charset=utf-8",
     ".rss": "application/rss+xml; charset=utf-8",
     ".json": "application/json; charset=utf-8",
+    ".html": "text/html; charset=utf-8",  # the pages under /termine/ (publish.pages)
 }
 FEED_JSON = "application/feed+json; charset=utf-8"
 JS_TYPE = "application/javascript; charset=utf-8"
@@ -127,11 +128,14 @@ def make_app(
                          ("Cache-Control", "no-store")], metrics().encode("utf-8")
         if path == "/embed.js":
             return _file(cache, STATIC_DIR / "embed.js", JS_TYPE, environ, max_age)
-        target = resolve_output(root, path)
+        if path == "/termine":
+            return 301, [("Location", "/termine/"), ("Cache-Control", max_age)], b""
+        target = resolve_output(root, path + "index.html" if path == "/termine/" else path)
         if target is None:
             return _text(404, "Nicht gefunden")
         ctype = FEED_JSON if target.name == "feed.json" else TYPES[target.suffix]
-        return _file(cache, target, ctype, environ, max_age)
+        code, headers, body = _file(cache, target, ctype, environ, max_age)
+        return code, headers + (_HTML_HEADERS if target.suffix == ".html" else []), body
 
     def app(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -229,8 +233,11 @@ def _text(code: int, text: str, extra: list[tuple[str, str]] | None = None) -> R
     return code, headers + (extra or []), (text + "\n").encode("utf-8")
 
 
+_HTML_HEADERS = [("Content-Security-Policy", CSP), ("Referrer-Policy", "no-referrer"),
+                 ("X-Frame-Options", "DENY")]
+
+
 def _index(settings: Settings, root: Path) -> Response:
     body = render_index(settings, root).encode("utf-8")
     return 200, [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache"),
-                 ("Content-Security-Policy", CSP), ("Referrer-Policy", "no-referrer"),
-                 ("X-Frame-Options", "DENY")], body
+                 *_HTML_HEADERS], body

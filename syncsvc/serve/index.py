@@ -1,36 +1,33 @@
-"""The German index page at ``/``: every published view with its subscribe links.
+"""The resident's start page at ``/``: next dates, how to subscribe, then the partner part.
 
-Server-rendered, no JavaScript; every value from ``views.json`` (category names come from
-partner data) goes through ``html.escape``, and URLs are built with ``urllib.parse.quote``.
+Order by who reads it: residents first (the next dates from ``termine/upcoming.json``,
+written by publish with the pages; those over by now are dropped per request), then
+„Abonnieren“ with webcal/https links and a short help that links the full guide, then
+feeds and embed code for partners and webmasters. Empty category/partner views are not
+offered (views.json ``entries`` = 0). Server-rendered in the pages' shell (same inline
+stylesheet, same CSP), no JavaScript; every value from a file goes through
+``html.escape``, and URLs are built with ``urllib.parse.quote``.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
 import json
 import logging
 import re
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 from ..config import Settings
+from ..publish.pages.layout import CSP, page, site_of
+
+__all__ = ["CSP", "embed_snippet", "load_views", "render_index", "to_webcal"]
+NEXT_SHOWN = 5
 
 log = logging.getLogger(__name__)
 
-_STYLE = (
-    "body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;"
-    "line-height:1.5;color:#1a1a1a}h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem}"
-    "li{margin:.6rem 0}code,pre{background:#f3f3f3;border-radius:4px}"
-    "pre{padding:.6rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}"
-    ".art{color:#555;font-size:.9em}a{color:#0645ad}"
-)
-_STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
-CSP = (
-    f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; img-src 'self'; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
 KIND_LABELS = {"ics": "Kalender (iCalendar)", "rss": "RSS-Feed", "json": "JSON"}
 DEFAULT_VIEWS = (
     ("/calendar.ics", "Alle Termine", "ics"),
@@ -61,8 +58,8 @@ def load_views(root: Path) -> list[dict]:
     return views
 
 
-def render_index(settings: Settings, root: Path) -> str:
-    """The whole index page as a string."""
+def render_index(settings: Settings, root: Path, now: datetime | None = None) -> str:
+    """The whole start page as a string."""
     views = load_views(root)
     base = settings.base_url.rstrip("/")
     groups: dict[tuple[str, str], list[dict]] = {}
@@ -70,19 +67,84 @@ def render_index(settings: Settings, root: Path) -> str:
         groups.setdefault((view["category"], view["source"]), []).append(view)
     sections = [_section(key, groups[key], base) for key in sorted(groups, key=_order)]
     name = html.escape(settings.name)
-    body = "\n".join(sections) or "<p>Es wurden noch keine Ansichten veröffentlicht.</p>"
-    return (
-        "<!doctype html>\n<html lang=\"de\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<title>{name} – Kalender und Nachrichten</title>\n<style>{_STYLE}</style>\n"
-        f"</head>\n<body>\n<main>\n<h1>{name}: Kalender und Nachrichten</h1>\n"
-        "<p>Termine abonnieren: Den <strong>webcal://</strong>-Link öffnen (iPhone, Mac, "
-        "Outlook, Thunderbird) oder den <strong>https://</strong>-Link in Google Kalender "
-        "unter „Per URL hinzufügen“ einfügen. Abonnierte Kalender aktualisieren sich "
-        "von selbst.</p>\n"
+    feeds = "\n".join(sections) or "<p>Es wurden noch keine Ansichten veröffentlicht.</p>"
+    soon = next_dates(root, now or datetime.now(UTC), settings.timezone)
+    body = (
+        f"<h1>{name}: Termine im Netzwerk</h1>\n"
+        "<p>Veranstaltungen, Treffen und Beratung der Partner in Idstein – an einem Ort.</p>\n"
+        f"{_next_section(soon, base)}\n{_subscribe_section(groups, base)}"
+        "\n<section aria-labelledby=\"partner\">\n"
+        "<h2 id=\"partner\">Für Partner und Webmaster: Feeds und Einbau-Code</h2>\n"
         "<p>Für Websites: Den Einbau-Code in die eigene Seite kopieren; er zeigt die "
         "nächsten Termine als Liste in der Schrift der Seite.</p>\n"
-        f"{body}\n</main>\n</body>\n</html>\n"
+        f"{feeds}\n</section>"
+    )
+    return page(site_of(settings), f"{settings.name} – Termine, Kalender und Nachrichten",
+                body, canonical=base + "/")
+
+
+def next_dates(root: Path, now: datetime, tz: str) -> list[dict]:
+    """The next dates from termine/upcoming.json that are not over at ``now``."""
+    try:
+        rows = json.loads((root / "termine" / "upcoming.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    out = []
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, dict) and _not_over(row, now, tz):
+            out.append({k: str(row.get(k) or "") for k in ("title", "when", "place", "page",
+                                                           "status")})
+    return out[:NEXT_SHOWN]
+
+
+def _not_over(row: dict, now: datetime, tz: str) -> bool:
+    end = str(row.get("end") or "")
+    try:
+        if "T" in end:
+            return datetime.fromisoformat(end) > now
+        return date.fromisoformat(end) > now.astimezone(ZoneInfo(tz)).date()
+    except ValueError:
+        return False
+
+
+def _next_section(soon: list[dict], base: str) -> str:
+    items = []
+    for row in soon:
+        note = f"<span class=\"badge {'no' if row['status'] == 'Abgesagt' else 'mv'}\">" \
+            f"{html.escape(row['status'])}</span> " if row["status"] else ""
+        place = f" · {html.escape(row['place'])}" if row["place"] else ""
+        link = html.escape(row["page"]) if row["page"].startswith(base + "/") else ""
+        title = f"<a href=\"{link}\">{html.escape(row['title'])}</a>" if link \
+            else html.escape(row["title"])
+        items.append(f"<li><p class=\"ev-title\">{note}{title}</p><p class=\"meta\">"
+                     f"{html.escape(row['when'])}{place}</p></li>")
+    listing = (f"<ul class=\"events\">{''.join(items)}</ul>" if items
+               else "<p>Zurzeit sind keine Termine angekündigt.</p>")
+    return ("<section aria-labelledby=\"naechste\">\n<h2 id=\"naechste\">Nächste Termine</h2>\n"
+            f"{listing}\n<p><a href=\"{html.escape(base)}/termine/\">Alle Termine ansehen, nach "
+            "Kategorie, Partner oder Monat</a></p>\n</section>")
+
+
+def _subscribe_section(groups: dict, base: str) -> str:
+    rows = []
+    for key in sorted(groups, key=_order):
+        for view in groups[key]:
+            if view["kind"] == "ics":
+                url = base + quote(view["path"])
+                label = html.escape(view["title"] or view["path"])
+                rows.append(f"<li>{label}: <a href=\"{html.escape(to_webcal(url))}\">{label} "
+                            f"abonnieren (webcal)</a> · <a href=\"{html.escape(url)}\">"
+                            f"{html.escape(url)}</a></li>")
+    return (
+        "<section aria-labelledby=\"abonnieren\">\n<h2 id=\"abonnieren\">Abonnieren</h2>\n"
+        "<p>Mit einem Abo stehen alle Termine im eigenen Kalender und bleiben von selbst "
+        "aktuell. Auf dem Handy (iPhone, Android mit Kalender-App) und in Outlook oder "
+        "Thunderbird: den Link „abonnieren (webcal)“ antippen. In Google Kalender: die "
+        "<strong>https://</strong>-Adresse kopieren und am Computer unter „Weitere Kalender“ "
+        "→ „Per URL“ einfügen. Wichtig: abonnieren, nicht importieren.</p>\n"
+        f"<p><a href=\"{html.escape(base)}/termine/abonnieren.html\">Schritt für Schritt: "
+        "Kalender abonnieren auf iPhone, Android, Outlook und Thunderbird</a></p>\n"
+        f"<ul>{''.join(rows)}</ul>\n</section>"
     )
 
 
@@ -104,7 +166,7 @@ def _section(key: tuple[str, str], views: list[dict], base: str) -> str:
         heading = "Alle Termine und Nachrichten"
     items = "\n".join(_item(v, base) for v in views)
     snippet = html.escape(embed_snippet(base, category, source))
-    return (f"<section>\n<h2>{heading}</h2>\n<ul>\n{items}\n</ul>\n"
+    return (f"<section>\n<h3>{heading}</h3>\n<ul>\n{items}\n</ul>\n"
             f"<p>Einbau-Code für Websites:</p>\n<pre><code>{snippet}</code></pre>\n</section>")
 
 

@@ -82,6 +82,9 @@ def parse_outputs(out: Path) -> dict[str, object]:
             parsed[rel] = feed
         elif path.suffix == ".json":
             parsed[rel] = json.loads(data.decode("utf-8"))
+        elif path.suffix == ".html":  # the public pages (publish.pages): whole documents
+            assert data.startswith(b"<!doctype html>") and data.rstrip().endswith(b"</html>"), rel
+            parsed[rel] = data.decode("utf-8")
         else:
             raise AssertionError(f"unexpected published file {rel}")
     assert "calendar.ics" in parsed and "news.rss" in parsed, sorted(parsed)

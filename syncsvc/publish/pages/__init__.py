@@ -1,0 +1,74 @@
+"""The public German pages under /termine/, written by publish_all with the feeds.
+
+They come from the same ``Selection`` as calendar.ics and events.json (one selection, one
+horizon), so a page never shows what the calendar does not: /termine/ and its filter
+pages list the occurrences not over yet (like events.rss), every occurrence in the
+horizon (like events.json) has its page and its single-event .ics. Static files, because
+they are what thousands of phones fetch and ETag/304 should answer; every renderer is
+pure (records in, bytes out; ``now`` selects, it is never printed).
+
+``upcoming.json`` hands the next dates to the start page (``serve.index``), which is
+rendered per request and drops the ones that are over by then.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+
+from ..common import Listed, slugify
+from . import dates
+from .event import render_ics, render_page
+from .help import render_guide
+from .layout import CSP, site_of
+from .links import SAFE_ID, Links
+from .listing import filter_pages, partner_names
+from .model import CANCELLED, MOVED, PAGE_DIR, Entry, entries
+
+__all__ = ["CSP", "PAGE_DIR", "page_files"]
+UPCOMING = f"{PAGE_DIR}/upcoming.json"
+UPCOMING_MAX = 30  # the start page shows 5; the rest covers dates ending between publishes
+
+
+def page_files(listed: Sequence[Listed], upcoming: Sequence[Listed], settings,
+               source_names: Mapping[str, str]) -> dict[str, Callable[[], bytes]]:
+    """path (relative to output_dir) → render, for every page of this run."""
+    site = site_of(settings)
+    tz = settings.timezone
+    all_entries = entries(list(listed), tz)
+    by_guid = {e.listed.guid: e for e in all_entries}
+    soon = [by_guid[x.guid] for x in upcoming if x.guid in by_guid]
+    refs = [s for e in soon for s in e.listed.published.sources]
+    partners = partner_names(refs, dict(source_names), SAFE_ID.match)
+    links = Links(site.base, frozenset(slugify(c) for e in soon
+                                       for c in e.listed.published.categories),
+                  frozenset(partners))
+    out: dict[str, Callable[[], bytes]] = {
+        path: _utf8(render) for path, render in filter_pages(site, links, soon,
+                                                             partners).items()}
+    out[f"{PAGE_DIR}/abonnieren.html"] = _utf8(lambda: render_guide(site))
+    out[UPCOMING] = lambda: upcoming_json(soon[:UPCOMING_MAX], links)
+    for e in all_entries:
+        out[e.page] = _utf8(_bind(render_page, e, site, links))
+        out[e.ics] = _bind(render_ics, e, site, tz, settings.interval_s)
+    return out
+
+
+def _bind(fn, *args) -> Callable:
+    return lambda: fn(*args)
+
+
+def _utf8(render: Callable[[], str]) -> Callable[[], bytes]:
+    return lambda: render().encode("utf-8")
+
+
+def upcoming_json(soon: Sequence[Entry], links: Links) -> bytes:
+    rows = []
+    for e in soon:
+        end = e.end if e.end is not None else e.start
+        note = {CANCELLED: "Abgesagt", MOVED: "Verlegt"}.get(e.status, "")
+        rows.append({"title": e.title, "when": dates.when(e.start, e.end),
+                     "start": dates.iso(e.start), "end": dates.iso(end),
+                     "all_day": not hasattr(e.start, "hour"), "place": e.event.location,
+                     "page": links.url(e.page), "status": note})
+    return (json.dumps(rows, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()

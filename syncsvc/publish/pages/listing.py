@@ -1,0 +1,157 @@
+"""/termine/ and its filter pages: upcoming dates grouped by day, static, no JavaScript.
+
+Filters are pages of their own (per category, per partner, per month) rather than a
+script: old phones and screen readers get plain links, and each filter page has an
+address a partner can share. Only filters with upcoming dates are offered.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from html import escape
+
+from ...models import SourceRef
+from ..common import slugify
+from . import dates
+from .layout import Site, page
+from .links import Links, category_page, month_page, partner_page
+from .model import CANCELLED, MOVED, PAGE_DIR, Entry
+
+
+def event_item(e: Entry, links: Links, *, show_day: bool = False) -> str:
+    pe = e.listed.published
+    when = dates.when(e.start, e.end) if show_day else dates.hours(e.start, e.end)
+    badge = ""
+    if e.status == CANCELLED:
+        badge = "<span class=\"badge no\">Abgesagt</span> "
+    elif e.status == MOVED:
+        badge = "<span class=\"badge mv\">Verlegt</span> "
+    meta = [f"<time datetime=\"{escape(dates.iso(e.start))}\">{escape(when)}</time>"]
+    if e.event.location.strip():
+        meta.append(escape(e.event.location))
+    lines = [f"<p class=\"ev-title\">{badge}<a href=\"{escape(links.url(e.page))}\">"
+             f"{escape(e.title)}</a></p>", f"<p class=\"meta\">{' · '.join(meta)}</p>"]
+    if e.status == MOVED and e.original is not None:
+        lines.append(f"<p class=\"meta\">Neuer Termin; ursprünglich "
+                     f"{escape(dates.when(e.original, None))}</p>")
+    extra = []
+    if pe.categories:
+        extra.append("Kategorie: " + ", ".join(links.category_link(c) for c in pe.categories))
+    if pe.sources:
+        extra.append("Von: " + ", ".join(links.partner_link(s) for s in pe.sources))
+    if extra:
+        lines.append(f"<p class=\"meta\">{' · '.join(extra)}</p>")
+    css = " class=\"cancelled\"" if e.status == CANCELLED else ""
+    return f"<li{css}>{''.join(lines)}</li>"
+
+
+def by_day(entries: Sequence[Entry], links: Links) -> str:
+    if not entries:
+        return "<p>Zurzeit sind keine Termine angekündigt.</p>"
+    days: dict = {}
+    for e in entries:
+        days.setdefault(e.day, []).append(e)
+    out = []
+    for day, group in days.items():
+        items = "\n".join(event_item(e, links) for e in group)
+        out.append(f"<h2>{escape(dates.day(day))}</h2>\n<ul class=\"events\">\n{items}\n</ul>")
+    return "\n".join(out)
+
+
+def month_key(e: Entry) -> str:
+    return e.day.strftime("%Y-%m")
+
+
+def filters(entries: Sequence[Entry], links: Links, partners: dict[str, str]) -> str:
+    cats: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    for e in entries:
+        for c in dict.fromkeys(slugify(c) for c in e.listed.published.categories):
+            cats[c] += 1
+        for c in e.listed.published.categories:
+            names.setdefault(slugify(c), c)
+    rows = [_filter_list("Nach Kategorie", [
+        (links.url(category_page(names[s])), names[s], n)
+        for s, n in sorted(cats.items(), key=lambda kv: names[kv[0]].casefold())])]
+    per_partner = Counter(sid for e in entries for sid in
+                          dict.fromkeys(s.source_id for s in e.listed.published.sources)
+                          if sid in partners)
+    rows.append(_filter_list("Nach Partner", [
+        (links.url(partner_page(sid)), partners[sid], n)
+        for sid, n in sorted(per_partner.items(), key=lambda kv: partners[kv[0]].casefold())]))
+    months = Counter(month_key(e) for e in entries)
+    rows.append(_filter_list("Monatsübersicht", [
+        (links.url(month_page(k)), dates.month(_first(entries, k).day), n)
+        for k, n in sorted(months.items())]))
+    return ("<nav class=\"filters\" aria-label=\"Termine filtern\">"
+            + "".join(r for r in rows if r) + "</nav>")
+
+
+def _first(entries: Sequence[Entry], key: str) -> Entry:
+    return next(e for e in entries if month_key(e) == key)
+
+
+def _filter_list(heading: str, rows: list[tuple[str, str, int]]) -> str:
+    if not rows:
+        return ""
+    items = "".join(f"<li><a href=\"{escape(url)}\">{escape(label)}</a> "
+                    f"<span class=\"meta\">({n} {'Termin' if n == 1 else 'Termine'})</span></li>"
+                    for url, label, n in rows)
+    return f"<h2>{escape(heading)}</h2><ul>{items}</ul>"
+
+
+def listing(site: Site, links: Links, title: str, intro: str, entries: Sequence[Entry],
+            path: str, nav: str = "") -> str:
+    back = "" if path == f"{PAGE_DIR}/index.html" else (
+        f"<p><a href=\"{escape(links.url(PAGE_DIR + '/'))}\">Zurück zu allen Terminen</a></p>")
+    body = (f"<h1>{escape(title)}</h1>\n<p>{intro}</p>\n{back}{nav}\n"
+            f"<section aria-label=\"Termine nach Tagen\">{by_day(entries, links)}</section>")
+    canonical = links.url(PAGE_DIR + "/") if not back else links.url(path)
+    return page(site, f"{title} – {site.name}", body, canonical=canonical)
+
+
+def filter_pages(site: Site, links: Links, upcoming: Sequence[Entry],
+                 partners: dict[str, str]) -> dict[str, Callable[[], str]]:
+    """path → render for /termine/, every category, partner and month page."""
+    out: dict[str, Callable[[], str]] = {}
+    index = f"{PAGE_DIR}/index.html"
+    out[index] = lambda: listing(
+        site, links, "Alle Termine",
+        f"Kommende Termine der Partner im Netzwerk {escape(site.name)}, nach Tagen.",
+        upcoming, index, filters(upcoming, links, partners))
+    names = {slugify(c): c for e in upcoming for c in reversed(e.listed.published.categories)}
+    for slug, name in names.items():
+        subset = [e for e in upcoming
+                  if slug in {slugify(c) for c in e.listed.published.categories}]
+        out[category_page(name)] = _page(site, links, f"Termine: {name}",
+                                         f"Kommende Termine der Kategorie „{escape(name)}“.",
+                                         subset, category_page(name))
+    for sid, name in partners.items():
+        subset = [e for e in upcoming if sid in {s.source_id for s in e.listed.published.sources}]
+        if subset:
+            out[partner_page(sid)] = _page(site, links, f"Termine von {name}",
+                                           f"Kommende Termine, angekündigt von {escape(name)}.",
+                                           subset, partner_page(sid))
+    months: dict[str, list[Entry]] = {}
+    for e in upcoming:
+        months.setdefault(month_key(e), []).append(e)
+    for key, subset in months.items():
+        label = dates.month(subset[0].day)
+        out[month_page(key)] = _page(site, links, f"Termine im {label}",
+                                     f"Alle Termine im {escape(label)}.", subset,
+                                     month_page(key))
+    return out
+
+
+def _page(site: Site, links: Links, title: str, intro: str, subset: list[Entry],
+          path: str) -> Callable[[], str]:
+    return lambda: listing(site, links, title, intro, subset, path)
+
+
+def partner_names(refs: Sequence[SourceRef], names: dict[str, str], safe) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for ref in refs:
+        if safe(ref.source_id):
+            out.setdefault(ref.source_id, names.get(ref.source_id, ref.name))
+    return dict(sorted(out.items()))
