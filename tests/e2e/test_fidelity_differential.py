@@ -23,8 +23,11 @@ list, and fails on an allow-listed file that now agrees, so the list can only sh
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -44,6 +47,7 @@ FILES = sorted(CORPUS.rglob("*.ics")) if CORPUS.is_dir() else []
 FILES += sorted((DATA / "ics").rglob("*.ics"))
 _DTSTART = re.compile(rb"^DTSTART[^:\r\n]*:(\d{4})(\d{2})(\d{2})", re.M | re.I)
 FALLBACK_NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+TIMEOUT = 5.0  # seconds per file and client (ical.js loops on one corpus file)
 
 # file (relative to the corpus or tests/data/ics) → (why its view may differ from the input,
 # the clients for which it does: "*" or a tuple of names)
@@ -77,16 +81,22 @@ def published_form(occ: Occ) -> Occ:
     return Occ(occ.start, occ.end, title, status)
 
 
+def _sync_one(job: tuple[Path, Path]):
+    path, workdir = job
+    return path, sync_file(workdir, path, anchor(path))
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
+    """Every file synced in a fresh service of its own, on every core (each sync is
+    independent: its own config, SQLite file and output folder)."""
     if not FILES:
         pytest.skip(f"corpus not found at {CORPUS}")
-    out = []
-    for n, path in enumerate(FILES):
-        now = anchor(path)
-        synced = sync_file(tmp_path_factory.mktemp(f"f{n}"), path, now)
-        out.append((path, synced))
-    return out
+    root = tmp_path_factory.mktemp("differential")
+    jobs = [(path, root / f"f{n}") for n, path in enumerate(FILES)]
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1,
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_sync_one, jobs, chunksize=8))
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +104,15 @@ def readings(runs) -> dict[str, tuple[list, list]]:
     """Per available client: its reading of every input and of every per-source view."""
     jobs_in = [Job(path, *s.window, label=label(path)) for path, s in runs]
     jobs_out = [Job(s.view, *s.window, label=label(path)) for path, s in runs]
-    return {c: (expand_many(c, jobs_in), expand_many(c, jobs_out))
-            for c in CLIENTS if client_skip(c) is None}
+    clients = [c for c in CLIENTS if client_skip(c) is None]
+
+    def read(client: str) -> tuple[list, list]:
+        return (expand_many(client, jobs_in, timeout=TIMEOUT),
+                expand_many(client, jobs_out, timeout=TIMEOUT))
+
+    # ical.js and libical run in processes of their own: read with all clients at once
+    with ThreadPoolExecutor(max_workers=len(clients) or 1) as pool:
+        return dict(zip(clients, pool.map(read, clients), strict=True))
 
 
 def _comparable(reading) -> frozenset | None:
@@ -167,6 +184,6 @@ def test_unified_calendar_parses_in_every_client(client, runs):
     if reason:
         pytest.skip(reason)
     assert all(s.unified.exists() for _, s in runs)
-    errors = parse_errors_many(client, [s.unified for _, s in runs])
+    errors = parse_errors_many(client, [s.unified for _, s in runs], timeout=TIMEOUT)
     bad = {label(p): e for (p, _), e in zip(runs, errors, strict=True) if e}
     assert not bad, "\n".join(f"{f}: {e[:2]}" for f, e in sorted(bad.items())[:20])
