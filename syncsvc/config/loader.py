@@ -22,7 +22,7 @@ __all__ = ["DEFAULT_PATH", "KINDS", "DedupeSettings", "Settings", "SourceConfig"
            "parse_interval", "resolve_path"]
 
 DEFAULT_PATH = Path("config/syncsvc.toml")
-KINDS = ("ics", "feed", "schedule")
+KINDS = ("ics", "feed", "schedule", "csv")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smh])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600}

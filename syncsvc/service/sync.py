@@ -20,6 +20,7 @@ from ..guard import Horizon, refuse_flooding_series, shrink_decision, upcoming_c
 from ..models import Fetched, NotModified, Parsed, SyncReport, Validators, digest
 from ..normalize import normalize_events, normalize_items
 from ..parse import holidays as hol
+from ..parse.csv import parse_csv
 from ..parse.feed import parse_feed
 from ..parse.ics import parse_ics
 from ..parse.schedule import parse_schedule
@@ -193,6 +194,8 @@ class Pipeline:
             return parse_ics(body, source.id, self.settings.timezone)
         if source.kind == "feed":
             return parse_feed(body, source.id, source.url)
+        if source.kind == "csv":
+            return parse_csv(body, source.id, self.settings.timezone)
         try:
             ranges = hol.load_school_holidays(self.settings.school_holidays, self._fetch_aux)
         except (ConfigError, FetchError) as e:
