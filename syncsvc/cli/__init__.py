@@ -1,4 +1,5 @@
-"""Command line: check | sync | run | status | sources | explain | add-source | accept | backup.
+"""Command line: check | sync | run | status | sources | explain | add-source | accept | backup
+| submissions | approve | reject (moderation of „Termin melden“, ``cli.submissions``).
 
 One function (``main``) turns exceptions into advice for the admin: a UserError shows its
 message and no traceback; config problems exit with 2, other known failures with 1.
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from .. import __version__, logs
 from .. import config as cfg
 from ..errors import ConfigError, LockedError, SyncError, UserError
+from . import submissions
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     acc.add_argument("source")
     bk = sub.add_parser("backup", parents=[common], help="Datenbank im Betrieb sichern")
     bk.add_argument("path")
+    submissions.register(sub, common)
     return p
 
 
@@ -245,7 +248,7 @@ def cmd_backup(settings: cfg.Settings, args) -> int:
 COMMANDS: dict[str, Callable[[cfg.Settings, argparse.Namespace], int]] = {
     "sync": cmd_sync, "run": cmd_run, "status": cmd_status,
     "sources": cmd_sources, "explain": cmd_explain, "add-source": cmd_add_source,
-    "accept": cmd_accept, "backup": cmd_backup,
+    "accept": cmd_accept, "backup": cmd_backup, **submissions.COMMANDS,
 }
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ConfigError
 from .problems import Problem, read_toml, suggest
-from .records import DedupeSettings, Settings, SourceConfig
+from .records import DedupeSettings, Settings, SourceConfig, SubmissionSettings
 from .urls import is_http, url_problems
 
 __all__ = ["DEFAULT_PATH", "KINDS", "DedupeSettings", "Settings", "SourceConfig", "load",
@@ -49,6 +49,19 @@ _DEDUPE_KEYS = {
     "title_threshold": (int, float), "time_tolerance_min": int, "location_bonus": (int, float),
     "news_title_threshold": (int, float), "force_together": list, "force_apart": list,
 }
+_SUBMISSION_KEYS = {"enabled": bool, "keep_contact_days": int, "rate_limit": int,
+                    "min_seconds": (int, float)}
+_SECTIONS = ("service", "sources", "dedupe", "submissions")
+
+
+def _submissions(sub: dict, problems: list[Problem]) -> SubmissionSettings:
+    for key in ("keep_contact_days", "rate_limit", "min_seconds"):
+        if key in sub and sub[key] < 0:
+            problems.append(Problem(f"[submissions]: '{key}' darf nicht negativ sein",
+                                    ("submissions", key)))
+            sub = {k: v for k, v in sub.items() if k != key}
+    return SubmissionSettings(**{k: float(v) if k == "min_seconds" else v
+                                 for k, v in sub.items()})
 
 
 def parse_interval(text: str) -> int:
@@ -81,14 +94,17 @@ def _build(path: Path, data: dict, warnings: list[Problem]) -> Settings:
     problems: list[Problem] = []
     base = path.parent
     for key in data:
-        if key not in ("service", "sources", "dedupe"):
+        if key not in _SECTIONS:
             problems.append(Problem(f"unbekannter Abschnitt [{key}]"
-                                    f"{suggest(key, ('service', 'sources', 'dedupe'))}",
+                                    f"{suggest(key, _SECTIONS)}",
                                     (key,)))
     svc = _section(data.get("service", {}), "[service]", _SERVICE_KEYS, problems, ("service",))
     settings = _service(path, base, svc, problems)
     dd = _section(data.get("dedupe", {}), "[dedupe]", _DEDUPE_KEYS, problems, ("dedupe",))
     settings = replace(settings, dedupe=_dedupe(dd, problems))
+    sub = _section(data.get("submissions", {}), "[submissions]", _SUBMISSION_KEYS, problems,
+                   ("submissions",))
+    settings = replace(settings, submissions=_submissions(sub, problems))
     raw_sources = data.get("sources", [])
     if not isinstance(raw_sources, list):
         problems.append(Problem("[[sources]] muss eine Liste von Tabellen sein", ("sources",)))

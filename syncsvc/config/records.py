@@ -21,6 +21,16 @@ class DedupeSettings:
 
 
 @dataclass(frozen=True)
+class SubmissionSettings:
+    """``[submissions]``: the public form „Termin melden“ (see ``syncsvc.submit``)."""
+
+    enabled: bool = True
+    keep_contact_days: int = 30  # contact data is deleted this long after the event
+    rate_limit: int = 5  # accepted submissions per address and hour
+    min_seconds: float = 3.0  # a form sent back sooner was not filled in by a person
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     id: str
     name: str
@@ -73,6 +83,7 @@ class Settings:
     impressum_url: str = ""  # linked from every public page ("" = no link)
     datenschutz_url: str = ""  # privacy notice, linked from every public page
     dedupe: DedupeSettings = field(default_factory=DedupeSettings)
+    submissions: SubmissionSettings = field(default_factory=SubmissionSettings)
     sources: tuple[SourceConfig, ...] = ()
 
     def source(self, source_id: str) -> SourceConfig:

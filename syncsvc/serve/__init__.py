@@ -1,8 +1,9 @@
 """The serve stage: a WSGI app for the published outputs, run by waitress.
 
 Routes: ``/`` (German index of every view), ``/embed.js`` (the partner widget), the files in
-``output_dir`` (only known output types), ``/healthz``, ``/status``, ``/metrics`` and, when an
-admin callable is given, ``/admin*``. Everything else is 404 — no listings, no traversal.
+``output_dir`` (only known output types), ``/healthz``, ``/status``, ``/metrics``,
+``/termin-melden`` (the submission form, when given) and, when an admin callable is given,
+``/admin*``. Everything else is 404 — no listings, no traversal.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ def make_app(
     metrics: Callable[[], str] | None = None,
     healthy: Callable[[], bool] | None = None,
     admin: Callable[[Environ], Response] | None = None,
+    submit: Callable[[Environ], Response] | None = None,
 ) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
     """Build the WSGI app serving ``settings.output_dir`` plus the service endpoints."""
     root = Path(settings.output_dir).resolve()
@@ -112,6 +114,8 @@ def make_app(
         method = environ.get("REQUEST_METHOD", "GET")
         if admin is not None and (path == "/admin" or path.startswith("/admin/")):
             return admin(environ)
+        if submit is not None and path == "/termin-melden":  # the form (syncsvc.submit)
+            return submit(environ)
         if method not in ("GET", "HEAD"):
             return _text(405, "Methode nicht erlaubt", [("Allow", "GET, HEAD")])
         if path == "/":

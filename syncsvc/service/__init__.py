@@ -52,6 +52,8 @@ class Service:
 
     def app(self, *, status, metrics, healthy, admin):
         from ..serve import make_app
+        from ..serve.submit import make_submit
 
+        form = make_submit(self.settings) if self.settings.submissions.enabled else None
         return make_app(self.settings, status=status, metrics=metrics, healthy=healthy,
-                        admin=admin)
+                        admin=admin, submit=form)

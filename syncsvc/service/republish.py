@@ -21,6 +21,7 @@ from ..publish.own import own_records
 from ..publish.views import publish_all
 from ..recur.expand import occurrences
 from ..store import Store
+from ..submit import FORM_ID, FORM_SOURCE
 from .sync import iso
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def member_ref(source_id: str, uid: str, recurrence_id: str = "") -> str:
 def build(settings: Settings, store: Store, now: datetime) -> Republished:
     """Dedupe what is stored and attach stable identity; writes no files."""
     active = {s.id: s for s in settings.sources if s.enabled}
+    active.setdefault(FORM_ID, FORM_SOURCE)  # approved submissions (syncsvc.submit)
     events = [e for e in store.events() if e.source_id in active]
     items = [i for i in store.news() if i.source_id in active]
     result = dedupe_events(events, active, settings.dedupe, store.memory("event"),
@@ -92,7 +94,7 @@ def republish(settings: Settings, store: Store, now: datetime) -> Republished:
     first is recorded as published only once every file is written."""
     version = store.data_version()
     built = build(settings, store, now)
-    names = {s.id: s.name for s in settings.sources}
+    names = {FORM_ID: FORM_SOURCE.name, **{s.id: s.name for s in settings.sources}}
     keys = [(p.uid, p.event.recurrence_id) for p in built.events]
     result = publish_all(built.events, built.items, settings, now=now, source_names=names,
                          vevent_cache=store.vevent_cache("event"),

@@ -81,5 +81,21 @@ def m004_published_vevent(db: Database) -> None:
     db["published"].add_column("vevent_meta", str)
 
 
+@migrations()
+def m005_submissions(db: Database) -> None:
+    """Events reported through the form „Termin melden“: pending until a moderator decides.
+    Contact fields are emptied ``keep_contact_days`` after the event (``contact_purged``)."""
+    db["submissions"].create(
+        {"id": int, "status": str, "created": str, "decided": str, "reason": str,
+         "organisation": str, "title": str, "day": str, "begin": str, "end": str,
+         "all_day": int, "place": str, "description": str, "link": str, "category": str,
+         "contact_email": str, "contact_phone": str, "client_key": str,
+         "contact_purged": int},
+        pk="id", defaults={"status": "pending", "contact_purged": 0},
+    )
+    db["submissions"].create_index(["status"])
+    db["submissions"].create_index(["client_key", "created"])
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

@@ -1,0 +1,78 @@
+"""The German HTML of „Termin melden“: one form, no JavaScript, readable on a phone.
+
+Every value is html-escaped; each input has a visible ``<label for>``; the honeypot sits
+in a block hidden from people and screen readers (``hidden``, ``aria-hidden``) that bots
+filling every input still see.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from ...submit.fields import FIELDS, HONEYPOT
+
+_STYLE = ("body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;"
+          "line-height:1.5}label{display:block;margin-top:.8rem;font-weight:600}"
+          "input,textarea,select{width:100%;box-sizing:border-box;font-size:1rem;padding:.4rem}"
+          "input[type=checkbox]{width:auto}.check{font-weight:400}.err{color:#a00}"
+          "button{margin-top:1rem;font-size:1.1rem;padding:.6rem 1.2rem}")
+_TYPES = {"day": "date", "begin": "time", "end": "time", "link": "url",
+          "contact_email": "email", "contact_phone": "tel"}
+
+
+def render_form(name: str, token: str, categories: tuple[str, ...], keep_days: int,
+                values: dict | None = None, problems: list[str] | None = None) -> str:
+    values = values or {}
+    errs = "".join(f"<li>{escape(p)}</li>" for p in problems or [])
+    rows = "".join(_field(f, values, categories) for f in FIELDS)
+    checked = " checked" if values.get("all_day") else ""
+    return _page(name, "Termin melden", f"""
+<p>Hier können Vereine, Gruppen und Initiativen einen Termin für den Kalender von
+{escape(name)} melden. Er erscheint erst, wenn ihn die Redaktion geprüft hat.</p>
+{f'<ul class="err" role="alert">{errs}</ul>' if errs else ''}
+<form method="post" action="/termin-melden">
+<input type="hidden" name="token" value="{escape(token)}">
+<div hidden aria-hidden="true"><label for="{HONEYPOT}">Bitte leer lassen</label>
+<input id="{HONEYPOT}" name="{HONEYPOT}" tabindex="-1" autocomplete="off"></div>
+{rows}
+<label class="check"><input type="checkbox" name="all_day" value="1"{checked}>
+ ganztägig (ohne Uhrzeit)</label>
+<label class="check"><input type="checkbox" name="consent" value="1" required>
+ Ich bin einverstanden, dass die Angaben gespeichert werden: die Angaben zum Termin, bis
+ er nicht mehr im Kalender steht, und E-Mail/Telefon nur für Rückfragen der Redaktion –
+ sie werden nie veröffentlicht und {keep_days} Tage nach dem Termin gelöscht.</label>
+<button type="submit">Termin melden</button>
+</form>""")
+
+
+def render_done(name: str) -> str:
+    return _page(name, "Danke!", "<p>Vielen Dank! Der Termin wurde gemeldet und erscheint, "
+                 "sobald ihn die Redaktion freigegeben hat.</p>")
+
+
+def render_refused(name: str, reason: str) -> str:
+    return _page(name, "Nicht angenommen", f'<p class="err" role="alert">{escape(reason)}</p>'
+                 '<p><a href="/termin-melden">Zurück zum Formular</a></p>')
+
+
+def _field(f, values: dict, categories: tuple[str, ...]) -> str:
+    value = escape(str(values.get(f.name, "")))
+    req = " required" if f.required else ""
+    label = f'<label for="{f.name}">{escape(f.label)}{" *" if f.required else ""}</label>'
+    if f.name == "category":
+        opts = "".join(f'<option{" selected" if c == values.get(f.name) else ""}>'
+                       f"{escape(c)}</option>" for c in categories)
+        return f'{label}<select id="{f.name}" name="{f.name}"{req}>{opts}</select>'
+    if f.name == "description":
+        return (f'{label}<textarea id="{f.name}" name="{f.name}" rows="5" '
+                f'maxlength="{f.limit}">{value}</textarea>')
+    kind = _TYPES.get(f.name, "text")
+    return (f'{label}<input id="{f.name}" name="{f.name}" type="{kind}" maxlength="{f.limit}"'
+            f' value="{value}"{req}>')
+
+
+def _page(name: str, title: str, body: str) -> str:
+    return (f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)} – {escape(name)}</title><style>{_STYLE}</style></head>"
+            f"<body><h1>{escape(title)}</h1>{body}</body></html>")
