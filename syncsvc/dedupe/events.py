@@ -34,6 +34,7 @@ from .textmatch import (
     evaluate,
     hard_veto,
     make_rec,
+    norm_title,
     normalize_title,
     priority,
     ref,
@@ -69,7 +70,8 @@ def dedupe_events(events: Sequence[Event], sources: Mapping[str, SourceConfig],
 def _dedupe(events, sources, settings, memory, expand) -> DedupeResult:
     events = _unique(events)
     masters, overrides, singles = _split(events)
-    vocab = vocabulary(getattr(settings, "synonyms", ()), normalize_title)
+    vocab = vocabulary(getattr(settings, "synonyms", ()), normalize_title).with_titles(
+        norm_title(e.summary) for e in events)
 
     def org(sid: str) -> str:
         return sources[sid].name if sid in sources else ""
@@ -87,7 +89,7 @@ def _dedupe(events, sources, settings, memory, expand) -> DedupeResult:
     matches: list[Match] = []
     forced_folds = _force_together(recs[:n_single], masters, settings, clusters, matches)
     merges = []
-    for i, j in candidate_pairs(recs, max(tol, WIDE)):
+    for i, j in candidate_pairs(recs, tol, max(tol, WIDE)):
         scored = evaluate(recs[i], recs[j], settings, tol, apart)
         if scored is None:
             continue
@@ -271,23 +273,47 @@ def _entry(uid: str, event: Event, members: list[Rec], sources) -> PublishedEven
     )
 
 
-def candidate_pairs(recs: Sequence[Rec], tol: timedelta) -> list[tuple[int, int]]:
-    """Pairs of different sources whose starts are within ``tol`` (all-day: same local day)."""
-    timed = sorted((r.ts, i) for i, r in enumerate(recs) if r.utc is not None)
-    limit = tol.total_seconds()
-    out = []
-    for k, (t, i) in enumerate(timed):
-        for n in range(k + 1, len(timed)):
-            t2, j = timed[n]
-            if t2 - t > limit:
-                break
-            out.append((i, j))
-    by_day: dict[date, list[int]] = {}
+def candidate_pairs(recs: Sequence[Rec], tol: timedelta,
+                    wide: timedelta | None = None) -> list[tuple[int, int]]:
+    """Pairs of different sources that could merge, blocked by title key and time.
+
+    A pair can merge only if its titles share a word (``evaluate`` vetoes the rest), so
+    candidates come from an inverted index of title keys (``evidence.block_keys``, common
+    words excluded): starts within ``tol``, or within ``wide`` at a place sharing a key
+    (a late listing merges only at the same place); all-day entries pair with anything
+    sharing a key on the same local day. Sorted, so the order never depends on hashing.
+    """
+    wide = wide or tol
+    near, far = tol.total_seconds(), wide.total_seconds()
+    by_key: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    by_day: dict[tuple[str, date], list[int]] = defaultdict(list)
+    all_day = {r.day for r in recs if r.utc is None}
     for i, r in enumerate(recs):
-        by_day.setdefault(r.day, []).append(i)
-    for day_idx in by_day.values():
-        alls = [i for i in day_idx if recs[i].utc is None]
-        timed_today = [i for i in day_idx if recs[i].utc is not None]
-        for n, i in enumerate(alls):
-            out.extend((i, j) for j in (*alls[n + 1:], *timed_today))
-    return [(i, j) for i, j in out if recs[i].ev.source_id != recs[j].ev.source_id]
+        for k in r.keys:
+            if r.utc is not None:
+                by_key[k].append((r.ts, i))
+            if r.day in all_day:
+                by_day[(k, r.day)].append(i)
+    out: set[tuple[int, int]] = set()
+    for timed in by_key.values():
+        timed.sort()
+        for n, (t, i) in enumerate(timed):
+            ri = recs[i]
+            for m in range(n + 1, len(timed)):
+                t2, j = timed[m]
+                if t2 - t > far:
+                    break
+                if t2 - t > near and ri.pkeys.isdisjoint(recs[j].pkeys):
+                    continue
+                out.add(_ordered(recs, i, j))
+    for idx in by_day.values():
+        alls = [i for i in idx if recs[i].utc is None]
+        for i in alls:
+            out.update(_ordered(recs, i, j) for j in idx if j != i)
+    return sorted((p for p in out if recs[p[0]].ev.source_id != recs[p[1]].ev.source_id),
+                  key=lambda p: (recs[p[0]].ts, p[0], recs[p[1]].ts, p[1]))
+
+
+def _ordered(recs: Sequence[Rec], i: int, j: int) -> tuple[int, int]:
+    """The earlier start first (all-day first), as explanations name them."""
+    return (i, j) if (recs[i].ts, i) <= (recs[j].ts, j) else (j, i)

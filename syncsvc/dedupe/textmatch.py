@@ -23,10 +23,12 @@ from ..models import Event, SourceRef
 from .evidence import (
     VILLAGES,
     Vocabulary,
+    block_keys,
     compare_titles,
     head_segment,
     kind_conflict,
     near_words,
+    place_keys,
     place_relation,
     place_words,
     vocabulary,
@@ -217,6 +219,8 @@ class Rec:
     state: str = "CONFIRMED"  # CONFIRMED | CANCELLED | DELETED (a date a series removed)
     target: tuple = ()  # series occurrences: the published entry key they belong to
     occ: str = ""  # series occurrences: the occurrence key
+    keys: frozenset[str] = frozenset()  # blocking keys of the title concepts
+    pkeys: frozenset[str] = frozenset()  # blocking keys of the place
 
 
 DEFAULT_VOCAB = vocabulary((), normalize_title)
@@ -232,23 +236,32 @@ def make_rec(ev: Event, prio: int, start: str = "", occ_ref: str = "", *,
     else:
         utc = datetime.fromisoformat(start.replace("Z", "+00:00"))
         day = utc.astimezone(_zone(ev.tzid)).date()
-    title = _norm(ev.summary)
     loc = ev.location if location is None else location
-    place = _norm(loc)
-    concepts = vocab.concepts(title)
-    words = frozenset(place.split())
-    villages = (concepts | words) & VILLAGES
-    explain = words | frozenset(_norm(org).split()) | frozenset(place.replace(" ", "").split())
+    title, place, concepts, places, villages, explain, keys, pkeys = _evidence(
+        ev.summary, loc, org, vocab)
     return Rec(ev, occ_ref or ref(ev.source_id, ev.uid, ev.recurrence_id),
                ref(ev.source_id, ev.uid), title, place, day, utc, prio,
                int(utc.timestamp()) if utc else 0, title_numbers(title), _stem(title),
-               concepts, place_words(place, _norm(head_segment(loc))), villages, explain,
+               concepts, places, villages, explain,
                state or ("CANCELLED" if ev.status == "CANCELLED" else "CONFIRMED"), target,
-               start if target else "")
+               start if target else "", keys, pkeys)
 
 
-@lru_cache(maxsize=65536)
-def _norm(text: str) -> str:
+@lru_cache(maxsize=1 << 18)
+def _evidence(summary: str, loc: str, org: str, vocab: Vocabulary) -> tuple:
+    """The text evidence of one title/place/organiser (a series' dates share it)."""
+    title, place = norm_title(summary), norm_title(loc)
+    concepts = vocab.concepts(title)
+    words = frozenset(place.split())
+    villages = (concepts | words) & VILLAGES
+    explain = words | frozenset(norm_title(org).split()) | frozenset(place.replace(" ", "").split())
+    places = place_words(place, norm_title(head_segment(loc)))
+    return (title, place, concepts, places, villages, explain, block_keys(concepts),
+            place_keys(places, villages))
+
+
+@lru_cache(maxsize=1 << 18)
+def norm_title(text: str) -> str:
     return normalize_title(text)
 
 
@@ -288,6 +301,9 @@ def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
     when = same_time(a, b, max(tol, WIDE))
     if not when or (a.state == "DELETED" and b.state == "DELETED"):
         return None
+    numbers = number_conflict(a.title, b.title)
+    if numbers:  # vetoed whatever else agrees: "Modul 1" / "Modul 2" (cheap, common)
+        return _numbered(when, title_similarity(a.title, b.title), numbers)
     shared, ea, eb = compare_titles(a.concepts, b.concepts, a.explain, b.explain)
     place = place_relation(a.places, b.places, a.villages, b.villages)
     if not shared and place != "same":
@@ -295,10 +311,15 @@ def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
     late = a.utc is not None and b.utc is not None and abs(a.ts - b.ts) > tol.total_seconds()
     mixed = (a.utc is None) != (b.utc is None)
     return _judge(when, title_similarity(a.title, b.title), tuple(sorted(shared)),
-                  tuple(sorted(ea)), tuple(sorted(eb)), place, late, mixed,
-                  number_conflict(a.title, b.title),
+                  tuple(sorted(ea)), tuple(sorted(eb)), place, late, mixed, None,
                   kind_conflict(a.concepts, b.concepts), _status(a, b),
                   bool(apart) and frozenset((a.base, b.base)) in apart, s.location_bonus)
+
+
+@lru_cache(maxsize=1 << 12)
+def _numbered(when: str, fuzzy: float, numbers: tuple[str, str]) -> tuple:
+    return 0.0, (when, f"Titel {fuzzy:.0f} % ähnlich",
+                 f"andere Nummer im Titel ({numbers[0]} ≠ {numbers[1]})"), False
 
 
 def _status(a: Rec, b: Rec) -> str:
