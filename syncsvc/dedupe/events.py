@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import gc
 import logging
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from itertools import repeat
 
 from ..config import DedupeSettings, SourceConfig
 from ..models import Event, PublishedEvent
@@ -296,16 +298,21 @@ def candidate_pairs(recs: Sequence[Rec], tol: timedelta,
                 by_day[(k, r.day)].append(i)
     out: set[tuple[int, int]] = set()
     for timed in by_key.values():
-        timed.sort()
-        for n, (t, i) in enumerate(timed):
-            ri = recs[i]
-            for m in range(n + 1, len(timed)):
-                t2, j = timed[m]
-                if t2 - t > far:
-                    break
-                if t2 - t > near and ri.pkeys.isdisjoint(recs[j].pkeys):
-                    continue
-                out.add(_ordered(recs, i, j))
+        if len(timed) < 2:
+            continue
+        timed.sort()  # by (start, index): every pair below comes out already ordered
+        ts = [t for t, _ in timed]
+        idx = [i for _, i in timed]
+        for n, t in enumerate(ts):
+            end = bisect_right(ts, t + far, n + 1)
+            if end == n + 1:
+                continue
+            mid = bisect_right(ts, t + near, n + 1, end)
+            i = idx[n]
+            out.update(zip(repeat(i), idx[n + 1:mid]))
+            if mid < end:
+                pk = recs[i].pkeys
+                out.update((i, j) for j in idx[mid:end] if not pk.isdisjoint(recs[j].pkeys))
     for idx in by_day.values():
         alls = [i for i in idx if recs[i].utc is None]
         for i in alls:
