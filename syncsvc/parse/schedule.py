@@ -210,7 +210,10 @@ def _series(ctx: _Ctx, label: str, entry: dict, uid: str) -> list[RawEvent]:
              for d, c in sorted(cancelled.items())]
     base = RawEvent(uid=uid, start=dtstart, end=dtstart + duration, **fields)
     overrides = [_moved(ctx, label, base, occ, m, duration) for occ, m in moved.items()]
-    master = replace(base, rrule=text, exdates=tuple(sorted(exdates - set(moved))),
+    overrides += [_cancelled(ctx, label, base, occ, c, duration)
+                  for occ, c in sorted(cancelled.items())]
+    master = replace(base, rrule=text,
+                     exdates=tuple(sorted(exdates - set(moved) - set(cancelled))),
                      description=_join(fields["description"], "\n".join(notes)))
     return [master, *overrides]
 
@@ -287,6 +290,16 @@ def _moved(ctx: _Ctx, label: str, master: RawEvent, occ: datetime, sub: dict,
     return replace(master, start=begin, end=finish, recurrence_id=occ,
                    location=_text(ctx, where, sub, "location") or master.location,
                    description=_join(note, master.description))
+
+
+def _cancelled(ctx: _Ctx, label: str, master: RawEvent, occ: datetime, sub: dict,
+               duration: timedelta) -> RawEvent:
+    """A cancelled date stays in the calendar as an override with STATUS:CANCELLED, so
+    calendar apps, events.json, the RSS feed and the widget can say „Abgesagt“ (an EXDATE
+    alone would make it vanish silently, and partners' stale copies look like the truth)."""
+    reason = _text(ctx, f"{label}, cancel", sub, "reason") or "abgesagt"
+    return replace(master, start=occ, end=occ + duration, recurrence_id=occ, status="CANCELLED",
+                   description=_join(f"Fällt aus: {reason}", master.description))
 
 
 def series_dates(events: Iterable[RawEvent], uid: str) -> list[datetime]:
