@@ -72,7 +72,7 @@ def dedupe_events(events: Sequence[Event], sources: Mapping[str, SourceConfig],
 def _dedupe(events, sources, settings, memory, expand) -> DedupeResult:
     events = _unique(events)
     masters, overrides, singles = _split(events)
-    vocab = vocabulary(getattr(settings, "synonyms", ()), normalize_title).with_titles(
+    vocab = vocabulary(settings.synonyms, normalize_title).with_titles(
         norm_title(e.summary) for e in events)
 
     def org(sid: str) -> str:
