@@ -288,6 +288,7 @@ def _time_reason(minutes: int) -> str:
     return "gleiche Startzeit" if minutes == 0 else f"Start {minutes} min auseinander"
 
 
+AUTHORITY = "abgesagt/verlegt von der Quelle mit höherer Priorität: gilt für beide"
 WIDE = timedelta(minutes=60)  # strong title and place: a listing this late is the same
 
 
@@ -369,7 +370,7 @@ def _judge(when: str, fuzzy: float, shared: tuple, ea: tuple, eb: tuple, place: 
     if status == "conflict":
         vetoes.append("nur einer der beiden ist abgesagt")
     elif status == "authority":
-        reasons.append("abgesagt/verlegt von der Quelle mit höherer Priorität: gilt für beide")
+        reasons.append(AUTHORITY)
     if forced_apart:
         vetoes.append("per Konfiguration getrennt (force_apart)")
     return round(score, 1), tuple(reasons + vetoes), not vetoes

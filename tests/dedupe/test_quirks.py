@@ -131,3 +131,16 @@ def test_city_authority_cancelled_and_moved_dates_absorb_the_partners_stale_copi
     assert {p.event.source_id for p in out} == {"stadt"}  # no standalone copy on an old day
     override = next(p for p in out if p.event.recurrence_id)
     assert ("kirche", "y", "") in override.members
+
+
+def test_admin_is_told_which_partner_still_announces_a_date_the_city_cancelled():
+    from syncsvc.dedupe.series import authority_notes
+
+    cafe = ev("stadt", "wir", "WIR Café", "2027-01-07T14:00:00Z", end="2027-01-07T16:00:00Z",
+              rrule="FREQ=WEEKLY;COUNT=4", exdates=("2027-01-14T14:00:00Z",),
+              location="Killingerhaus")
+    stale = ev("caritas", "x", "WIR Café", "2027-01-14T14:00:00Z", location="Killingerhaus")
+    result = dedupe_events([cafe, stale], SOURCES, S)
+    assert authority_notes(result.matches, SOURCES) == [
+        "Partner Caritas Idstein kündigt einen Termin an, den Stadt Idstein abgesagt/verlegt "
+        "hat (2027-01-14)."]
