@@ -23,25 +23,18 @@ from itertools import repeat
 from ..config import DedupeSettings, SourceConfig
 from ..models import Event, PublishedEvent
 from .evidence import vocabulary
+from .identity import Clusters, Match, assign_uids, claim, priority, ref, source_ref, unite
 from .news import dedupe_news
 from .series import Target, occurrence_recs
 from .textmatch import (
     WIDE,
-    Clusters,
-    Match,
     Rec,
-    assign_uids,
     canonical_url,
-    claim,
     evaluate,
     hard_veto,
     make_rec,
     norm_title,
     normalize_title,
-    priority,
-    ref,
-    source_ref,
-    unite,
 )
 
 __all__ = ["DedupeResult", "Match", "canonical_url", "dedupe_events", "dedupe_news",

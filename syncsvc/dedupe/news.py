@@ -24,21 +24,9 @@ from rapidfuzz import fuzz, process
 
 from ..config import DedupeSettings, SourceConfig
 from ..models import NewsItem, PublishedItem
+from .identity import Clusters, Match, assign_uids, claim, priority, ref, source_ref, unite
 from .newsmatch import BODY_SAME, body_similarity, generic_title, link_keys
-from .textmatch import (
-    Clusters,
-    Match,
-    assign_uids,
-    claim,
-    normalize_title,
-    number_conflict,
-    priority,
-    ref,
-    source_ref,
-    title_numbers,
-    title_similarity,
-    unite,
-)
+from .textmatch import normalize_title, number_conflict, title_numbers, title_similarity
 
 log = logging.getLogger(__name__)
 _ZONE = ZoneInfo("Europe/Berlin")

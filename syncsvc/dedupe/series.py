@@ -19,7 +19,8 @@ from dateutil.rrule import rrulestr
 
 from ..models import Event
 from .evidence import Vocabulary
-from .textmatch import AUTHORITY, Rec, make_rec, ref
+from .identity import ref
+from .textmatch import AUTHORITY, Rec, make_rec
 
 log = logging.getLogger(__name__)
 Target = tuple[str, str, str]  # key of the published series entry (master or override)

@@ -1,15 +1,15 @@
-"""Text evidence and cluster bookkeeping shared by event and news deduplication.
+"""Text evidence and the pairwise verdict for events (news shares the text helpers).
 
-German-aware title normalisation, canonical URLs, fuzzy scores (rapidfuzz), the
-``Match`` record that explains one pairwise decision, and the stable-UID assignment.
+German-aware title normalisation, canonical URLs, fuzzy scores (rapidfuzz), the ``Rec``
+record with each event's precomputed evidence, and ``evaluate``/``hard_veto``, which turn
+two records into a readable German decision. Identity (``Match``, clusters, UIDs) lives in
+``identity``; the names are re-exported here for the modules that import them from here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rapidfuzz import fuzz
 
-from ..config import DedupeSettings, SourceConfig
-from ..models import Event, SourceRef
+from ..config import DedupeSettings
+from ..models import Event
 from .evidence import (
     VILLAGES,
     Vocabulary,
@@ -33,6 +33,7 @@ from .evidence import (
     place_words,
     vocabulary,
 )
+from .identity import ref
 
 STOP_WORDS = frozenset((
     "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer",
@@ -104,97 +105,6 @@ def number_conflict(a: str, b: str) -> tuple[str, str] | None:
     if na and nb and na != nb:
         return " ".join(sorted(na)), " ".join(sorted(nb))
     return None
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    """One explained pairwise decision (refs "source_id:uid" or "source_id:uid@recurrence")."""
-
-    a: str
-    b: str
-    score: float
-    reasons: tuple[str, ...]
-    merged: bool
-
-
-def ref(source_id: str, uid: str, recurrence_id: str = "") -> str:
-    base = f"{source_id}:{uid}"
-    return f"{base}@{recurrence_id}" if recurrence_id else base
-
-
-def priority(sources: Mapping[str, SourceConfig], source_id: str) -> int:
-    src = sources.get(source_id)
-    return src.priority if src else 0
-
-
-def source_ref(sources: Mapping[str, SourceConfig], source_id: str, url: str) -> SourceRef:
-    src = sources.get(source_id)
-    return SourceRef(source_id=source_id, name=src.name if src else source_id, url=url)
-
-
-def unite(groups: Iterable[Sequence[str]]) -> tuple[str, ...]:
-    """Union of category lists, case-insensitive, first spelling wins, order stable."""
-    seen: dict[str, str] = {}
-    for group in groups:
-        for cat in group:
-            cat = cat.strip()
-            if cat and cat.casefold() not in seen:
-                seen[cat.casefold()] = cat
-    return tuple(seen.values())
-
-
-def derived_uid(winner_ref: str) -> str:
-    return hashlib.sha256(winner_ref.encode("utf-8")).hexdigest()[:24] + "@syncsvc"
-
-
-UidClaim = tuple[str, tuple[tuple[int, str], ...]]  # winner ref, (-priority, remembered UID)
-
-
-def claim(member_refs: Sequence[tuple[int, str]], memory: Mapping[str, str],
-          winner_ref: str) -> UidClaim:
-    """member_refs: (priority, ref); remembered UIDs ordered by priority desc, then UID."""
-    return winner_ref, tuple(sorted({(-p, memory[r]) for p, r in member_refs if r in memory}))
-
-
-def assign_uids(claims: Sequence[UidClaim]) -> dict[str, str]:
-    """winner_ref → published UID; a remembered UID goes to one unit only, deterministically."""
-    taken: set[str] = set()
-    out: dict[str, str] = {}
-    for winner, candidates in sorted(claims, key=lambda c: (not c[1], c[1], c[0])):
-        uid = next((u for _, u in candidates if u not in taken), "")
-        n = 0
-        while not uid or uid in taken:  # nothing remembered: derive from the winner
-            uid, n = derived_uid(f"{winner}#{n}" if n else winner), n + 1
-        taken.add(uid)
-        out[winner] = uid
-    return out
-
-
-class Clusters:
-    """Union-find over indices that also tracks each cluster's members."""
-
-    def __init__(self, n: int):
-        self.parent = list(range(n))
-        self.members: dict[int, list[int]] = {i: [i] for i in range(n)}
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, i: int, j: int) -> int:
-        ri, rj = self.find(i), self.find(j)
-        if ri == rj:
-            return ri
-        if len(self.members[ri]) < len(self.members[rj]):
-            ri, rj = rj, ri
-        self.parent[rj] = ri
-        self.members[ri].extend(self.members.pop(rj))
-        return ri
-
-    def groups(self) -> list[list[int]]:
-        return [sorted(m) for m in self.members.values()]
 
 
 @dataclass(frozen=True, slots=True)
