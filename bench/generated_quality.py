@@ -79,7 +79,8 @@ def run(partners: int, per_source: int, seed: int) -> dict:
             "copies_by_class": {c: [found[c] - missed[c], found[c]] for c in sorted(found)},
             "lookalikes_merged": {c: [wrong[c], n] for c, n in
                                   sorted(Counter(negatives.values()).items())},
-            "undeclared_false_merges": undeclared, "examples": examples}
+            "undeclared_false_merges": undeclared, "crowded_originals": w.crowded,
+            "examples": examples}
 
 
 def _closure(positives: dict[frozenset, str]) -> set[frozenset]:
@@ -117,7 +118,8 @@ def render(r: dict) -> str:
                  f"{c} {f}/{n}" for c, (f, n) in r["copies_by_class"].items()),
              "   look-alikes merged:     " + ", ".join(
                  f"{c} {m}/{n}" for c, (m, n) in r["lookalikes_merged"].items())
-             + f"; other false merges {r['undeclared_false_merges']}"]
+             + f"; other false merges {r['undeclared_false_merges']} "
+             f"({r['crowded_originals']} originals could not avoid an indistinguishable twin)"]
     lines += [f"   {e}" for e in r["examples"]]
     return "\n".join(lines)
 

@@ -81,6 +81,7 @@ class World:
     plans: list[Plan] = field(default_factory=list)
     copies: list[tuple[str, str, str]] = field(default_factory=list)  # orig uid, copy uid, class
     twins: list[tuple[str, str, str]] = field(default_factory=list)  # uid, uid, negative class
+    crowded: int = 0  # originals that could not avoid an indistinguishable other original
 
     def events(self) -> list[Event]:
         return [_event(p) for p in self.plans]
@@ -105,6 +106,8 @@ def build(partners: int, per_source: int = 150, copy_rate: float = 0.05,
                 p = _plan(rng, sid, f"{sid}-{k}", home, start, weekly)
                 if not _clashes(p, taken):
                     break
+            else:
+                w.crowded += 1  # the network is too dense to avoid one: reported
             _take(p, taken)
             w.plans.append(p)
     originals = list(w.plans)

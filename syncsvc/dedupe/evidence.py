@@ -84,9 +84,12 @@ class Vocabulary:
     common: frozenset[str] = frozenset()
 
     def concepts(self, title: str) -> frozenset[str]:
-        words = _concepts(title, self.phrases)
-        rare = words - self.common if self.common else words
-        return rare or words  # a title made only of common words keeps them
+        return _concepts(title, self.phrases)
+
+    def rare(self, concepts: frozenset[str]) -> frozenset[str]:
+        """The words that can show two titles agree: common words only ever disagree
+        ("für Frauen" vs "für Jugendliche"), a title of common words alone keeps them."""
+        return (concepts - self.common or concepts) if self.common else concepts
 
     def with_titles(self, titles: Iterable[str]) -> Vocabulary:
         """The same vocabulary, plus the common words of these normalized titles (IDF):

@@ -131,6 +131,7 @@ class Rec:
     occ: str = ""  # series occurrences: the occurrence key
     keys: frozenset[str] = frozenset()  # blocking keys of the title concepts
     pkeys: frozenset[str] = frozenset()  # blocking keys of the place
+    rare: frozenset[str] = frozenset()  # concepts that can show agreement (not common)
 
 
 DEFAULT_VOCAB = vocabulary((), normalize_title)
@@ -147,14 +148,14 @@ def make_rec(ev: Event, prio: int, start: str = "", occ_ref: str = "", *,
         utc = datetime.fromisoformat(start.replace("Z", "+00:00"))
         day = utc.astimezone(_zone(ev.tzid)).date()
     loc = ev.location if location is None else location
-    title, place, concepts, places, villages, explain, keys, pkeys = _evidence(
+    title, place, concepts, places, villages, explain, keys, pkeys, rare = _evidence(
         ev.summary, loc, org, vocab)
     return Rec(ev, occ_ref or ref(ev.source_id, ev.uid, ev.recurrence_id),
                ref(ev.source_id, ev.uid), title, place, day, utc, prio,
                int(utc.timestamp()) if utc else 0, title_numbers(title), _stem(title),
                concepts, places, villages, explain,
                state or ("CANCELLED" if ev.status == "CANCELLED" else "CONFIRMED"), target,
-               start if target else "", keys, pkeys)
+               start if target else "", keys, pkeys, rare)
 
 
 @lru_cache(maxsize=1 << 18)
@@ -162,12 +163,13 @@ def _evidence(summary: str, loc: str, org: str, vocab: Vocabulary) -> tuple:
     """The text evidence of one title/place/organiser (a series' dates share it)."""
     title, place = norm_title(summary), norm_title(loc)
     concepts = vocab.concepts(title)
+    rare = vocab.rare(concepts)
     words = frozenset(place.split())
     villages = (concepts | words) & VILLAGES
     explain = words | frozenset(norm_title(org).split()) | frozenset(place.replace(" ", "").split())
     places = place_words(place, norm_title(head_segment(loc)))
-    return (title, place, concepts, places, villages, explain, block_keys(concepts),
-            place_keys(places, villages))
+    return (title, place, concepts, places, villages, explain, block_keys(rare),
+            place_keys(places, villages), rare)
 
 
 @lru_cache(maxsize=1 << 18)
@@ -216,6 +218,8 @@ def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
     if numbers:  # vetoed whatever else agrees: "Modul 1" / "Modul 2" (cheap, common)
         return _numbered(when, title_similarity(a.title, b.title), numbers)
     shared, ea, eb = compare_titles(a.concepts, b.concepts, a.explain, b.explain)
+    if shared and shared.isdisjoint(a.rare):
+        shared = frozenset()  # only common words agree: no evidence (IDF)
     place = place_relation(a.places, b.places, a.villages, b.villages)
     if not shared and place != "same":
         return None
