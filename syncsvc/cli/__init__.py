@@ -42,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("sources", parents=[common], help="Tabelle der Quellen mit Zustand")
     ex = sub.add_parser("explain", parents=[common], help="Zusammenführung erklären")
     ex.add_argument("query", help="veröffentlichte UID oder Teil des Titels")
+    ex.add_argument("--news", action="store_true", help="Nachrichten statt Termine erklären")
     add = sub.add_parser("add-source", parents=[common], help="Adresse prüfen, TOML ausgeben")
     add.add_argument("url")
     add.add_argument("--id", dest="source_id", default="")
@@ -186,7 +187,7 @@ def cmd_sources(settings: cfg.Settings, args) -> int:
 def cmd_explain(settings: cfg.Settings, args) -> int:
     from .explain import explain
 
-    print(explain(settings, args.query))
+    print(explain(settings, args.query, news=args.news))
     return 0
 
 

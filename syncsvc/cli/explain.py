@@ -1,19 +1,26 @@
-"""`syncsvc explain QUERY`: which inputs were merged into a published entry, and why."""
+"""`syncsvc explain [--news] QUERY`: which inputs were merged into a published entry, and why.
+
+Admins read it (German): it reruns the real dedupe on the stored inputs, so what it says
+is what the next publish does; ``--news`` explains news items instead of events.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from ..config import Settings
-from ..dedupe import dedupe_events
-from ..models import PublishedEvent
+from ..dedupe import dedupe_events, dedupe_news
+from ..models import PublishedEvent, PublishedItem
 from ..recur.expand import occurrences
 from ..recur.vevent import to_local
 from ..store import Store
 
 
-def explain(settings: Settings, query: str) -> str:
-    """Text report for published events whose UID equals or whose title contains ``query``."""
+def explain(settings: Settings, query: str, news: bool = False) -> str:
+    """Text report for published events (or news items) whose UID equals or whose title
+    contains ``query``."""
+    if news:
+        return explain_news(settings, query)
     store = Store(settings.database)
     try:
         active = {s.id: s for s in settings.sources if s.enabled}
@@ -37,6 +44,38 @@ def _describe(p: PublishedEvent, matches) -> str:
         when.strftime("%d.%m.%Y (ganztägig)")
     lines = [f"{p.event.summary} – {when_text}", f"  UID: {p.uid}",
              "  Angekündigt von: " + ", ".join(f"{s.name} ({s.source_id})" for s in p.sources),
+             "  Eingänge:"]
+    lines += [f"    - {ref}" for ref in sorted(refs)]
+    related = [m for m in matches if m.a in refs or m.b in refs]
+    if related:
+        lines.append("  Vergleiche:")
+    for m in related:
+        verdict = "zusammengeführt" if m.merged else "getrennt"
+        lines.append(f"    {m.a} ~ {m.b}: {m.score:.0f} → {verdict} ({'; '.join(m.reasons)})")
+    return "\n".join(lines)
+
+
+def explain_news(settings: Settings, query: str) -> str:
+    store = Store(settings.database)
+    try:
+        active = {s.id: s for s in settings.sources if s.enabled}
+        items = [i for i in store.news() if i.source_id in active]
+        published, matches = dedupe_news(items, active, settings.dedupe, store.memory("news"))
+    finally:
+        store.close()
+    q = query.casefold()
+    hits = [p for p in published if p.uid == query or q in p.item.title.casefold()]
+    if not hits:
+        return f"Keine veröffentlichte Nachricht passt zu „{query}“."
+    return "\n\n".join(_describe_item(p, matches) for p in hits[:20])
+
+
+def _describe_item(p: PublishedItem, matches) -> str:
+    refs = {f"{s}:{g}" for s, g in p.members}
+    lines = [f"{p.item.title} – {p.item.published[:10] or 'ohne Datum'}", f"  UID: {p.uid}",
+             f"  Link: {p.item.link or '–'}",
+             "  Veröffentlicht von: " + ", ".join(f"{s.name} ({s.source_id})"
+                                                  for s in p.sources),
              "  Eingänge:"]
     lines += [f"    - {ref}" for ref in sorted(refs)]
     related = [m for m in matches if m.a in refs or m.b in refs]

@@ -48,6 +48,7 @@ _SOURCE_KEYS = {
 _DEDUPE_KEYS = {
     "title_threshold": (int, float), "time_tolerance_min": int, "location_bonus": (int, float),
     "news_title_threshold": (int, float), "force_together": list, "force_apart": list,
+    "synonyms": list,
 }
 _SUBMISSION_KEYS = {"enabled": bool, "keep_contact_days": int, "rate_limit": int,
                     "min_seconds": (int, float)}
@@ -245,7 +246,22 @@ def _dedupe(dd: dict, problems: list[Problem]) -> DedupeSettings:
         elif isinstance(pair, list) and len(pair) != 2:
             problems.append(Problem("[dedupe]: jeder Eintrag in 'force_apart' braucht genau "
                                     "zwei Einträge", ("dedupe", "force_apart")))
-    return replace(d, force_together=tuple(together), force_apart=tuple(apart))
+    return replace(d, force_together=tuple(together), force_apart=tuple(apart),
+                   synonyms=_synonyms(dd.get("synonyms", []), problems))
+
+
+def _synonyms(groups: list, problems: list[Problem]) -> tuple[tuple[str, ...], ...]:
+    """[["Sprachcafé", "Language Café"], …]: each group names one thing, first spelling wins."""
+    out = []
+    for n, group in enumerate(groups, start=1):
+        if (not isinstance(group, list) or len(group) < 2
+                or not all(isinstance(w, str) and w.strip() for w in group)):
+            problems.append(Problem(f"[dedupe]: 'synonyms' Eintrag {n} muss eine Liste aus "
+                                    "mindestens zwei Bezeichnungen sein, z. B. "
+                                    '["Sprachcafé", "Language Café"]', ("dedupe", "synonyms")))
+            continue
+        out.append(tuple(w.strip() for w in group))
+    return tuple(out)
 
 
 def _refs_ok(group: object, problems: list[Problem], key: str) -> bool:

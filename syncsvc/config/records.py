@@ -18,6 +18,7 @@ class DedupeSettings:
     news_title_threshold: float = 85.0
     force_together: tuple[tuple[str, ...], ...] = ()  # groups of "source:uid"
     force_apart: tuple[tuple[str, str], ...] = ()  # pairs of "source:uid"
+    synonyms: tuple[tuple[str, ...], ...] = ()  # groups of equivalent title words/phrases
 
 
 @dataclass(frozen=True)

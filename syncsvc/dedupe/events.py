@@ -13,32 +13,28 @@ from __future__ import annotations
 
 import gc
 import logging
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from itertools import repeat
 
 from ..config import DedupeSettings, SourceConfig
 from ..models import Event, PublishedEvent
 from .evidence import vocabulary
+from .identity import Clusters, Match, assign_uids, claim, priority, ref, source_ref, unite
 from .news import dedupe_news
 from .series import Target, occurrence_recs
 from .textmatch import (
     WIDE,
-    Clusters,
-    Match,
     Rec,
-    assign_uids,
     canonical_url,
-    claim,
     evaluate,
     hard_veto,
     make_rec,
+    norm_title,
     normalize_title,
-    priority,
-    ref,
-    source_ref,
-    unite,
 )
 
 __all__ = ["DedupeResult", "Match", "canonical_url", "dedupe_events", "dedupe_news",
@@ -69,7 +65,8 @@ def dedupe_events(events: Sequence[Event], sources: Mapping[str, SourceConfig],
 def _dedupe(events, sources, settings, memory, expand) -> DedupeResult:
     events = _unique(events)
     masters, overrides, singles = _split(events)
-    vocab = vocabulary(getattr(settings, "synonyms", ()), normalize_title)
+    vocab = vocabulary(settings.synonyms, normalize_title).with_titles(
+        norm_title(e.summary) for e in events)
 
     def org(sid: str) -> str:
         return sources[sid].name if sid in sources else ""
@@ -87,7 +84,7 @@ def _dedupe(events, sources, settings, memory, expand) -> DedupeResult:
     matches: list[Match] = []
     forced_folds = _force_together(recs[:n_single], masters, settings, clusters, matches)
     merges = []
-    for i, j in candidate_pairs(recs, max(tol, WIDE)):
+    for i, j in candidate_pairs(recs, tol, max(tol, WIDE)):
         scored = evaluate(recs[i], recs[j], settings, tol, apart)
         if scored is None:
             continue
@@ -271,23 +268,52 @@ def _entry(uid: str, event: Event, members: list[Rec], sources) -> PublishedEven
     )
 
 
-def candidate_pairs(recs: Sequence[Rec], tol: timedelta) -> list[tuple[int, int]]:
-    """Pairs of different sources whose starts are within ``tol`` (all-day: same local day)."""
-    timed = sorted((r.ts, i) for i, r in enumerate(recs) if r.utc is not None)
-    limit = tol.total_seconds()
-    out = []
-    for k, (t, i) in enumerate(timed):
-        for n in range(k + 1, len(timed)):
-            t2, j = timed[n]
-            if t2 - t > limit:
-                break
-            out.append((i, j))
-    by_day: dict[date, list[int]] = {}
+def candidate_pairs(recs: Sequence[Rec], tol: timedelta,
+                    wide: timedelta | None = None) -> list[tuple[int, int]]:
+    """Pairs of different sources that could merge, blocked by title key and time.
+
+    A pair can merge only if its titles share a word (``evaluate`` vetoes the rest), so
+    candidates come from an inverted index of title keys (``evidence.block_keys``, common
+    words excluded): starts within ``tol``, or within ``wide`` at a place sharing a key
+    (a late listing merges only at the same place); all-day entries pair with anything
+    sharing a key on the same local day. Sorted, so the order never depends on hashing.
+    """
+    wide = wide or tol
+    near, far = tol.total_seconds(), wide.total_seconds()
+    by_key: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    by_day: dict[tuple[str, date], list[int]] = defaultdict(list)
+    all_day = {r.day for r in recs if r.utc is None}
     for i, r in enumerate(recs):
-        by_day.setdefault(r.day, []).append(i)
-    for day_idx in by_day.values():
-        alls = [i for i in day_idx if recs[i].utc is None]
-        timed_today = [i for i in day_idx if recs[i].utc is not None]
-        for n, i in enumerate(alls):
-            out.extend((i, j) for j in (*alls[n + 1:], *timed_today))
-    return [(i, j) for i, j in out if recs[i].ev.source_id != recs[j].ev.source_id]
+        for k in r.keys:
+            if r.utc is not None:
+                by_key[k].append((r.ts, i))
+            if r.day in all_day:
+                by_day[(k, r.day)].append(i)
+    out: set[tuple[int, int]] = set()
+    for timed in by_key.values():
+        if len(timed) < 2:
+            continue
+        timed.sort()  # by (start, index): every pair below comes out already ordered
+        ts = [t for t, _ in timed]
+        idx = [i for _, i in timed]
+        for n, t in enumerate(ts):
+            end = bisect_right(ts, t + far, n + 1)
+            if end == n + 1:
+                continue
+            mid = bisect_right(ts, t + near, n + 1, end)
+            i = idx[n]
+            out.update(zip(repeat(i), idx[n + 1:mid]))
+            if mid < end:
+                pk = recs[i].pkeys
+                out.update((i, j) for j in idx[mid:end] if not pk.isdisjoint(recs[j].pkeys))
+    for idx in by_day.values():
+        alls = [i for i in idx if recs[i].utc is None]
+        for i in alls:
+            out.update(_ordered(recs, i, j) for j in idx if j != i)
+    return sorted((p for p in out if recs[p[0]].ev.source_id != recs[p[1]].ev.source_id),
+                  key=lambda p: (recs[p[0]].ts, p[0], recs[p[1]].ts, p[1]))
+
+
+def _ordered(recs: Sequence[Rec], i: int, j: int) -> tuple[int, int]:
+    """The earlier start first (all-day first), as explanations name them."""
+    return (i, j) if (recs[i].ts, i) <= (recs[j].ts, j) else (j, i)

@@ -71,14 +71,38 @@ _SPLIT = re.compile(r"[,;\n(]")
 _YEAR = re.compile(r"^(19|20)\d\d$")  # a year says nothing about which event it is
 
 
+COMMON_SHARE = 0.1  # a word in more than this share of distinct titles identifies nothing
+COMMON_MIN_TITLES = 200  # below this many distinct titles, shares say too little
+
+
 @dataclass(frozen=True, slots=True)
 class Vocabulary:
-    """Phrase → concept replacements (built-in vocabulary plus admin synonyms)."""
+    """Phrase → concept replacements (built-in vocabulary plus admin synonyms) and the
+    words too common among this run's titles to say which event it is."""
 
     phrases: tuple[tuple[str, str], ...]
+    common: frozenset[str] = frozenset()
 
     def concepts(self, title: str) -> frozenset[str]:
         return _concepts(title, self.phrases)
+
+    def rare(self, concepts: frozenset[str]) -> frozenset[str]:
+        """The words that can show two titles agree: common words only ever disagree
+        ("für Frauen" vs "für Jugendliche"), a title of common words alone keeps them."""
+        return (concepts - self.common or concepts) if self.common else concepts
+
+    def with_titles(self, titles: Iterable[str]) -> Vocabulary:
+        """The same vocabulary, plus the common words of these normalized titles (IDF):
+        "Gruppe" in every title of a network is filler there, whatever a list says."""
+        distinct = set(titles)
+        if len(distinct) < COMMON_MIN_TITLES:
+            return self
+        df: dict[str, int] = {}
+        for t in distinct:
+            for w in _concepts(t, self.phrases):
+                df[w] = df.get(w, 0) + 1
+        cut = COMMON_SHARE * len(distinct)
+        return Vocabulary(self.phrases, frozenset(w for w, n in df.items() if n > cut))
 
 
 def vocabulary(synonyms: Iterable[Sequence[str]] = (), norm=None) -> Vocabulary:
@@ -91,7 +115,7 @@ def vocabulary(synonyms: Iterable[Sequence[str]] = (), norm=None) -> Vocabulary:
     return Vocabulary(tuple(pairs))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)
 def _concepts(title: str, phrases: tuple[tuple[str, str], ...]) -> frozenset[str]:
     text = f" {title} "
     for phrase, concept in phrases:
@@ -133,8 +157,14 @@ def same_word(a: str, b: str) -> bool:
     return len(a) > 5 and len(b) > 5 and fuzz.ratio(a, b) >= 90
 
 
-def _covered(word: str, pool: Iterable[str]) -> bool:
-    return any(same_word(word, p) for p in pool)
+def _covered(word: str, pool: frozenset[str]) -> bool:
+    """``word`` is the same word as one in ``pool``: exact first; inflections, compounds
+    and typos need five letters on both sides, and numbers only ever match themselves."""
+    if word in pool:
+        return True
+    if len(word) < 5 or word.isdigit():
+        return False
+    return any(same_word(word, p) for p in pool if len(p) >= 5)
 
 
 def _same_place_word(word: str, pool: Iterable[str]) -> bool:
@@ -179,6 +209,25 @@ def compare_titles(a: frozenset[str], b: frozenset[str], explain_a: frozenset[st
     shared_b = frozenset(w for w in b if _covered(w, a))
     extra_b = frozenset(w for w in b - shared_b if not _covered(w, explain_a))
     return shared, extra_a, extra_b
+
+
+def block_keys(concepts: frozenset[str]) -> frozenset[str]:
+    """Keys two titles share whenever ``compare_titles`` could find a shared word: the
+    word, its first five letters (inflections, compounds) and last six (a compound's
+    head). Numbers get a key only in a title of numbers alone (a shared "2" is no
+    evidence, but "Termin 2" vs "Termin 2" has nothing else)."""
+    words = [w for w in concepts if not w.isdigit()] or concepts
+    keys = set()
+    for w in words:
+        keys.add("<" + w[:5] if len(w) >= 5 else w)  # equal words share the prefix too
+        if len(w) >= 6:
+            keys.add(">" + w[-6:])
+    return frozenset(keys)
+
+
+def place_keys(places: tuple[frozenset, frozenset], villages: frozenset[str]) -> frozenset[str]:
+    """Keys two locations share whenever ``place_relation`` could call them the same."""
+    return frozenset({w[:5] for w in places[0]} | {"~" + v for v in villages})
 
 
 def near_words(ea: frozenset[str], eb: frozenset[str]) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -24,21 +24,9 @@ from rapidfuzz import fuzz, process
 
 from ..config import DedupeSettings, SourceConfig
 from ..models import NewsItem, PublishedItem
-from .textmatch import (
-    Clusters,
-    Match,
-    assign_uids,
-    canonical_url,
-    claim,
-    normalize_title,
-    number_conflict,
-    priority,
-    ref,
-    source_ref,
-    title_numbers,
-    title_similarity,
-    unite,
-)
+from .identity import Clusters, Match, assign_uids, claim, priority, ref, source_ref, unite
+from .newsmatch import BODY_SAME, body_similarity, generic_title, link_keys
+from .textmatch import normalize_title, number_conflict, title_numbers, title_similarity
 
 log = logging.getLogger(__name__)
 _ZONE = ZoneInfo("Europe/Berlin")
@@ -55,7 +43,9 @@ def dedupe_news(items: Sequence[NewsItem], sources: Mapping[str, SourceConfig],
     """
     items = sorted({i.key: i for i in items}.values(), key=lambda i: i.key)
     refs = [ref(i.source_id, i.guid) for i in items]
-    facts = [_Facts(canonical_url(i.link), _day(i), normalize_title(i.title)) for i in items]
+    links = link_keys((i.source_id, i.link) for i in items)
+    facts = [_Facts(link, _day(i), normalize_title(i.title), i.summary)
+             for i, link in zip(items, links, strict=True)]
     clusters = Clusters(len(items))
     matches: list[Match] = []
     pairs = _link_pairs(items, facts) | _title_pairs(items, facts, settings.news_title_threshold)
@@ -74,9 +64,10 @@ def dedupe_news(items: Sequence[NewsItem], sources: Mapping[str, SourceConfig],
 class _Facts(NamedTuple):
     """Per-item evidence, computed once."""
 
-    link: str  # canonical link, "" if none
+    link: str  # canonical link (with the fragment where it names the article), "" if none
     day: str  # local publication day (Europe/Berlin), "" if unknown
     title: str  # normalized title
+    body: str = ""  # plain-text summary
 
 
 def _day(item: NewsItem) -> str:
@@ -126,28 +117,42 @@ def _title_pairs(items: list[NewsItem], facts: list[_Facts],
         if f.day and f.title:
             days[f.day][title_numbers(f.title)].append(n)
     pairs: set[tuple[int, int]] = set()
-    for blocks in days.values():
-        plain = blocks.pop(frozenset(), [])
-        for members in blocks.values():
-            _compare(members, plain, items, facts, threshold, pairs)
-        _compare(plain, [], items, facts, threshold, pairs)
+    for day, blocks in days.items():
+        later = [n for ms in days.get(_next(day), {}).values() for n in ms]
+        for numbers, members in blocks.items():
+            if numbers:
+                _compare(members, blocks.get(frozenset(), []), items, facts, threshold, pairs)
+        _compare(blocks.get(frozenset(), []), [], items, facts, threshold, pairs)
+        today = [n for ms in blocks.values() for n in ms]
+        for i in today:  # next-day reposts: found at a lower cutoff, judged with a higher bar
+            _compare([i], later, items, facts, NEXT_DAY_TITLE, pairs, only_extra=True)
     return pairs
 
 
+NEXT_DAY_TITLE = 55.0  # title similarity from which a next-day repost is considered
+NEXT_DAY_BODY = 70.0  # and the text similarity it needs on top
+NEXT_DAY_BODY_MIN = 40.0  # text similarity a next-day repost with a near-equal title needs
+
+
+def _next(day: str) -> str:
+    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+
+
 def _compare(members: list[int], extra: list[int], items: list[NewsItem], facts: list[_Facts],
-             threshold: float, pairs: set[tuple[int, int]]) -> None:
+             threshold: float, pairs: set[tuple[int, int]], only_extra: bool = False) -> None:
     """Add pairs (members × later members + extra) scoring ≥ threshold, either scorer."""
     pool = members + extra
     titles = [facts[n].title for n in pool]
     compact = [t.replace(" ", "") for t in titles]
     for x, i in enumerate(members):
-        rest = slice(x + 1, None)
+        rest = slice(len(members) if only_extra else x + 1, None)
+        base = len(members) if only_extra else x + 1
         hits = process.extract(titles[x], titles[rest], scorer=fuzz.token_set_ratio,
                                processor=None, score_cutoff=threshold, limit=None)
         hits += process.extract(compact[x], compact[rest], scorer=fuzz.ratio,
                                 processor=None, score_cutoff=threshold, limit=None)
         for _, _, k in hits:
-            j = pool[x + 1 + k]
+            j = pool[base + k]
             if items[i].source_id != items[j].source_id:
                 pairs.add((min(i, j), max(i, j)))
 
@@ -158,12 +163,28 @@ def _evaluate(a: _Facts, b: _Facts, s: DedupeSettings) -> tuple[float, list[str]
     if a.link and a.link == b.link:
         reasons.insert(0, "gleicher Link (ohne Tracking-Parameter)")
         return 100.0, reasons, True
-    if not a.day or a.day != b.day:
-        return score, [*reasons, "weder gleicher Link noch gleicher Tag"], False
-    reasons.insert(0, f"gleicher Tag {a.day}")
-    ok = score >= s.news_title_threshold
-    if not ok:
-        reasons.append(f"unter der Schwelle {s.news_title_threshold:g}")
+    if not a.day or not b.day or a.day != b.day and _next(min(a.day, b.day)) != max(a.day,
+                                                                                  b.day):
+        return score, [*reasons, "weder gleicher Link noch gleicher oder nächster Tag"], False
+    body = body_similarity(a.body, b.body)
+    if a.day == b.day:
+        reasons.insert(0, f"gleicher Tag {a.day}")
+        ok = score >= s.news_title_threshold
+        if not ok:
+            reasons.append(f"unter der Schwelle {s.news_title_threshold:g}")
+        elif generic_title(a.title) or generic_title(b.title):
+            ok = body >= BODY_SAME
+            reasons.append(f"allgemeiner Titel: Text {body:.0f} % ähnlich"
+                           + ("" if ok else f" (unter {BODY_SAME:g})"))
+    else:  # a repost the next day under its own URL: title and text must both agree
+        reasons.insert(0, f"nächster Tag ({a.day} / {b.day})")
+        strong = score >= s.news_title_threshold and body >= NEXT_DAY_BODY_MIN
+        ok = not generic_title(a.title) and not generic_title(b.title) and (
+            strong or score >= NEXT_DAY_TITLE and body >= NEXT_DAY_BODY)
+        reasons.append(f"Text {body:.0f} % ähnlich" + ("" if ok else
+                       f" (nächster Tag braucht Titel ≥ {s.news_title_threshold:g} und Text ≥ "
+                       f"{NEXT_DAY_BODY_MIN:g} oder Titel ≥ {NEXT_DAY_TITLE:g} und Text ≥ "
+                       f"{NEXT_DAY_BODY:g}; kein allgemeiner Titel)"))
     numbers = number_conflict(a.title, b.title)
     if numbers:
         ok = False

@@ -19,11 +19,14 @@ from dateutil.rrule import rrulestr
 
 from ..models import Event
 from .evidence import Vocabulary
-from .textmatch import Rec, make_rec, ref
+from .identity import ref
+from .textmatch import AUTHORITY, Rec, make_rec
 
 log = logging.getLogger(__name__)
 Target = tuple[str, str, str]  # key of the published series entry (master or override)
-YEAR = timedelta(days=366)
+# The service publishes 30 days back and 18 months ahead: two partners' copies of a
+# series are matched over that whole span, not only around the one-offs.
+HORIZON = timedelta(days=30 + 18 * 31)
 
 
 def occurrence_recs(masters: dict, overrides: dict, days: list[date], expand: Callable | None,
@@ -34,15 +37,17 @@ def occurrence_recs(masters: dict, overrides: dict, days: list[date], expand: Ca
         return []
     starts = [_day(m.start) for m in masters.values()]
     lo_day = min([*days, *starts]) - timedelta(days=1)
-    hi_day = max([*days, lo_day + YEAR]) + timedelta(days=2)
+    hi_day = max([*days, lo_day + HORIZON]) + timedelta(days=2)
     lo = datetime.combine(lo_day, time(), UTC)
     hi = datetime.combine(hi_day, time(), UTC)
     live = [m for m in masters.values() if m.status != "CANCELLED"]
     series = [e for m in live for e in (m, *overrides.get((m.source_id, m.uid), ()))]
+    found = _fallback_expand([e for e in series if _plain(e, overrides)], lo, hi, 2000)
+    rest = [e for e in series if not _plain(e, overrides)]
     if expand is not None:
-        found = [(o.event, o.key) for o in expand(series, lo, hi, 2000)]
+        found += [(o.event, o.key) for o in expand(rest, lo, hi, 2000)]
     else:
-        found = _fallback_expand(series, lo, hi, 2000)
+        found += _fallback_expand(rest, lo, hi, 2000)
     out = []
     for ev, key in found:
         state = "CANCELLED" if ev.status == "CANCELLED" else ""
@@ -69,6 +74,13 @@ def _removed(m: Event, moved: tuple | list, lo: date, hi: date, prio, org,
                                 occ_ref=ref(m.source_id, m.uid, key) + "~", vocab=vocab,
                                 org=org(m.source_id), state="DELETED", target=target))
     return out
+
+
+def _plain(e: Event, overrides: dict) -> bool:
+    """A bare RRULE (no RDATE, no override): dateutil expands it exactly and ~20× faster
+    than the full expander, which the other series keep (100k events: 2,000 series)."""
+    return bool(e.rrule) and not e.rdates and not e.recurrence_id and not overrides.get(
+        (e.source_id, e.uid))
 
 
 def _day(key: str) -> date:
@@ -105,8 +117,32 @@ def _rule_keys(m: Event, lo: datetime, hi: datetime, cap: int) -> list[str]:
         log.warning("source=%s series %s: RRULE not expandable: %s", m.source_id, m.uid, e)
         return list(m.rdates)
     if all_day:
-        return [s.date().isoformat() for s in starts] + list(m.rdates)
-    keys = [s.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for s in starts]
+        keys = [s.date().isoformat() for s in starts]
+    else:
+        keys = [s.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for s in starts]
+    if lo <= first < hi and m.start not in keys:
+        keys.insert(0, m.start)  # DTSTART is always an occurrence (RFC 5545), rule or not
     return keys + list(m.rdates)
 
 
+
+
+
+def authority_notes(matches, sources) -> list[str]:
+    """German /admin flags: a partner still announces a date the higher-priority source
+    (the city) cancelled or moved; the partner's copy is hidden, the partner should know."""
+    notes = set()
+    for m in matches:
+        if not m.merged or AUTHORITY not in m.reasons:
+            continue
+        def prio(r: str) -> int:
+            src = sources.get(r.split(":", 1)[0])
+            return src.priority if src else 0
+        dead, live = (m.a, m.b) if prio(m.a) > prio(m.b) else (m.b, m.a)  # the rule's premise
+        sid, boss = live.split(":", 1)[0], dead.split(":", 1)[0]
+        when = (dead.split("@", 1)[1].rstrip("~")[:10] if "@" in dead else "")
+        name = sources[sid].name if sid in sources else sid
+        city = sources[boss].name if boss in sources else boss
+        notes.add(f"Partner {name} kündigt einen Termin an, den {city} abgesagt/verlegt hat"
+                  + (f" ({when})" if when else "") + ".")
+    return sorted(notes)

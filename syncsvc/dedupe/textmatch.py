@@ -1,15 +1,15 @@
-"""Text evidence and cluster bookkeeping shared by event and news deduplication.
+"""Text evidence and the pairwise verdict for events (news shares the text helpers).
 
-German-aware title normalisation, canonical URLs, fuzzy scores (rapidfuzz), the
-``Match`` record that explains one pairwise decision, and the stable-UID assignment.
+German-aware title normalisation, canonical URLs, fuzzy scores (rapidfuzz), the ``Rec``
+record with each event's precomputed evidence, and ``evaluate``/``hard_veto``, which turn
+two records into a readable German decision. Identity (``Match``, clusters, UIDs) lives in
+``identity``; the names are re-exported here for the modules that import them from here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -18,19 +18,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rapidfuzz import fuzz
 
-from ..config import DedupeSettings, SourceConfig
-from ..models import Event, SourceRef
+from ..config import DedupeSettings
+from ..models import Event
 from .evidence import (
     VILLAGES,
     Vocabulary,
+    block_keys,
     compare_titles,
     head_segment,
     kind_conflict,
     near_words,
+    place_keys,
     place_relation,
     place_words,
     vocabulary,
 )
+from .identity import ref
 
 STOP_WORDS = frozenset((
     "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer",
@@ -105,97 +108,6 @@ def number_conflict(a: str, b: str) -> tuple[str, str] | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Match:
-    """One explained pairwise decision (refs "source_id:uid" or "source_id:uid@recurrence")."""
-
-    a: str
-    b: str
-    score: float
-    reasons: tuple[str, ...]
-    merged: bool
-
-
-def ref(source_id: str, uid: str, recurrence_id: str = "") -> str:
-    base = f"{source_id}:{uid}"
-    return f"{base}@{recurrence_id}" if recurrence_id else base
-
-
-def priority(sources: Mapping[str, SourceConfig], source_id: str) -> int:
-    src = sources.get(source_id)
-    return src.priority if src else 0
-
-
-def source_ref(sources: Mapping[str, SourceConfig], source_id: str, url: str) -> SourceRef:
-    src = sources.get(source_id)
-    return SourceRef(source_id=source_id, name=src.name if src else source_id, url=url)
-
-
-def unite(groups: Iterable[Sequence[str]]) -> tuple[str, ...]:
-    """Union of category lists, case-insensitive, first spelling wins, order stable."""
-    seen: dict[str, str] = {}
-    for group in groups:
-        for cat in group:
-            cat = cat.strip()
-            if cat and cat.casefold() not in seen:
-                seen[cat.casefold()] = cat
-    return tuple(seen.values())
-
-
-def derived_uid(winner_ref: str) -> str:
-    return hashlib.sha256(winner_ref.encode("utf-8")).hexdigest()[:24] + "@syncsvc"
-
-
-UidClaim = tuple[str, tuple[tuple[int, str], ...]]  # winner ref, (-priority, remembered UID)
-
-
-def claim(member_refs: Sequence[tuple[int, str]], memory: Mapping[str, str],
-          winner_ref: str) -> UidClaim:
-    """member_refs: (priority, ref); remembered UIDs ordered by priority desc, then UID."""
-    return winner_ref, tuple(sorted({(-p, memory[r]) for p, r in member_refs if r in memory}))
-
-
-def assign_uids(claims: Sequence[UidClaim]) -> dict[str, str]:
-    """winner_ref → published UID; a remembered UID goes to one unit only, deterministically."""
-    taken: set[str] = set()
-    out: dict[str, str] = {}
-    for winner, candidates in sorted(claims, key=lambda c: (not c[1], c[1], c[0])):
-        uid = next((u for _, u in candidates if u not in taken), "")
-        n = 0
-        while not uid or uid in taken:  # nothing remembered: derive from the winner
-            uid, n = derived_uid(f"{winner}#{n}" if n else winner), n + 1
-        taken.add(uid)
-        out[winner] = uid
-    return out
-
-
-class Clusters:
-    """Union-find over indices that also tracks each cluster's members."""
-
-    def __init__(self, n: int):
-        self.parent = list(range(n))
-        self.members: dict[int, list[int]] = {i: [i] for i in range(n)}
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, i: int, j: int) -> int:
-        ri, rj = self.find(i), self.find(j)
-        if ri == rj:
-            return ri
-        if len(self.members[ri]) < len(self.members[rj]):
-            ri, rj = rj, ri
-        self.parent[rj] = ri
-        self.members[ri].extend(self.members.pop(rj))
-        return ri
-
-    def groups(self) -> list[list[int]]:
-        return [sorted(m) for m in self.members.values()]
-
-
-@dataclass(frozen=True, slots=True)
 class Rec:
     """An event (or a series occurrence) with its matching evidence precomputed."""
 
@@ -217,6 +129,9 @@ class Rec:
     state: str = "CONFIRMED"  # CONFIRMED | CANCELLED | DELETED (a date a series removed)
     target: tuple = ()  # series occurrences: the published entry key they belong to
     occ: str = ""  # series occurrences: the occurrence key
+    keys: frozenset[str] = frozenset()  # blocking keys of the title concepts
+    pkeys: frozenset[str] = frozenset()  # blocking keys of the place
+    rare: frozenset[str] = frozenset()  # concepts that can show agreement (not common)
 
 
 DEFAULT_VOCAB = vocabulary((), normalize_title)
@@ -232,23 +147,33 @@ def make_rec(ev: Event, prio: int, start: str = "", occ_ref: str = "", *,
     else:
         utc = datetime.fromisoformat(start.replace("Z", "+00:00"))
         day = utc.astimezone(_zone(ev.tzid)).date()
-    title = _norm(ev.summary)
     loc = ev.location if location is None else location
-    place = _norm(loc)
-    concepts = vocab.concepts(title)
-    words = frozenset(place.split())
-    villages = (concepts | words) & VILLAGES
-    explain = words | frozenset(_norm(org).split()) | frozenset(place.replace(" ", "").split())
+    title, place, concepts, places, villages, explain, keys, pkeys, rare = _evidence(
+        ev.summary, loc, org, vocab)
     return Rec(ev, occ_ref or ref(ev.source_id, ev.uid, ev.recurrence_id),
                ref(ev.source_id, ev.uid), title, place, day, utc, prio,
                int(utc.timestamp()) if utc else 0, title_numbers(title), _stem(title),
-               concepts, place_words(place, _norm(head_segment(loc))), villages, explain,
+               concepts, places, villages, explain,
                state or ("CANCELLED" if ev.status == "CANCELLED" else "CONFIRMED"), target,
-               start if target else "")
+               start if target else "", keys, pkeys, rare)
 
 
-@lru_cache(maxsize=65536)
-def _norm(text: str) -> str:
+@lru_cache(maxsize=1 << 18)
+def _evidence(summary: str, loc: str, org: str, vocab: Vocabulary) -> tuple:
+    """The text evidence of one title/place/organiser (a series' dates share it)."""
+    title, place = norm_title(summary), norm_title(loc)
+    concepts = vocab.concepts(title)
+    rare = vocab.rare(concepts)
+    words = frozenset(place.split())
+    villages = (concepts | words) & VILLAGES
+    explain = words | frozenset(norm_title(org).split()) | frozenset(place.replace(" ", "").split())
+    places = place_words(place, norm_title(head_segment(loc)))
+    return (title, place, concepts, places, villages, explain, block_keys(rare),
+            place_keys(places, villages), rare)
+
+
+@lru_cache(maxsize=1 << 18)
+def norm_title(text: str) -> str:
     return normalize_title(text)
 
 
@@ -275,6 +200,7 @@ def _time_reason(minutes: int) -> str:
     return "gleiche Startzeit" if minutes == 0 else f"Start {minutes} min auseinander"
 
 
+AUTHORITY = "abgesagt/verlegt von der Quelle mit höherer Priorität: gilt für beide"
 WIDE = timedelta(minutes=60)  # strong title and place: a listing this late is the same
 
 
@@ -288,17 +214,27 @@ def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
     when = same_time(a, b, max(tol, WIDE))
     if not when or (a.state == "DELETED" and b.state == "DELETED"):
         return None
+    numbers = number_conflict(a.title, b.title)
+    if numbers:  # vetoed whatever else agrees: "Modul 1" / "Modul 2" (cheap, common)
+        return _numbered(when, title_similarity(a.title, b.title), numbers)
     shared, ea, eb = compare_titles(a.concepts, b.concepts, a.explain, b.explain)
+    if shared and shared.isdisjoint(a.rare):
+        shared = frozenset()  # only common words agree: no evidence (IDF)
     place = place_relation(a.places, b.places, a.villages, b.villages)
     if not shared and place != "same":
         return None
     late = a.utc is not None and b.utc is not None and abs(a.ts - b.ts) > tol.total_seconds()
     mixed = (a.utc is None) != (b.utc is None)
     return _judge(when, title_similarity(a.title, b.title), tuple(sorted(shared)),
-                  tuple(sorted(ea)), tuple(sorted(eb)), place, late, mixed,
-                  number_conflict(a.title, b.title),
+                  tuple(sorted(ea)), tuple(sorted(eb)), place, late, mixed, None,
                   kind_conflict(a.concepts, b.concepts), _status(a, b),
                   bool(apart) and frozenset((a.base, b.base)) in apart, s.location_bonus)
+
+
+@lru_cache(maxsize=1 << 12)
+def _numbered(when: str, fuzzy: float, numbers: tuple[str, str]) -> tuple:
+    return 0.0, (when, f"Titel {fuzzy:.0f} % ähnlich",
+                 f"andere Nummer im Titel ({numbers[0]} ≠ {numbers[1]})"), False
 
 
 def _status(a: Rec, b: Rec) -> str:
@@ -348,7 +284,7 @@ def _judge(when: str, fuzzy: float, shared: tuple, ea: tuple, eb: tuple, place: 
     if status == "conflict":
         vetoes.append("nur einer der beiden ist abgesagt")
     elif status == "authority":
-        reasons.append("abgesagt/verlegt von der Quelle mit höherer Priorität: gilt für beide")
+        reasons.append(AUTHORITY)
     if forced_apart:
         vetoes.append("per Konfiguration getrennt (force_apart)")
     return round(score, 1), tuple(reasons + vetoes), not vetoes

@@ -303,7 +303,10 @@ def _series(ctx: _Ctx, label: str, entry: dict, uid: str,
         except ParseError as e:
             skipped.append(ctx.skipped(e))
     moved = {o.recurrence_id: moved[o.recurrence_id] for o in overrides}
-    master = replace(base, rrule=text, exdates=tuple(sorted(exdates - set(moved))),
+    overrides += [_cancelled(ctx, label, base, occ, c, duration)
+                  for occ, c in sorted(cancelled.items())]
+    master = replace(base, rrule=text,
+                     exdates=tuple(sorted(exdates - set(moved) - set(cancelled))),
                      description=_join(fields["description"], "\n".join(notes)))
     return [master, *overrides]
 
@@ -405,6 +408,16 @@ def _moved(ctx: _Ctx, label: str, master: RawEvent, occ: datetime, sub: dict,
     return replace(master, start=begin, end=finish, recurrence_id=occ,
                    location=_text(ctx, where, sub, "location") or master.location,
                    description=_join(note, master.description))
+
+
+def _cancelled(ctx: _Ctx, label: str, master: RawEvent, occ: datetime, sub: dict,
+               duration: timedelta) -> RawEvent:
+    """A cancelled date stays in the calendar as an override with STATUS:CANCELLED, so
+    calendar apps, events.json, the RSS feed and the widget can say „Abgesagt“ (an EXDATE
+    alone would make it vanish silently, and partners' stale copies look like the truth)."""
+    reason = _text(ctx, f"{label}, cancel", sub, "reason") or "abgesagt"
+    return replace(master, start=occ, end=occ + duration, recurrence_id=occ, status="CANCELLED",
+                   description=_join(f"Fällt aus: {reason}", master.description))
 
 
 def series_dates(events: Iterable[RawEvent], uid: str) -> list[datetime]:

@@ -140,8 +140,12 @@ def test_holiday_boundaries_first_and_last_day_skip_the_day_after_keeps(tmp_path
 
 def test_cancel_and_move_one_date():
     parsed = _parse("cancel_and_move.toml")
-    master, moved, earlier = parsed.events
-    assert _at("2026-02-05") in master.exdates
+    master, cancelled, moved, earlier = parsed.events  # overrides by RECURRENCE-ID
+    # a cancelled date is an override with STATUS:CANCELLED, not a silent EXDATE
+    assert _at("2026-02-05") not in master.exdates
+    assert cancelled.status == "CANCELLED" and cancelled.uid == CAFE
+    assert cancelled.recurrence_id == cancelled.start == _at("2026-02-05")
+    assert cancelled.description.startswith("Fällt aus: Das Team ist auf Fortbildung.")
     assert _at("2026-03-05") not in master.exdates and _at("2026-05-07") not in master.exdates
     assert "Fällt aus am 05.02.2026: Das Team ist auf Fortbildung." in master.description
     assert master.description.startswith("Offener Treffpunkt.")
@@ -156,10 +160,12 @@ def test_cancel_and_move_one_date():
     assert earlier.location == "Killingerhaus" and "„Frühlingsfests“" in earlier.description
 
     found = _expand(_calendar(parsed.events), CAFE, date(2026, 1, 1), date(2026, 6, 1))
-    assert [(o.decoded("DTSTART"), str(o.get("LOCATION"))) for o in found] == [
-        (_at("2026-03-12", 17), "Stadthalle Idstein, kleiner Saal"),
-        (_at("2026-05-07", 16, 30), "Killingerhaus"),
-    ]  # Jan 1 Neujahr, Feb 5 cancelled, Apr 2 Osterferien
+    assert [(o.decoded("DTSTART"), str(o.get("LOCATION")), str(o.get("STATUS")))
+            for o in found] == [
+        (_at("2026-02-05"), "Killingerhaus", "CANCELLED"),
+        (_at("2026-03-12", 17), "Stadthalle Idstein, kleiner Saal", "CONFIRMED"),
+        (_at("2026-05-07", 16, 30), "Killingerhaus", "CONFIRMED"),
+    ]  # Jan 1 Neujahr, Apr 2 Osterferien; Feb 5 shown as cancelled
 
 
 def test_weeks_of_the_dst_changes_keep_local_time():
@@ -199,7 +205,10 @@ def test_shipped_city_feed():
     found = _expand(_calendar(parsed.events), CAFE, date(2027, 1, 1), date(2028, 1, 1))
     expected = [_at(d) for d in KEPT if d.startswith("2027") and d not in
                 ("2027-03-04", "2027-11-04")] + [_at("2027-11-11", 17)]
-    assert [o.decoded("DTSTART") for o in found] == sorted(expected)
+    live = [o.decoded("DTSTART") for o in found if str(o.get("STATUS")) != "CANCELLED"]
+    assert live == sorted(expected)
+    assert [o.decoded("DTSTART") for o in found if str(o.get("STATUS")) == "CANCELLED"] == [
+        _at("2027-03-04")]  # published as cancelled, not dropped
     assert "Fällt aus am 04.03.2027" in cafe.description
     moved = _expand(_calendar(parsed.events), CAFE, date(2027, 11, 1), date(2027, 12, 1))
     assert "„Idstein erzählt“" in str(moved[0]["DESCRIPTION"])  # parsed back intact

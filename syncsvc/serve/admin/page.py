@@ -100,7 +100,8 @@ def badge(state: str, label: str) -> str:
 def render_page(settings: Settings, doc: dict, counts: WeekCounts, logout: bool) -> str:
     sources = doc.get("sources", [])
     parts = [f"<h1>Status – {_e(doc.get('service') or settings.name)}</h1>"]
-    parts += [f'<p class="warn" role="alert">⚠ {_e(w)}</p>' for w in doc.get("warnings", [])]
+    parts += [f'<p class="warn" role="alert">⚠ {_e(w)}</p>' for w in doc.get("warnings", [])
+              + doc.get("authority_notes", [])]  # dedupe.series.authority_notes
     parts.append(_summary(sources))
     parts.append(_overview(sources, settings, counts))
     parts.append("<h2>Einzelheiten</h2>")
