@@ -37,7 +37,8 @@ from ..models import DateOrDateTime, RawEvent
 
 log = logging.getLogger(__name__)
 
-MAX_RULE_DATES = 5000  # an EXRULE or a second RRULE expands to at most this many dates
+MAX_RULE_DATES = 1000  # an EXRULE or a second RRULE expands to at most this many dates
+MAX_RULE_YEARS = 20  # … and at most this far past DTSTART
 _SECOND = timedelta(seconds=1)
 
 
@@ -164,7 +165,11 @@ def _rule_dates(ev: RawEvent, text: str, what: str, notes: list[str]
         notes.append(f"{what} von „{ev.summary[:80]}“ ist unlesbar und wurde nicht angewendet.")
         return ()
     out = []
+    last = start.replace(year=min(start.year + MAX_RULE_YEARS, 9999))
     for value in rule:
+        if value > last:
+            notes.append(f"{what} von „{ev.summary[:80]}“ gilt nur bis {last:%d.%m.%Y}.")
+            break
         if len(out) >= MAX_RULE_DATES:
             notes.append(f"{what} von „{ev.summary[:80]}“ nach {MAX_RULE_DATES} Terminen "
                          f"abgeschnitten.")
