@@ -41,7 +41,7 @@ from syncsvc.normalize.sanitize import one_line
 from conftest import CORPUS, DATA
 from fidelity import sync_file
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # one fixture reads 504 x 2 x 4
 
 FILES = sorted(CORPUS.rglob("*.ics")) if CORPUS.is_dir() else []
 FILES += sorted((DATA / "ics").rglob("*.ics"))
