@@ -272,11 +272,13 @@ def _periods(ev: Component, cal_tz: str) -> list[tuple[datetime, datetime]]:
                 continue
             try:
                 start, _ = _instant(value, cal_tz)
+                if not isinstance(start, datetime):
+                    continue
                 end = value.dt[1]
                 end = start + end if isinstance(end, timedelta) else _aware(end, cal_tz)
             except Exception:  # noqa: BLE001, S112 - an unreadable period is left out
                 continue
-            if isinstance(start, datetime) and end >= start:
+            if end >= start:
                 out.append((start, end))
     return out
 
@@ -310,6 +312,7 @@ def _instant(prop, cal_tz: str) -> tuple[DateOrDateTime, str]:
 
 
 def _iana_name(value: datetime, prop, cal_tz: str) -> str:
+    assert value.tzinfo is not None  # floating times never get here (_instant)
     for tzid in tzids_from_tzinfo(value.tzinfo):
         if tzid == "UTC":
             return cal_tz  # UTC instants are shown in the calendar's/service zone

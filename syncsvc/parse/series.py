@@ -163,7 +163,7 @@ def _rule_dates(ev: RawEvent, text: str, what: str, notes: list[str]
     except (ValueError, TypeError):
         notes.append(f"{what} von „{ev.summary[:80]}“ ist unlesbar und wurde nicht angewendet.")
         return ()
-    out = []
+    out: list[DateOrDateTime] = []
     for value in rule:
         if len(out) >= MAX_RULE_DATES:
             notes.append(f"{what} von „{ev.summary[:80]}“ nach {MAX_RULE_DATES} Terminen "

@@ -120,9 +120,9 @@ def make_app(
             ok = healthy() if healthy is not None else True
             return _text(200 if ok else 503, "ok" if ok else "unhealthy")
         if path == "/status" and status is not None:
-            body = json.dumps(status(), ensure_ascii=False, indent=1, default=str)
+            doc = json.dumps(status(), ensure_ascii=False, indent=1, default=str)
             return 200, [("Content-Type", TYPES[".json"]), ("Cache-Control", "no-store")], \
-                body.encode("utf-8")
+                doc.encode("utf-8")
         if path == "/metrics" and metrics is not None:
             return 200, [("Content-Type", "text/plain; version=0.0.4; charset=utf-8"),
                          ("Cache-Control", "no-store")], metrics().encode("utf-8")
