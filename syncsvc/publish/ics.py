@@ -56,7 +56,7 @@ def block_key(pe: PublishedEvent) -> CacheKey:
 def vevent_blocks(
     cache: Mapping[CacheKey, Cached] | None = None,
     fresh: MutableMapping[CacheKey, Cached] | None = None,
-) -> Fragments:
+) -> Fragments[PublishedEvent, Block | Exception | None]:
     """Per-run cache: each published record becomes a VEVENT and is serialized once.
 
     With ``cache`` (blocks persisted by earlier runs), a record whose key is there reuses
@@ -107,12 +107,14 @@ def render_calendar(
 
 
 def calendar_chunks(
-    ordered: Sequence[PublishedEvent], blocks: Fragments, *, name: str, tz: str,
+    ordered: Sequence[PublishedEvent],
+    blocks: Fragments[PublishedEvent, Block | Exception | None], *, name: str, tz: str,
     base_url: str, refresh_s: int, self_path: str = "/calendar.ics", title: str = "",
 ) -> list[bytes]:
     """The calendar as byte chunks: icalendar's VCALENDAR (properties, VTIMEZONEs) with
     the already serialized VEVENTs of ``ordered`` (in group_by_uid order) before its END."""
-    parts, tzids, first, last = [], set(), None, None
+    parts, first, last = [], None, None
+    tzids: set[str] = set()
     for pe in ordered:
         block = blocks.get(pe)
         if block is None:

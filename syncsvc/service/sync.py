@@ -70,6 +70,7 @@ class Pipeline:
                or row.get("config_hash") != source_fingerprint(source))
         validators = self.store.validators(source.id)
         started = time.monotonic()
+        result: Fetched | NotModified | FetchError
         try:
             result = self.fetcher.fetch(source, validators, force=due)
         except FetchError as e:
