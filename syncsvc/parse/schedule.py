@@ -22,6 +22,7 @@ from dateutil.rrule import rrule, rruleset, rrulestr
 
 from ..config.problems import Problem, first_problem, read_toml, suggest
 from ..errors import ConfigError, ParseError
+from ..logs import fields
 from ..models import Parsed, RawEvent
 from .holidays import coverage_end, coverage_warning, is_school_holiday
 
@@ -99,7 +100,7 @@ def parse_schedule(
     if school_holidays and any(e.rrule for e in events):  # only logged: output has no clock
         warning = coverage_warning(coverage_end(school_holidays), today or date.today())
         if warning:
-            log.warning("source=%s %s", source_id, warning)
+            log.warning("%s", warning, extra=fields(source=source_id, stage="parse"))
     events.sort(key=lambda e: (e.uid, e.recurrence_id is not None, str(e.recurrence_id)))
     return Parsed(events=tuple(events), title=str(data.get("title", "")),
                   skipped=tuple(skipped))
@@ -252,7 +253,7 @@ def _span(ctx: _Ctx, label: str, day: date, end_day: date, start: time,
 
 
 def _one_off(ctx: _Ctx, label: str, entry: dict, uid: str) -> list[RawEvent]:
-    fields = _common(ctx, label, entry)
+    common = _common(ctx, label, entry)
     day = _date(ctx, label, entry, "date")
     last = _date(ctx, label, entry, "end_date") if "end_date" in entry else day
     start = _time(ctx, label, entry, "start")
@@ -268,7 +269,7 @@ def _one_off(ctx: _Ctx, label: str, entry: dict, uid: str) -> list[RawEvent]:
         end = _time(ctx, label, entry, "end")
         begin, finish = _span(ctx, label, day, last, start, end) if end is not None else (
             datetime.combine(day, start, ctx.tz), None)
-    event = RawEvent(uid=uid, start=begin, end=finish, **fields)
+    event = RawEvent(uid=uid, start=begin, end=finish, **common)
     if "cancelled" in entry:  # "fällt aus": published as STATUS:CANCELLED with the reason
         reason = _text(ctx, label, entry, "cancelled") or "abgesagt"
         event = replace(event, status="CANCELLED",
@@ -282,7 +283,7 @@ def _join(*parts: str) -> str:
 
 def _series(ctx: _Ctx, label: str, entry: dict, uid: str,
             skipped: list[Problem]) -> list[RawEvent]:
-    fields = _common(ctx, label, entry)
+    common = _common(ctx, label, entry)
     first = _date(ctx, label, entry, "first")
     start = _time(ctx, label, entry, "start", required=True)
     end = _time(ctx, label, entry, "end", required=True)
@@ -294,7 +295,8 @@ def _series(ctx: _Ctx, label: str, entry: dict, uid: str,
     text, rule = _rule(ctx, label, entry, datetime.combine(first, start, ctx.tz), bool(skip))
     dtstart = next(iter(rule), None)
     if dtstart is None:
-        log.warning("source=%s %s hat keine Termine", ctx.source_id, label)
+        log.warning("%s hat keine Termine", label,
+                    extra=fields(source=ctx.source_id, stage="parse"))
         return []
     cancelled = _each_sub(ctx, label, entry, "cancel", rule, bool(skip), skipped)
     moved = _each_sub(ctx, label, entry, "move", rule, bool(skip), skipped)
@@ -307,7 +309,7 @@ def _series(ctx: _Ctx, label: str, entry: dict, uid: str,
         exdates |= _skipped(ctx, list(rule), set(skip))
     notes = [f"Fällt aus am {d:%d.%m.%Y}: {_text(ctx, label, c, 'reason') or 'abgesagt'}"
              for d, c in sorted(cancelled.items())]
-    base = RawEvent(uid=uid, start=dtstart, end=dtstart + duration, **fields)
+    base = RawEvent(uid=uid, start=dtstart, end=dtstart + duration, **common)
     overrides = []
     kept: set[datetime] = set()  # the moved dates whose override is valid
     for occ, m in moved.items():
@@ -318,7 +320,7 @@ def _series(ctx: _Ctx, label: str, entry: dict, uid: str,
             continue
         kept.add(occ)
     master = replace(base, rrule=text, exdates=tuple(sorted(exdates - kept)),
-                     description=_join(fields["description"], "\n".join(notes)))
+                     description=_join(common["description"], "\n".join(notes)))
     return [master, *overrides]
 
 

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import icalendar
 
 from ..errors import PublishError
+from ..logs import fields
 from ..models import PublishedEvent, digest
 from ..recur.vevent import parse_instant, to_vevent
 from .common import Fragments, attribution_lines, event_link, group_by_uid
@@ -144,7 +145,8 @@ def _block(pe: PublishedEvent) -> Block | Exception | None:
     try:
         ve = _vevent(pe)
     except (ValueError, TypeError, KeyError) as e:
-        log.warning("source=%s event %s not published: %s", pe.event.source_id, pe.uid, e)
+        log.warning("event %s not published: %s", pe.uid, e,
+                    extra=fields(source=pe.event.source_id, stage="publish"))
         return None
     try:
         data = ve.to_ical()
@@ -211,7 +213,8 @@ def _add_timezones(cal: icalendar.Calendar, tzids: set[str], span: tuple[date, d
     for tzid in sorted(tzids):
         vtz = vtimezone(tzid, *span)
         if vtz is None:
-            log.warning("source=- no VTIMEZONE for unknown TZID %s", tzid)
+            log.warning("no VTIMEZONE for unknown TZID %s", tzid,
+                        extra=fields(source="-", stage="publish"))
             continue
         cal.add_component(vtz)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from dateutil.relativedelta import relativedelta
 
 from ..config import Settings
+from ..logs import fields
 from ..models import PublishedEvent, PublishedItem
 from .common import Fragments, Listed, slugify
 from .ics import Block, Cached, CacheKey, calendar_chunks, vevent_blocks
@@ -237,7 +238,8 @@ def _sources(events: Sequence[PublishedEvent], items: Sequence[PublishedItem],
     out = []
     for sid in sorted(ids):
         if not _SAFE_ID.match(sid):
-            log.warning("source=%s id is not a safe path segment; no views", sid)
+            log.warning("id is not a safe path segment; no views",
+                        extra=fields(source=sid, stage="publish"))
             continue
         out.append((sid, source_names.get(sid, sid)))
     return out
@@ -276,7 +278,7 @@ def _write_all(root: Path, outputs: dict, run: _Run,
     (written if write_atomic(root / "views.json", manifest) else unchanged).append("views.json")
     removed = _remove_stale(root, set(changed))
     for path in written + removed:
-        log.debug("source=* published %s", path)
+        log.debug("published %s", path, extra=fields(source="*", stage="publish"))
     return PublishResult(tuple(written), tuple(unchanged), tuple(removed), views)
 
 

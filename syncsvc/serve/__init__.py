@@ -21,6 +21,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from ..config import Settings
+from ..logs import fields
 from .index import CSP, render_index
 from .server import serve, stop
 
@@ -141,7 +142,7 @@ def make_app(
         try:
             code, headers, body = route(environ)
         except Exception:
-            log.exception("source=* request %s failed", environ.get("PATH_INFO"))
+            log.exception("request %s failed", environ.get("PATH_INFO"), extra=fields(source="*"))
             code, headers, body = _text(500, "Interner Fehler")
         if not any(k.lower() == "x-content-type-options" for k, _ in headers):
             headers = [*headers, ("X-Content-Type-Options", "nosniff")]
