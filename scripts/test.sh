@@ -11,4 +11,5 @@ if command -v npm >/dev/null 2>&1; then
   npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 fi
 .venv/bin/ruff check .
+.venv/bin/mypy  # checks syncsvc ([tool.mypy] in pyproject.toml)
 .venv/bin/python -m pytest "$@"

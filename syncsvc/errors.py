@@ -7,6 +7,8 @@ for an admin; the CLI shows it without a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class SyncError(Exception):
     """Base of every error syncsvc raises on purpose."""
@@ -19,7 +21,7 @@ class UserError(SyncError):
 class ConfigError(UserError):
     """The configuration is invalid. Collects every problem found, not just the first."""
 
-    def __init__(self, path: str, problems: list[str]):
+    def __init__(self, path: str, problems: Sequence[str]):
         self.path = path
         self.problems = list(problems)
         super().__init__(self._format())

@@ -98,6 +98,7 @@ def cmd_check(path) -> int:
               "`syncsvc check` erneut ausführen.", file=sys.stderr)
         return 2
     settings = report.settings
+    assert settings is not None  # check() keeps the settings whenever the config loaded
     enabled = sum(1 for s in settings.sources if s.enabled)
     print(f"Konfiguration {settings.config_path} ist in Ordnung: "
           f"{len(settings.sources)} Quellen ({enabled} aktiv).")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import UserError
+from ..logs import fields
 
 log = logging.getLogger(__name__)
 
@@ -38,5 +39,5 @@ def backup(database: Path, target: Path | str) -> Path:
     if ok != "ok":
         target.unlink(missing_ok=True)
         raise UserError(f"Sicherung fehlerhaft ({ok}) – bitte erneut versuchen.")
-    log.info("source=* backup written to %s", target)
+    log.info("backup written to %s", target, extra=fields(source="*"))
     return target

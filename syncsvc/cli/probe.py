@@ -13,7 +13,7 @@ import tomli_w
 from ..config import Settings, SourceConfig
 from ..errors import SourceError, UserError
 from ..fetch import Fetcher
-from ..models import Parsed, Validators
+from ..models import Fetched, Parsed, Validators
 from ..parse.feed import parse_feed
 from ..parse.ics import parse_ics
 
@@ -41,6 +41,7 @@ def probe(settings: Settings, url: str, source_id: str = "") -> str:
     try:
         fetched = fetcher.fetch(SourceConfig(id=sid, name=sid, url=url, kind="ics"),
                                 Validators(), force=True)
+        assert isinstance(fetched, Fetched)  # force=True sends no validators: never a 304
         kind = detect_kind(fetched.body)
         parsed = (parse_ics(fetched.body, sid, settings.timezone) if kind == "ics"
                   else parse_feed(fetched.body, sid, url))

@@ -24,7 +24,7 @@ from .records import Settings
 class Report:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-    texts: dict[str, str] = field(default_factory=dict)  # file → text, for quoting lines
+    texts: dict[str, str | None] = field(default_factory=dict)  # file → text, for quoting lines
     settings: Settings | None = None
 
     def add(self, problems, file: str) -> None:
@@ -119,10 +119,10 @@ def _schedule(settings: Settings, source, ranges, report: Report) -> None:
 
 def _refused(file: str, body: bytes, err: ParseError) -> Problem:
     """The file-wide refusal, located again (parse keeps only the sentence)."""
-    from .problems import read_toml
+    from .problems import first_problem, read_toml
 
     try:
         read_toml(Path(file), body)
     except ConfigError as e:
-        return e.problems[0]
+        return first_problem(e)
     return Problem(err.message, file=file)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ConfigError
@@ -61,8 +63,8 @@ def _submissions(sub: dict, problems: list[Problem]) -> SubmissionSettings:
             problems.append(Problem(f"[submissions]: '{key}' darf nicht negativ sein",
                                     ("submissions", key)))
             sub = {k: v for k, v in sub.items() if k != key}
-    return SubmissionSettings(**{k: float(v) if k == "min_seconds" else v
-                                 for k, v in sub.items()})
+    values: dict[str, Any] = {k: float(v) if k == "min_seconds" else v for k, v in sub.items()}
+    return SubmissionSettings(**values)
 
 
 def parse_interval(text: str) -> int:
@@ -73,9 +75,9 @@ def parse_interval(text: str) -> int:
     return int(m.group(1)) * _UNITS[m.group(2)]
 
 
-def resolve_path(env: dict | None = None, cli_path: str | None = None) -> Path:
-    env = os.environ if env is None else env
-    return Path(cli_path or env.get("SYNCSVC_CONFIG") or DEFAULT_PATH)
+def resolve_path(env: Mapping[str, str] | None = None, cli_path: str | None = None) -> Path:
+    environ = os.environ if env is None else env
+    return Path(cli_path or environ.get("SYNCSVC_CONFIG") or DEFAULT_PATH)
 
 
 def load(path: Path | str) -> Settings:
@@ -200,7 +202,8 @@ def _service(path: Path, base: Path, svc: dict, problems: list[Problem]) -> Sett
     for key in ("connect_timeout", "total_timeout", "shrink_ratio"):
         if key in svc:
             field = key if key == "shrink_ratio" else f"{key}_s"
-            s = replace(s, **{field: float(svc[key])})
+            changes: dict[str, Any] = {field: float(svc[key])}
+            s = replace(s, **changes)
     # The token is read from SYNCSVC_ADMIN_TOKEN unless the config names another variable:
     # a set token must never be ignored (fail closed).
     s = replace(s, admin_token=os.environ.get(svc.get("admin_token_env", DEFAULT_TOKEN_ENV), ""))
@@ -233,7 +236,8 @@ def _dedupe(dd: dict, problems: list[Problem]) -> DedupeSettings:
     d = DedupeSettings()
     for key in ("title_threshold", "location_bonus", "news_title_threshold"):
         if key in dd:
-            d = replace(d, **{key: float(dd[key])})
+            changes: dict[str, Any] = {key: float(dd[key])}
+            d = replace(d, **changes)
     if "time_tolerance_min" in dd:
         d = replace(d, time_tolerance_min=dd["time_tolerance_min"])
     together, apart = [], []

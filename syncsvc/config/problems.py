@@ -173,6 +173,13 @@ def _syntax_advice(english: str, line: str) -> str:
     return ""
 
 
+def first_problem(e: ConfigError) -> Problem:
+    """The first problem of ``e`` as a Problem (``read_toml`` raises only Problems; other
+    raisers may pass plain sentences)."""
+    p = e.problems[0]
+    return p if isinstance(p, Problem) else Problem(p)
+
+
 def render(problem: Problem, text: str | None) -> str:
     """'Fehler: datei, Zeile 3, Spalte 1: Satz' plus the offending line, quoted."""
     kind = "Warnung" if problem.warning else "Fehler"

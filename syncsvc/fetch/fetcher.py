@@ -24,6 +24,7 @@ from requests.auth import AuthBase, HTTPBasicAuth
 from .. import __version__
 from ..config import Settings, SourceConfig
 from ..errors import FetchError
+from ..logs import fields
 from ..models import Fetched, NotModified, Validators
 from . import limits as guard
 
@@ -87,7 +88,8 @@ class Fetcher:
                 return self._fetch_file(source, validators, force)
             return self._fetch_http(source, validators, force)
         except FetchError as e:
-            log.warning("source=%s fetch failed: %s", source.id, e.message)
+            log.warning("fetch failed: %s", e.message,
+                        extra=fields(source=source.id, stage="fetch"))
             raise
 
     def _fetch_http(self, source: SourceConfig, validators: Validators,
@@ -107,8 +109,8 @@ class Fetcher:
                     wait = self._retry_wait(e, attempt, deadline)
                     if wait is None:
                         raise
-                    log.warning("source=%s attempt %d failed (%s), retrying in %s s",
-                                source.id, attempt + 1, e.message, guard.num(wait))
+                    log.warning("attempt %d failed (%s), retrying in %s s", attempt + 1, e.message,
+                                guard.num(wait), extra=fields(source=source.id, stage="fetch"))
                     time.sleep(wait)
         raise AssertionError("unreachable")  # the last attempt always returns or raises
 
@@ -149,7 +151,7 @@ class Fetcher:
         connect = min(self.settings.connect_timeout_s, remaining)
         if not self.settings.allow_private_networks:
             guard.refuse_internal(sid, url)
-        log.debug("source=%s GET %s", sid, guard.safe_url(url))
+        log.debug("GET %s", guard.safe_url(url), extra=fields(source=sid, stage="fetch"))
         try:
             return self.session.get(url, headers=headers, auth=auth, stream=True,
                                     allow_redirects=False, timeout=(connect, remaining),
@@ -173,15 +175,15 @@ class Fetcher:
                   deadline: float) -> Fetched | NotModified:
         sid, code = source.id, resp.status_code
         if code == 304 and conditional:
-            log.info("source=%s not modified (HTTP 304)", sid)
+            log.info("not modified (HTTP 304)", extra=fields(source=sid, stage="fetch"))
             return NotModified()
         if code not in (200, 203):
             raise _status_error(sid, resp)
         body = self._read_body(sid, resp, deadline)
         if not body:
             raise FetchError(sid, f"leere Antwort (HTTP {code} ohne Inhalt)", http_status=code)
-        log.info("source=%s fetched %d bytes (HTTP %d) from %s", sid, len(body), code,
-                 guard.safe_url(resp.url))
+        log.info("fetched %d bytes (HTTP %d) from %s", len(body), code,
+                 guard.safe_url(resp.url), extra=fields(source=sid, stage="fetch"))
         return Fetched(body=body, http_status=code, final_url=resp.url,
                        content_type=resp.headers.get("Content-Type", ""),
                        validators=Validators(etag=resp.headers.get("ETag", ""),
@@ -227,7 +229,7 @@ class Fetcher:
                 raise FetchError(sid, guard.too_big(limit))
             stamp = guard.file_stamp(st.st_mtime_ns)
             if not force and validators.last_modified == stamp:
-                log.info("source=%s file unchanged since %s", sid, stamp)
+                log.info("file unchanged since %s", stamp, extra=fields(source=sid, stage="fetch"))
                 return NotModified()
             body = path.read_bytes()
         except FileNotFoundError as e:
@@ -238,7 +240,7 @@ class Fetcher:
             raise FetchError(sid, f"leere Datei: {path}")
         if len(body) > limit:
             raise FetchError(sid, guard.too_big(limit))
-        log.info("source=%s read %d bytes from %s", sid, len(body), path)
+        log.info("read %d bytes from %s", len(body), path, extra=fields(source=sid, stage="fetch"))
         return Fetched(body=body, validators=Validators(last_modified=stamp),
                        final_url=path.as_uri())
 

@@ -133,7 +133,8 @@ class CappedBody:
     """Collects the body, inflating gzip/deflate incrementally; caps the *decoded* size."""
 
     def __init__(self, sid: str, encoding: str, limit: int):
-        self.sid, self.limit, self.size, self.parts = sid, limit, 0, []
+        self.sid, self.limit, self.size = sid, limit, 0
+        self.parts: list[bytes] = []
         if encoding in ("", "identity"):
             self.inflater = None
         elif encoding in ("gzip", "x-gzip", "deflate"):
@@ -175,7 +176,8 @@ def parse_retry_after(value: str) -> float | None:
 
 
 def connection_problem(e: BaseException, url: str) -> str:
-    causes, todo = [], [e]
+    causes: list[BaseException] = []
+    todo: list[object] = [e]
     while todo:
         x = todo.pop()
         if isinstance(x, BaseException) and not any(x is c for c in causes):
@@ -275,6 +277,6 @@ def refuse_internal(sid: str, url: str) -> None:
     except (socket.gaierror, UnicodeError):
         return
     for info in infos:
-        ip = public_ip_or_none(info[4][0])
+        ip = public_ip_or_none(str(info[4][0]))  # the address; typeshed allows an int
         if ip is not None:
             raise FetchError(sid, internal_message(host, ip))

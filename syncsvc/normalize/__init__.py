@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from ..config import SourceConfig
 from ..instants import zone_or_none
+from ..logs import fields
 from ..models import DateOrDateTime, Event, NewsItem, RawEvent, RawItem, digest
 from .sanitize import clean_html, looks_like_html, one_line, plain_text, safe_url
 
@@ -43,15 +44,16 @@ def normalize_events(
         try:
             event = _event(raw, source, default_tz)
         except (ValueError, OverflowError, TypeError) as e:
-            log.warning("source=%s event %r left out: %s", source.id, raw.uid[:80], e)
+            log.warning("event %r left out: %s", raw.uid[:80], e,
+                        extra=fields(source=source.id, stage="normalize"))
             continue
         key = (event.uid, event.recurrence_id)
         kept = by_key.get(key)
         if kept is None or event.sequence > kept.sequence:
             by_key[key] = event
         else:
-            log.info("source=%s duplicate event %s dropped (sequence %d <= %d)",
-                     source.id, key, event.sequence, kept.sequence)
+            log.info("duplicate event %s dropped (sequence %d <= %d)", key, event.sequence,
+                     kept.sequence, extra=fields(source=source.id, stage="normalize"))
     return list(by_key.values())
 
 
@@ -64,16 +66,18 @@ def normalize_items(raws: Iterable[RawItem], source: SourceConfig) -> list[NewsI
         try:
             item = _item(raw, source)
         except (ValueError, OverflowError, TypeError) as e:
-            log.warning("source=%s item %r left out: %s", source.id, raw.guid[:80], e)
+            log.warning("item %r left out: %s", raw.guid[:80], e,
+                        extra=fields(source=source.id, stage="normalize"))
             continue
         first = by_guid.get(item.guid)
         if first is not None and (first.link, first.title) == (item.link, item.title):
-            log.info("source=%s duplicate item %s dropped", source.id, item.guid)
+            log.info("duplicate item %s dropped", item.guid,
+                     extra=fields(source=source.id, stage="normalize"))
             continue
         if first is not None:
             item = replace(item, guid=f"{item.guid}#{digest((item.link, item.title))[:8]}")
-            log.warning("source=%s guid %s names two articles; the second is kept as %s",
-                        source.id, first.guid, item.guid)
+            log.warning("guid %s names two articles; the second is kept as %s", first.guid,
+                        item.guid, extra=fields(source=source.id, stage="normalize"))
         by_guid.setdefault(item.guid, item)
     return list(by_guid.values())
 

@@ -88,7 +88,7 @@ def raw_event(values: dict[str, str], source_id: str, default_tz: str) -> RawEve
 def parse_date(text: str) -> date:
     text = text.strip()
     m = _DE_DATE.match(text)
-    parts = (m.group(3), m.group(2), m.group(1)) if m else None
+    parts: tuple[str, ...] | None = (m.group(3), m.group(2), m.group(1)) if m else None
     if parts is None and (m := _ISO_DATE.match(text)):
         parts = m.groups()
     if parts is None:

@@ -23,6 +23,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
 
 from ..errors import ParseError
+from ..logs import fields
 from ..models import Parsed, RawItem
 from ..normalize.sanitize import link_base
 from .complete import feed_truncated
@@ -55,8 +56,8 @@ def parse_feed(body: bytes, source_id: str, url: str) -> Parsed:
     if not entries:
         _raise_if_broken(result, body, source_id)
     elif result.get("bozo"):
-        log.warning("source=%s feed is not well-formed (%s); using the %d entries found",
-                    source_id, _reason(result), len(entries))
+        log.warning("feed is not well-formed (%s); using the %d entries found", _reason(result),
+                    len(entries), extra=fields(source=source_id, stage="parse"))
     items: list[RawItem] = []
     skipped: list[str] = []
     for index, entry in enumerate(entries, start=1):
@@ -65,7 +66,7 @@ def parse_feed(body: bytes, source_id: str, url: str) -> Parsed:
         except Exception as e:  # noqa: BLE001 - one bad entry never stops the feed
             reason = f"Eintrag Nr. {index} übersprungen: unlesbar ({type(e).__name__})."
             skipped.append(reason)
-            log.warning("source=%s %s", source_id, reason)
+            log.warning("%s", reason, extra=fields(source=source_id, stage="parse"))
     title = str(result.get("feed", {}).get("title", ""))
     return Parsed(items=tuple(items), skipped=tuple(skipped), title=title)
 
@@ -100,7 +101,8 @@ def _reject_entities(body: bytes, source_id: str) -> None:
 def _raise_if_broken(result, body: bytes, source_id: str) -> None:
     """No entries: fine for a well-formed empty feed, an error for anything else."""
     if result.get("bozo"):
-        log.warning("source=%s feedparser: %s", source_id, _reason(result))
+        log.warning("feedparser: %s", _reason(result),
+                    extra=fields(source=source_id, stage="parse"))
     if not result.get("version"):
         detail = " (kein lesbares XML)" if result.get("bozo") else ""
         if _HTML_ANYWHERE.search(body[:4096]):

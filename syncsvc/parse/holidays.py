@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import holidays as holidays_pkg
 import icalendar
@@ -40,7 +41,8 @@ def load_school_holidays(location: str, fetch: Fetch | None = None) -> list[tupl
     body = _read(location, fetch)
     try:
         cal = icalendar.Calendar.from_ical(body)
-        ranges = [_range(ev) for ev in cal.walk("VEVENT")]
+        # walk("VEVENT") yields icalendar.Event instances; its stubs say Component
+        ranges = [_range(cast(icalendar.Event, ev)) for ev in cal.walk("VEVENT")]
     except (ValueError, KeyError, TypeError, IndexError) as e:
         raise ConfigError(location, [f"keine gültige iCalendar-Datei mit Ferienterminen: {e}"]) \
             from e
@@ -65,6 +67,7 @@ def _range(event: icalendar.Event) -> tuple[date, date]:
         raise ValueError(f"Termin '{event.get('SUMMARY', '?')}' ohne DTSTART")
     start, end = event.start, event.end  # icalendar derives end from DTEND/DURATION/default
     if isinstance(start, datetime):
+        assert isinstance(end, datetime)  # icalendar gives a timed event a timed end
         first, last = start.date(), (end - timedelta(microseconds=1)).date()
     else:
         first, last = start, end - timedelta(days=1)

@@ -29,6 +29,7 @@ from icalendar.timezone.tzid import tzids_from_tzinfo
 
 from ..errors import ParseError
 from ..instants import zone_or_none
+from ..logs import fields
 from ..models import DateOrDateTime, Parsed, RawEvent
 from .complete import ics_open_at_end
 from .series import portable
@@ -69,7 +70,7 @@ def parse_ics(body: bytes, source_id: str, default_tz: str) -> Parsed:
     events, notes = portable(events)
     skipped.extend(notes)
     for reason in skipped:
-        log.warning("source=%s skipped event: %s", source_id, reason)
+        log.warning("skipped event: %s", reason, extra=fields(source=source_id, stage="parse"))
     return Parsed(events=tuple(events), skipped=tuple(skipped), title=_title(components))
 
 
@@ -134,8 +135,8 @@ def _components(text: str, source_id: str) -> tuple[list[Component], int]:
     try:
         return list(Calendar.from_ical(text, multiple=True)), 0
     except Exception as e:  # noqa: BLE001 - icalendar raises assorted types on bad lines
-        log.warning("source=%s calendar does not parse as a whole (%s), trying per event",
-                    source_id, e)
+        log.warning("calendar does not parse as a whole (%s), trying per event", e,
+                    extra=fields(source=source_id, stage="parse"))
     components: list[Component] = []
     unreadable = 0
     blocks = list(_BLOCK.finditer(text))
@@ -272,11 +273,13 @@ def _periods(ev: Component, cal_tz: str) -> list[tuple[datetime, datetime]]:
                 continue
             try:
                 start, _ = _instant(value, cal_tz)
+                if not isinstance(start, datetime):
+                    continue
                 end = value.dt[1]
                 end = start + end if isinstance(end, timedelta) else _aware(end, cal_tz)
             except Exception:  # noqa: BLE001, S112 - an unreadable period is left out
                 continue
-            if isinstance(start, datetime) and end >= start:
+            if end >= start:
                 out.append((start, end))
     return out
 
@@ -310,6 +313,7 @@ def _instant(prop, cal_tz: str) -> tuple[DateOrDateTime, str]:
 
 
 def _iana_name(value: datetime, prop, cal_tz: str) -> str:
+    assert value.tzinfo is not None  # floating times never get here (_instant)
     for tzid in tzids_from_tzinfo(value.tzinfo):
         if tzid == "UTC":
             return cal_tz  # UTC instants are shown in the calendar's/service zone

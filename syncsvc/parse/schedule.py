@@ -14,13 +14,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Literal, overload
 from zoneinfo import ZoneInfo
 
 import icalendar
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import rrule, rruleset, rrulestr
 
-from ..config.problems import Problem, read_toml, suggest
+from ..config.problems import Problem, first_problem, read_toml, suggest
 from ..errors import ConfigError, ParseError
+from ..logs import fields
 from ..models import Parsed, RawEvent
 from .holidays import coverage_end, coverage_warning, is_school_holiday
 
@@ -88,9 +90,8 @@ def parse_schedule(
             uid = f"{_text(ctx, label, entry, 'id', required=True)}@{source_id}"
             if uid in seen:
                 raise ctx.error(label, "id", "ist doppelt vergeben")
-            build = _series if kind == "series" else _one_off
-            found = build(ctx, label, entry, uid, skipped) if kind == "series" else build(
-                ctx, label, entry, uid)
+            found = (_series(ctx, label, entry, uid, skipped) if kind == "series"
+                     else _one_off(ctx, label, entry, uid))
         except ParseError as e:
             skipped.append(ctx.skipped(e))
             continue
@@ -99,7 +100,7 @@ def parse_schedule(
     if school_holidays and any(e.rrule for e in events):  # only logged: output has no clock
         warning = coverage_warning(coverage_end(school_holidays), today or date.today())
         if warning:
-            log.warning("source=%s %s", source_id, warning)
+            log.warning("%s", warning, extra=fields(source=source_id, stage="parse"))
     events.sort(key=lambda e: (e.uid, e.recurrence_id is not None, str(e.recurrence_id)))
     return Parsed(events=tuple(events), title=str(data.get("title", "")),
                   skipped=tuple(skipped))
@@ -112,7 +113,7 @@ def _toml(body: bytes, source_id: str, skipped: list[Problem]) -> dict:
     try:
         return read_toml(Path(source_id), body)[0]
     except ConfigError as e:
-        first = e.problems[0]
+        first = first_problem(e)
         if first.line is None:
             raise _refused(source_id, first) from None
     text = body.decode("utf-8")
@@ -142,7 +143,7 @@ def _block(lines: list[str], start: int, end: int, source_id: str,
     try:
         return read_toml(Path(source_id), text.encode("utf-8"))[0]
     except ConfigError as e:
-        p = e.problems[0]
+        p = first_problem(e)
         if skipped is None:
             raise _refused(source_id, p) from None
         name = "Reihe" if "series" in lines[start] else "Termin"
@@ -206,6 +207,15 @@ def _date(ctx: _Ctx, label: str, entry: dict, key: str) -> date:
         raise ctx.error(label, key, f"'{value}' ist kein Datum (JJJJ-MM-TT)") from None
 
 
+@overload
+def _time(ctx: _Ctx, label: str, entry: dict, key: str, default: time,
+          required: bool = False) -> time: ...
+@overload
+def _time(ctx: _Ctx, label: str, entry: dict, key: str, default: None = None, *,
+          required: Literal[True]) -> time: ...
+@overload
+def _time(ctx: _Ctx, label: str, entry: dict, key: str, default: None = None,
+          required: bool = False) -> time | None: ...
 def _time(ctx: _Ctx, label: str, entry: dict, key: str, default: time | None = None,
           required: bool = False) -> time | None:
     value = entry.get(key)
@@ -233,7 +243,8 @@ def _common(ctx: _Ctx, label: str, entry: dict) -> dict:
     )
 
 
-def _span(ctx: _Ctx, label: str, day: date, end_day: date, start: time, end: time):
+def _span(ctx: _Ctx, label: str, day: date, end_day: date, start: time,
+          end: time) -> tuple[datetime, datetime]:
     begin = datetime.combine(day, start, ctx.tz)
     finish = datetime.combine(end_day, end, ctx.tz)
     if finish <= begin:
@@ -242,10 +253,12 @@ def _span(ctx: _Ctx, label: str, day: date, end_day: date, start: time, end: tim
 
 
 def _one_off(ctx: _Ctx, label: str, entry: dict, uid: str) -> list[RawEvent]:
-    fields = _common(ctx, label, entry)
+    common = _common(ctx, label, entry)
     day = _date(ctx, label, entry, "date")
     last = _date(ctx, label, entry, "end_date") if "end_date" in entry else day
     start = _time(ctx, label, entry, "start")
+    begin: date
+    finish: date | None
     if start is None:
         if "end" in entry:
             raise ctx.error(label, "end", "braucht auch 'start' (ohne Uhrzeit: ganztägig)")
@@ -256,7 +269,7 @@ def _one_off(ctx: _Ctx, label: str, entry: dict, uid: str) -> list[RawEvent]:
         end = _time(ctx, label, entry, "end")
         begin, finish = _span(ctx, label, day, last, start, end) if end is not None else (
             datetime.combine(day, start, ctx.tz), None)
-    event = RawEvent(uid=uid, start=begin, end=finish, **fields)
+    event = RawEvent(uid=uid, start=begin, end=finish, **common)
     if "cancelled" in entry:  # "fällt aus": published as STATUS:CANCELLED with the reason
         reason = _text(ctx, label, entry, "cancelled") or "abgesagt"
         event = replace(event, status="CANCELLED",
@@ -270,7 +283,7 @@ def _join(*parts: str) -> str:
 
 def _series(ctx: _Ctx, label: str, entry: dict, uid: str,
             skipped: list[Problem]) -> list[RawEvent]:
-    fields = _common(ctx, label, entry)
+    common = _common(ctx, label, entry)
     first = _date(ctx, label, entry, "first")
     start = _time(ctx, label, entry, "start", required=True)
     end = _time(ctx, label, entry, "end", required=True)
@@ -282,7 +295,8 @@ def _series(ctx: _Ctx, label: str, entry: dict, uid: str,
     text, rule = _rule(ctx, label, entry, datetime.combine(first, start, ctx.tz), bool(skip))
     dtstart = next(iter(rule), None)
     if dtstart is None:
-        log.warning("source=%s %s hat keine Termine", ctx.source_id, label)
+        log.warning("%s hat keine Termine", label,
+                    extra=fields(source=ctx.source_id, stage="parse"))
         return []
     cancelled = _each_sub(ctx, label, entry, "cancel", rule, bool(skip), skipped)
     moved = _each_sub(ctx, label, entry, "move", rule, bool(skip), skipped)
@@ -295,23 +309,25 @@ def _series(ctx: _Ctx, label: str, entry: dict, uid: str,
         exdates |= _skipped(ctx, list(rule), set(skip))
     notes = [f"Fällt aus am {d:%d.%m.%Y}: {_text(ctx, label, c, 'reason') or 'abgesagt'}"
              for d, c in sorted(cancelled.items())]
-    base = RawEvent(uid=uid, start=dtstart, end=dtstart + duration, **fields)
+    base = RawEvent(uid=uid, start=dtstart, end=dtstart + duration, **common)
     overrides = []
+    kept: set[datetime] = set()  # the moved dates whose override is valid
     for occ, m in moved.items():
         try:
             overrides.append(_moved(ctx, label, base, occ, m, duration))
         except ParseError as e:
             skipped.append(ctx.skipped(e))
-    moved = {o.recurrence_id: moved[o.recurrence_id] for o in overrides}
+            continue
+        kept.add(occ)
     overrides += [_cancelled(ctx, label, base, occ, c, duration)
                   for occ, c in sorted(cancelled.items())]
     master = replace(base, rrule=text,
-                     exdates=tuple(sorted(exdates - set(moved) - set(cancelled))),
-                     description=_join(fields["description"], "\n".join(notes)))
+                     exdates=tuple(sorted(exdates - kept - set(cancelled))),
+                     description=_join(common["description"], "\n".join(notes)))
     return [master, *overrides]
 
 
-def _each_sub(ctx: _Ctx, label: str, entry: dict, key: str, rule: rrule, bounded: bool,
+def _each_sub(ctx: _Ctx, label: str, entry: dict, key: str, rule: rrule | rruleset, bounded: bool,
               skipped: list[Problem]) -> dict[datetime, dict]:
     """``_subs`` one cancel/move at a time, so a bad one is skipped alone. A date after
     the end of the holiday data is only a warning: it applies once new data is added."""
@@ -359,7 +375,8 @@ def _rule(ctx: _Ctx, label: str, entry: dict, dtstart: datetime, bounded: bool):
     return rec.to_ical().decode(), _dateutil(ctx, label, rec, dtstart)
 
 
-def _dateutil(ctx: _Ctx, label: str, rec: icalendar.vRecur, dtstart: datetime) -> rrule:
+def _dateutil(ctx: _Ctx, label: str, rec: icalendar.vRecur,
+              dtstart: datetime) -> rrule | rruleset:
     text = rec.to_ical().decode()
     try:
         return rrulestr(text, dtstart=dtstart)
@@ -373,7 +390,8 @@ def _until_utc(ctx: _Ctx, value: date | datetime) -> datetime:
     return (value if value.tzinfo else value.replace(tzinfo=ctx.tz)).astimezone(UTC)
 
 
-def _subs(ctx: _Ctx, label: str, entry: dict, key: str, rule: rrule) -> dict[datetime, dict]:
+def _subs(ctx: _Ctx, label: str, entry: dict, key: str,
+          rule: rrule | rruleset) -> dict[datetime, dict]:
     """Cancelled or moved dates by the occurrence they replace (which must exist)."""
     subs, where, found = entry.get(key, []), f"{label}, {key}", {}
     if not isinstance(subs, list) or not all(isinstance(s, dict) for s in subs):
@@ -426,6 +444,7 @@ def series_dates(events: Iterable[RawEvent], uid: str) -> list[datetime]:
     master = next(e for e in events if e.recurrence_id is None)
     starts = set(rrulestr(master.rrule, dtstart=master.start)) - set(master.exdates)
     for override in (e for e in events if e.recurrence_id is not None):
+        assert isinstance(override.start, datetime)  # schedule overrides are timed (_moved)
         starts.discard(override.recurrence_id)
         starts.add(override.start)
     return sorted(starts)

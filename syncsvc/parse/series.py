@@ -164,7 +164,7 @@ def _rule_dates(ev: RawEvent, text: str, what: str, notes: list[str]
     except (ValueError, TypeError):
         notes.append(f"{what} von „{ev.summary[:80]}“ ist unlesbar und wurde nicht angewendet.")
         return ()
-    out = []
+    out: list[DateOrDateTime] = []
     last = start.replace(year=min(start.year + MAX_RULE_YEARS, 9999))
     for value in rule:
         if value > last:

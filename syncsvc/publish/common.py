@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Generic, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -26,18 +27,22 @@ _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss",
                           "Ä": "ae", "Ö": "oe", "Ü": "ue", "ẞ": "ss"})
 
 
-class Fragments:
+R = TypeVar("R")  # the record a fragment is rendered from
+F = TypeVar("F")  # the fragment
+
+
+class Fragments(Generic[R, F]):
     """What one record renders to, computed once per publish run and reused by every view.
 
     Keyed by the record's identity (the record is kept alive with its value, so an id is
     never reused while cached); ``clear`` releases everything once a format is written.
     """
 
-    def __init__(self, render: Callable[[object], object]) -> None:
+    def __init__(self, render: Callable[[R], F]) -> None:
         self._render = render
-        self._done: dict[int, tuple[object, object]] = {}
+        self._done: dict[int, tuple[R, F]] = {}
 
-    def get(self, record: object) -> object:
+    def get(self, record: R) -> F:
         hit = self._done.get(id(record))
         if hit is None:
             hit = (record, self._render(record))
@@ -50,7 +55,7 @@ class Fragments:
         self._render = _released
 
 
-def _released(record: object) -> object:
+def _released(record: object) -> NoReturn:
     raise RuntimeError("Fragments used after clear(): its format is already written")
 
 
@@ -87,9 +92,9 @@ def list_occurrences(
         else:
             records.append(record)
     for occ in expand(records, start, end, cap).occurrences:
-        pe = owner.get((occ.event.uid, occ.event.recurrence_id))
-        if pe is not None:
-            found.append(Listed(occ, pe))
+        owning = owner.get((occ.event.uid, occ.event.recurrence_id))
+        if owning is not None:
+            found.append(Listed(occ, owning))
     found.sort(key=lambda x: (sort_instant(x.occurrence.start), x.published.uid,
                               x.occurrence.key))
     return found

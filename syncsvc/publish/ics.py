@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import icalendar
 
 from ..errors import PublishError
+from ..logs import fields
 from ..models import PublishedEvent, digest
 from ..recur.vevent import parse_instant, to_vevent
 from .common import Fragments, attribution_lines, event_link, group_by_uid
@@ -56,7 +57,7 @@ def block_key(pe: PublishedEvent) -> CacheKey:
 def vevent_blocks(
     cache: Mapping[CacheKey, Cached] | None = None,
     fresh: MutableMapping[CacheKey, Cached] | None = None,
-) -> Fragments:
+) -> Fragments[PublishedEvent, Block | Exception | None]:
     """Per-run cache: each published record becomes a VEVENT and is serialized once.
 
     With ``cache`` (blocks persisted by earlier runs), a record whose key is there reuses
@@ -107,12 +108,14 @@ def render_calendar(
 
 
 def calendar_chunks(
-    ordered: Sequence[PublishedEvent], blocks: Fragments, *, name: str, tz: str,
+    ordered: Sequence[PublishedEvent],
+    blocks: Fragments[PublishedEvent, Block | Exception | None], *, name: str, tz: str,
     base_url: str, refresh_s: int, self_path: str = "/calendar.ics", title: str = "",
 ) -> list[bytes]:
     """The calendar as byte chunks: icalendar's VCALENDAR (properties, VTIMEZONEs) with
     the already serialized VEVENTs of ``ordered`` (in group_by_uid order) before its END."""
-    parts, tzids, first, last = [], set(), None, None
+    parts, first, last = [], None, None
+    tzids: set[str] = set()
     for pe in ordered:
         block = blocks.get(pe)
         if block is None:
@@ -142,7 +145,8 @@ def _block(pe: PublishedEvent) -> Block | Exception | None:
     try:
         ve = _vevent(pe)
     except (ValueError, TypeError, KeyError) as e:
-        log.warning("source=%s event %s not published: %s", pe.event.source_id, pe.uid, e)
+        log.warning("event %s not published: %s", pe.uid, e,
+                    extra=fields(source=pe.event.source_id, stage="publish"))
         return None
     try:
         data = ve.to_ical()
@@ -209,7 +213,8 @@ def _add_timezones(cal: icalendar.Calendar, tzids: set[str], span: tuple[date, d
     for tzid in sorted(tzids):
         vtz = vtimezone(tzid, *span)
         if vtz is None:
-            log.warning("source=- no VTIMEZONE for unknown TZID %s", tzid)
+            log.warning("no VTIMEZONE for unknown TZID %s", tzid,
+                        extra=fields(source="-", stage="publish"))
             continue
         cal.add_component(vtz)
 

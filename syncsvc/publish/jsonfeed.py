@@ -80,13 +80,13 @@ def render_events_json(
                                        home_page_url=home_page_url, feed_url=feed_url, tz=tz))
 
 
-def event_entries() -> Fragments:
+def event_entries() -> Fragments[Listed, bytes]:
     """Per-run cache: each listed occurrence dumped once (the same ``dump`` settings)."""
     return Fragments(lambda x: _dumps(event_json(x)).encode("utf-8"))
 
 
 def events_json_chunks(
-    listed: Sequence[Listed], entries: Fragments, *, title: str, home_page_url: str,
+    listed: Sequence[Listed], entries: Fragments[Listed, bytes], *, title: str, home_page_url: str,
     feed_url: str, tz: str = "Europe/Berlin",
 ) -> list[bytes]:
     """events.json as byte chunks: json dumps the document with an empty list, and the

@@ -55,14 +55,14 @@ def render_events_rss(
                                       self_url=self_url, description=description))
 
 
-def event_items(home: str, tz: str) -> Fragments:
+def event_items(home: str, tz: str) -> Fragments[Listed, bytes]:
     """Per-run cache: each listed occurrence becomes one serialized <item> element."""
     return Fragments(lambda x: _item_bytes(x, home, tz))
 
 
 def events_rss_chunks(
-    listed: Sequence[Listed], items: Fragments, *, title: str, link: str, self_url: str,
-    description: str,
+    listed: Sequence[Listed], items: Fragments[Listed, bytes], *, title: str, link: str,
+    self_url: str, description: str,
 ) -> list[bytes]:
     """The feed as byte chunks: ElementTree writes the channel, with a placeholder where
     the items go; the items come from ``items`` (serialized by ElementTree, indented as

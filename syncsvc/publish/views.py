@@ -16,9 +16,10 @@ from pathlib import Path
 from dateutil.relativedelta import relativedelta
 
 from ..config import Settings
+from ..logs import fields
 from ..models import PublishedEvent, PublishedItem
-from .common import Fragments, slugify
-from .ics import Cached, CacheKey, calendar_chunks, vevent_blocks
+from .common import Fragments, Listed, slugify
+from .ics import Block, Cached, CacheKey, calendar_chunks, vevent_blocks
 from .jsonfeed import dump, event_entries, events_json_chunks, render_news_json
 from .pages import page_files
 from .rss import event_items, events_rss_chunks, render_news
@@ -70,9 +71,9 @@ class PublishResult:
 class _Run:
     """Per-run caches: every record is rendered once per format and shared by the views."""
 
-    blocks: Fragments  # serialized VEVENTs
-    items: Fragments  # serialized RSS <item>s of occurrences
-    entries: Fragments  # dumped events.json entries
+    blocks: Fragments[PublishedEvent, Block | Exception | None]  # serialized VEVENTs
+    items: Fragments[Listed, bytes]  # serialized RSS <item>s of occurrences
+    entries: Fragments[Listed, bytes]  # dumped events.json entries
 
 
 def publish_all(
@@ -173,12 +174,12 @@ def _add_category(outputs: dict, settings: Settings, run: _Run, slug: str, cat: 
                   sel: Selection) -> None:
     title = f"{settings.name} – Termine: {cat}"
     base = f"calendar/{slug}"
-    kw = {"category": cat, "entries": len(sel.listed)}
-    _add(outputs, View(base + ".ics", title, "ics", "events", **kw),
+    entries = len(sel.listed)
+    _add(outputs, View(base + ".ics", title, "ics", "events", category=cat, entries=entries),
          _ics(settings, run, sel.calendar, title, base + ".ics"))
-    _add(outputs, View(base + ".rss", title, "rss", "events", **kw),
+    _add(outputs, View(base + ".rss", title, "rss", "events", category=cat, entries=entries),
          _events_rss(settings, run, sel.upcoming, title, base + ".rss"))
-    _add(outputs, View(base + ".json", title, "json", "events", **kw),
+    _add(outputs, View(base + ".json", title, "json", "events", category=cat, entries=entries),
          _events_json(settings, run, sel.listed, title, base + ".json"))
 
 
@@ -232,11 +233,13 @@ def _categories(events: Sequence[PublishedEvent]) -> list[tuple[str, str]]:
 def _sources(events: Sequence[PublishedEvent], items: Sequence[PublishedItem],
              source_names: Mapping[str, str]) -> list[tuple[str, str]]:
     ids = set(source_names)
-    ids |= {s.source_id for p in [*events, *items] for s in p.sources}
+    ids |= {s.source_id for e in events for s in e.sources}
+    ids |= {s.source_id for i in items for s in i.sources}
     out = []
     for sid in sorted(ids):
         if not _SAFE_ID.match(sid):
-            log.warning("source=%s id is not a safe path segment; no views", sid)
+            log.warning("id is not a safe path segment; no views",
+                        extra=fields(source=sid, stage="publish"))
             continue
         out.append((sid, source_names.get(sid, sid)))
     return out
@@ -275,7 +278,7 @@ def _write_all(root: Path, outputs: dict, run: _Run,
     (written if write_atomic(root / "views.json", manifest) else unchanged).append("views.json")
     removed = _remove_stale(root, set(changed))
     for path in written + removed:
-        log.debug("source=* published %s", path)
+        log.debug("published %s", path, extra=fields(source="*", stage="publish"))
     return PublishResult(tuple(written), tuple(unchanged), tuple(removed), views)
 
 

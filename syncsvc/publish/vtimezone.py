@@ -55,7 +55,7 @@ def _build(tzid: str, zone: ZoneInfo, first: date, last: date) -> icalendar.Time
     vtz = icalendar.Timezone()
     vtz.add("tzid", tzid)
     start = datetime(first.year, 1, 1, tzinfo=UTC)
-    earliest = (history or rule or [None])[0]
+    earliest = (history or rule)[0] if history or rule else None
     if earliest is None or earliest.at > start:
         vtz.add_component(_in_force(zone, start))
     for t in history:
@@ -112,10 +112,10 @@ def _yearly_rule(zone: ZoneInfo, year: int) -> tuple[int | None, list[Transition
     start = horizon
     first = transitions(zone, horizon, horizon)
     while start > 1900:
-        year = transitions(zone, start - 1, start - 1)
-        if _pattern(year) != pattern:
+        earlier = transitions(zone, start - 1, start - 1)
+        if _pattern(earlier) != pattern:
             break
-        start, first = start - 1, year
+        start, first = start - 1, earlier
     return start, first
 
 

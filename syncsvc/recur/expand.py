@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events
 
+from ..logs import fields
 from ..models import Event
 from .vevent import format_instant, to_vevent
 
@@ -77,12 +78,13 @@ def expand(events: Iterable[Event], start: datetime, end: datetime, cap: int = 2
         occ, cut, late = _expand_group(members, start, end, cap, deadline)
         if late:
             over.append(key)
-            log.warning("source=%s series %s stopped: over the CPU budget", key[0], key[1])
+            log.warning("series %s stopped: over the CPU budget", key[1],
+                        extra=fields(source=key[0]))
             continue
         out.extend(occ)
         if cut:
             truncated.append(key)
-            log.warning("source=%s series %s cut at %d occurrences", key[0], key[1], cap)
+            log.warning("series %s cut at %d occurrences", key[1], cap, extra=fields(source=key[0]))
     out.sort(key=lambda o: (_sort_key(o.start), o.event.source_id, o.event.uid))
     return Expansion(tuple(out), tuple(truncated), tuple(over))
 

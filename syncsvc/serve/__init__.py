@@ -22,6 +22,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from ..config import Settings
+from ..logs import fields
 from .index import CSP, render_index
 from .server import serve, stop
 
@@ -124,9 +125,9 @@ def make_app(
             ok = healthy() if healthy is not None else True
             return _text(200 if ok else 503, "ok" if ok else "unhealthy")
         if path == "/status" and status is not None:
-            body = json.dumps(status(), ensure_ascii=False, indent=1, default=str)
+            doc = json.dumps(status(), ensure_ascii=False, indent=1, default=str)
             return 200, [("Content-Type", TYPES[".json"]), ("Cache-Control", "no-store")], \
-                body.encode("utf-8")
+                doc.encode("utf-8")
         if path == "/metrics" and metrics is not None:
             return 200, [("Content-Type", "text/plain; version=0.0.4; charset=utf-8"),
                          ("Cache-Control", "no-store")], metrics().encode("utf-8")
@@ -145,7 +146,7 @@ def make_app(
         try:
             code, headers, body = route(environ)
         except Exception:
-            log.exception("source=* request %s failed", environ.get("PATH_INFO"))
+            log.exception("request %s failed", environ.get("PATH_INFO"), extra=fields(source="*"))
             code, headers, body = _text(500, "Interner Fehler")
         if not any(k.lower() == "x-content-type-options" for k, _ in headers):
             headers = [*headers, ("X-Content-Type-Options", "nosniff")]

@@ -21,6 +21,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from ..config import Settings
+from ..logs import fields
 from ..publish.pages.layout import CSP, page, site_of
 
 __all__ = ["CSP", "embed_snippet", "load_views", "render_index", "to_webcal"]
@@ -44,7 +45,8 @@ def load_views(root: Path) -> list[dict]:
     try:
         raw = json.loads((root / "views.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        log.info("source=* views.json not readable (%s), listing standard files", e)
+        log.info("views.json not readable (%s), listing standard files", e,
+                 extra=fields(source="*"))
         return [{"path": p, "title": t, "kind": k, "category": "", "source": ""}
                 for p, t, k in DEFAULT_VIEWS if (root / p[1:]).is_file()]
     views = []

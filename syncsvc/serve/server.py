@@ -28,6 +28,8 @@ import waitress
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
+from ..logs import fields
+
 log = logging.getLogger(__name__)
 
 CONNECTION_LIMIT = 1000
@@ -80,7 +82,8 @@ def serve(app: Callable, host: str, port: int) -> BaseWSGIServer | MultiSocketSe
         max_request_body_size=MAX_BODY_BYTES)
     for listener in _listeners(server):
         _with_request_deadline(listener)
-    log.info("source=* serving on http://%s:%s", host, getattr(server, "effective_port", port))
+    log.info("serving on http://%s:%s", host, getattr(server, "effective_port", port),
+             extra=fields(source="*"))
     return server
 
 
@@ -108,11 +111,11 @@ def stop(server: BaseWSGIServer | MultiSocketServer, thread: threading.Thread | 
             try:
                 channel.close()
             except OSError as e:  # already gone: nothing left to close
-                log.debug("source=* closing %r: %s", channel, e)
+                log.debug("closing %r: %s", channel, e, extra=fields(source="*"))
 
     listener.trigger.pull_trigger(close_all)
     pulled.set()
     if thread is not None:
         thread.join(timeout)
         if thread.is_alive():
-            log.warning("source=* server loop did not stop within %.0fs", timeout)
+            log.warning("server loop did not stop within %.0fs", timeout, extra=fields(source="*"))

@@ -22,6 +22,7 @@ import schedule
 from .. import config as cfg
 from ..config import Settings
 from ..errors import ConfigError, PublishError
+from ..logs import fields
 from ..serve import serve, stop
 from ..store import Store
 from . import Service
@@ -58,15 +59,15 @@ class Daemon:
         self._schedule_jobs()
         self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
         self._thread.start()
-        log.info("source=* serving %s on http://%s:%d", self.settings.output_dir,
-                 self.settings.bind, self.settings.port)
+        log.info("serving %s on http://%s:%d", self.settings.output_dir,
+                 self.settings.bind, self.settings.port, extra=fields(source="*"))
         while not self.stop_event.wait(0.5):
             pass
-        log.info("source=* stopping")
+        log.info("stopping", extra=fields(source="*"))
         self._thread.join(timeout=120)
         stop(server, server_thread)
         self.store.close()
-        log.info("source=* stopped")
+        log.info("stopped", extra=fields(source="*"))
         return 0
 
     @property
@@ -109,7 +110,7 @@ class Daemon:
                     self._sync(self.settings.sources, "request")
                 self.scheduler.run_pending()
             except Exception:  # the loop must survive anything a job does
-                log.exception("source=* scheduler tick failed")
+                log.exception("scheduler tick failed", extra=fields(source="*"))
             self.stop_event.wait(TICK_S)
 
     def _sync_one(self, source_id: str) -> None:
@@ -122,7 +123,7 @@ class Daemon:
         row = self.store.source(source_id)
         until = row.get("retry_after_until")
         if until and until > datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"):
-            log.info("source=%s waiting for Retry-After until %s", source_id, until)
+            log.info("waiting for Retry-After until %s", until, extra=fields(source=source_id))
             return
         self._sync([source], "schedule")
 
@@ -141,8 +142,8 @@ class Daemon:
         try:
             out = self.service.republish(now)
         except (PublishError, OSError) as e:
-            log.error("source=* Veröffentlichen fehlgeschlagen, wird beim nächsten Durchlauf "
-                      "wiederholt: %s", e)
+            log.error("Veröffentlichen fehlgeschlagen, wird beim nächsten Durchlauf "
+                      "wiederholt: %s", e, extra=fields(source="*"))
             self.store.set_meta("publish_error", str(e))
             return
         if self.store.meta("publish_error"):
@@ -176,7 +177,7 @@ class Daemon:
                 self.settings, self.service, self.app = new, service, app
                 self.config_error = ""
                 fresh = self._schedule_jobs()
-            log.info("source=* config reloaded: %d sources", len(new.sources))
+            log.info("config reloaded: %d sources", len(new.sources), extra=fields(source="*"))
             self._sync(fresh, "reload")
         if force_publish:
             with self.write_lock:
@@ -191,7 +192,8 @@ class Daemon:
                     "keine Quelle eingetragen – ohne [[sources]] würden alle "
                     "veröffentlichten Kalender und Feeds leer"])
         except ConfigError as e:
-            log.error("source=* config reload refused, keeping the last good config: %s", e)
+            log.error("config reload refused, keeping the last good config: %s", e,
+                      extra=fields(source="*"))
             self.config_error = str(e)
             return None
         return new
@@ -238,7 +240,7 @@ def _guarded(job, source_id: str):
         try:
             return job(*args)
         except Exception:  # noqa: BLE001 - logged; the job runs again at its next interval
-            log.exception("source=%s geplanter Auftrag fehlgeschlagen", source_id)
+            log.exception("geplanter Auftrag fehlgeschlagen", extra=fields(source=source_id))
             return None
 
     run.__name__ = getattr(job, "__name__", "job")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from ..config import Settings
 from ..dedupe import DedupeResult, dedupe_events, dedupe_news
+from ..logs import fields
 from ..models import PublishedEvent, PublishedItem, SyncReport, digest
 from ..publish.own import own_records
 from ..publish.views import publish_all
@@ -104,8 +105,8 @@ def republish(settings: Settings, store: Store, now: datetime) -> Republished:
     store.set_meta("published_day", _local_day(settings, now))
     store.set_meta("published_config", publish_fingerprint(settings))
     store.mark_published(version)
-    log.info("source=* published %d events, %d news items, %d files changed",
-             len(built.events), len(built.items), len(changed))
+    log.info("published %d events, %d news items, %d files changed",
+             len(built.events), len(built.items), len(changed), extra=fields(source="*"))
     return replace(built, changed_files=changed)
 
 

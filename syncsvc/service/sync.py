@@ -17,6 +17,7 @@ from ..errors import ConfigError, FetchError, ParseError, SourceError
 from ..fetch import Fetcher
 from ..fetch.pool import fetch_all
 from ..guard import Horizon, refuse_flooding_series, shrink_decision, upcoming_count
+from ..logs import fields
 from ..models import Fetched, NotModified, Parsed, SyncReport, Validators, digest
 from ..normalize import normalize_events, normalize_items
 from ..parse import holidays as hol
@@ -71,12 +72,13 @@ class Pipeline:
                or row.get("config_hash") != source_fingerprint(source))
         validators = self.store.validators(source.id)
         started = time.monotonic()
+        result: Fetched | NotModified | FetchError
         try:
             result = self.fetcher.fetch(source, validators, force=due)
         except FetchError as e:
             result = e
         except Exception as e:  # a bug must not take the other sources down
-            log.exception("source=%s unexpected fetch failure", source.id)
+            log.exception("unexpected fetch failure", extra=fields(source=source.id))
             result = FetchError(source.id, f"Unerwarteter Fehler beim Abruf: {e}")
         return result, time.monotonic() - started, due
 
@@ -93,7 +95,7 @@ class Pipeline:
         except SourceError as e:
             self._failed(source, e, report, now, duration)
         except Exception as e:  # keep the daemon alive; the message goes to status
-            log.exception("source=%s unexpected failure", source.id)
+            log.exception("unexpected failure", extra=fields(source=source.id))
             self._failed(source, SourceError(source.id, f"Interner Fehler: {e}"), report, now,
                          duration)
         return report
@@ -105,7 +107,8 @@ class Pipeline:
                                  last_error="", consecutive_failures=0, gone=0)
         self.store.log_fetch(source.id, now, "not-modified", http_status=304,
                              duration_ms=int(duration * 1000))
-        log.info("source=%s not modified", source.id)
+        log.info("not modified", extra=fields(source=source.id, stage="sync",
+                                              duration_ms=int(duration * 1000)))
 
     def _apply(self, source, fetched: Fetched, report, now, duration, due) -> None:
         parsed = self._parse(source, fetched.body)
@@ -129,8 +132,9 @@ class Pipeline:
         self.store.log_fetch(source.id, now, "ok", http_status=fetched.http_status,
                              duration_ms=int(duration * 1000), size=len(fetched.body))
         report.ok = True
-        log.info("source=%s synced: %d entries, %d skipped, changed=%s", source.id,
-                 report.count, len(report.skipped), report.changed)
+        log.info("synced: %d entries, %d skipped, changed=%s",
+                 report.count, len(report.skipped), report.changed,
+                 extra=fields(source=source.id, stage="sync", duration_ms=int(duration * 1000)))
 
     def _apply_events(self, source, parsed: Parsed, report, values: dict, now: str) -> None:
         events = normalize_events(parsed.events, source, self.settings.timezone)
@@ -158,7 +162,7 @@ class Pipeline:
                                      held_syncs=decision.held_syncs,
                                      held_reason=decision.reason)
             report.count = len(events)
-            log.warning("source=%s shrink held: %s", source.id, decision.reason)
+            log.warning("shrink held: %s", decision.reason, extra=fields(source=source.id))
             return
         if held is not None or row.get("held_reason"):
             self.store.release(source.id)
@@ -182,7 +186,7 @@ class Pipeline:
                                      http_status=values["http_status"], held_count=len(items),
                                      held_syncs=decision.held_syncs,
                                      held_reason=decision.reason)
-            log.warning("source=%s shrink held: %s", source.id, decision.reason)
+            log.warning("shrink held: %s", decision.reason, extra=fields(source=source.id))
             return
         if held is not None or row.get("held_reason"):
             self.store.release(source.id)
@@ -223,7 +227,8 @@ class Pipeline:
         )
         self.store.log_fetch(source.id, now, "error", http_status=status,
                              duration_ms=int(duration * 1000), error=err.message)
-        log.warning("source=%s failed: %s", source.id, err.message)
+        log.warning("failed: %s", err.message,
+                    extra=fields(source=source.id, stage="sync", duration_ms=int(duration * 1000)))
 
     def accept(self, source_id: str) -> bool:
         """Admin override of the shrink guard: apply the held set now."""
@@ -239,7 +244,7 @@ class Pipeline:
             self.store.replace_news(source_id, [item_from_json(r) for r in held["records"]],
                                     held_count=0, held_syncs=0, held_reason="", last_change=now)
         self.store.release(source_id)
-        log.info("source=%s held set accepted by admin", source_id)
+        log.info("held set accepted by admin", extra=fields(source=source_id))
         return True
 
 

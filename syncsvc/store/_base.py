@@ -132,7 +132,7 @@ class BaseStore:
         was most of the CPU of a pass where every source answered 304.
         """
         if self._source_columns is None:
-            self._source_columns = set(self.db["sources"].columns_dict)
+            self._source_columns = set(self.db.table("sources").columns_dict)
         unknown = set(values) - self._source_columns
         if unknown:
             raise StoreError(f"sources: unbekannte Spalten {sorted(unknown)}")
@@ -144,12 +144,12 @@ class BaseStore:
 
     def source(self, source_id: str) -> dict:
         try:
-            return dict(self.db["sources"].get(source_id))
+            return dict(self.db.table("sources").get(source_id))
         except Exception:  # sqlite_utils.db.NotFoundError
             return {"id": source_id}
 
     def sources(self) -> list[dict]:
-        return [dict(r) for r in self.db["sources"].rows_where(order_by="id")]
+        return [dict(r) for r in self.db.table("sources").rows_where(order_by="id")]
 
     def validators(self, source_id: str) -> Validators:
         row = self.source(source_id)
@@ -165,7 +165,7 @@ class BaseStore:
 
     def set_meta(self, key: str, value: str) -> None:
         with self.db.conn:
-            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+            self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
 
     # --- publish bookkeeping ---------------------------------------------------------
     # Every change of stored entries bumps data_version in its own transaction; a publish
@@ -195,6 +195,7 @@ class BaseStore:
                 "INSERT INTO fetch_log (source_id, at, outcome, http_status, duration_ms, "
                 "bytes, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [source_id, at, outcome, http_status, duration_ms, size, error])
+            assert cur.lastrowid is not None  # set by the INSERT just executed
             if cur.lastrowid % 50 == 0:  # keep the log bounded: newest 200 rows per source
                 self.db.conn.execute(
                     "DELETE FROM fetch_log WHERE source_id = ? AND id NOT IN (SELECT id FROM "
@@ -217,7 +218,7 @@ class BaseStore:
                     "DELETE FROM events WHERE source_id = ? AND uid = ? AND recurrence_id = ?",
                     [(source_id, u, r) for u, r in gone],
                 )
-                self.db["events"].upsert_all(
+                self.db.table("events").upsert_all(
                     ({"source_id": source_id, "uid": e.uid, "recurrence_id": e.recurrence_id,
                       "start": e.start, "hash": new[(e.uid, e.recurrence_id)],
                       "data": event_to_json(e)} for e in rows.values()
@@ -240,7 +241,7 @@ class BaseStore:
                     "DELETE FROM news WHERE source_id = ? AND guid = ?",
                     [(source_id, g) for g in old if g not in new],
                 )
-                self.db["news"].upsert_all(
+                self.db.table("news").upsert_all(
                     ({"source_id": source_id, "guid": g, "published": i.published,
                       "hash": new[g], "data": item_to_json(i)}
                      for g, i in rows.items() if old.get(g) != new[g]),

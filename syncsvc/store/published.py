@@ -43,9 +43,9 @@ class PublishedMixin(BaseStore):
             memory_rows += [{"ref": r, "kind": kind, "uid": uid} for r in refs]
         with self.db.conn:
             if changed_rows:
-                self.db["published"].upsert_all(changed_rows, pk=("uid", "recurrence_id"))
+                self.db.table("published").upsert_all(changed_rows, pk=("uid", "recurrence_id"))
             if memory_rows:
-                self.db["memory"].upsert_all(memory_rows, pk="ref")
+                self.db.table("memory").upsert_all(memory_rows, pk="ref")
         return out
 
     def vevent_cache(self, kind: str) -> dict[tuple[str, str, str], tuple[bytes, str]]:
@@ -85,7 +85,7 @@ class PublishedMixin(BaseStore):
 
     def hold(self, source_id: str, kind: str, records_json: list[str], validators: dict) -> None:
         with self.db.conn:
-            self.db["pending"].upsert(
+            self.db.table("pending").upsert(
                 {"source_id": source_id, "kind": kind, "data": json.dumps(records_json),
                  "validators": json.dumps(validators)}, pk="source_id")
 

@@ -10,7 +10,7 @@ migrations = Migrations("syncsvc")
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    db["sources"].create(
+    db.table("sources").create(
         {
             "id": str, "name": str, "kind": str, "url": str,
             "etag": str, "last_modified": str, "last_unconditional": str,
@@ -25,32 +25,32 @@ def m001_initial(db: Database) -> None:
         defaults={"error_count": 0, "consecutive_failures": 0, "gone": 0, "count": 0,
                   "skipped_count": 0, "held_count": 0, "held_syncs": 0, "merged_count": 0},
     )
-    db["events"].create(
+    db.table("events").create(
         {"source_id": str, "uid": str, "recurrence_id": str, "start": str,
          "hash": str, "data": str},
         pk=("source_id", "uid", "recurrence_id"),
     )
-    db["events"].create_index(["start"])
-    db["news"].create(
+    db.table("events").create_index(["start"])
+    db.table("news").create(
         {"source_id": str, "guid": str, "published": str, "hash": str, "data": str},
         pk=("source_id", "guid"),
     )
     # Held sets of the shrink guard: the new, much smaller set waits here.
-    db["pending"].create(
+    db.table("pending").create(
         {"source_id": str, "kind": str, "data": str, "validators": str}, pk="source_id"
     )
     # Published identity: member ref -> published uid, and per uid its version state.
-    db["memory"].create({"ref": str, "kind": str, "uid": str}, pk="ref")
-    db["published"].create(
+    db.table("memory").create({"ref": str, "kind": str, "uid": str}, pk="ref")
+    db.table("published").create(
         {"uid": str, "kind": str, "hash": str, "sequence": int, "dtstamp": str},
         pk="uid",
     )
-    db["fetch_log"].create(
+    db.table("fetch_log").create(
         {"id": int, "source_id": str, "at": str, "outcome": str, "http_status": int,
          "duration_ms": int, "bytes": int, "error": str},
         pk="id",
     )
-    db["fetch_log"].create_index(["source_id", "at"])
+    db.table("fetch_log").create_index(["source_id", "at"])
 
 
 @migrations()
@@ -58,8 +58,8 @@ def m002_published_per_override(db: Database) -> None:
     """A moved date (RECURRENCE-ID override) shares its series' UID but has content of its
     own; keyed by UID alone, master and override overwrote each other's hash and SEQUENCE
     rose on every run."""
-    db["published"].add_column("recurrence_id", str, not_null_default="")
-    db["published"].transform(pk=("uid", "recurrence_id"))
+    db.table("published").add_column("recurrence_id", str, not_null_default="")
+    db.table("published").transform(pk=("uid", "recurrence_id"))
 
 
 @migrations()
@@ -67,25 +67,25 @@ def m003_publish_state(db: Database) -> None:
     """What a 304-only pass needs to decide without re-reading every event: the upcoming
     count of each source (shrink guard), the config a source was last parsed with, and
     service-wide facts such as the day and config of the last publish."""
-    db["sources"].add_column("upcoming_count", int)
-    db["sources"].add_column("config_hash", str, not_null_default="")
-    db["meta"].create({"key": str, "value": str}, pk="key")
+    db.table("sources").add_column("upcoming_count", int)
+    db.table("sources").add_column("config_hash", str, not_null_default="")
+    db.table("meta").create({"key": str, "value": str}, pk="key")
 
 
 @migrations()
 def m004_published_vevent(db: Database) -> None:
     """The serialized VEVENT of each published event and the key it was rendered under,
     so a republish only asks icalendar for events whose published bytes changed."""
-    db["published"].add_column("vevent_key", str)
-    db["published"].add_column("vevent", bytes)
-    db["published"].add_column("vevent_meta", str)
+    db.table("published").add_column("vevent_key", str)
+    db.table("published").add_column("vevent", bytes)
+    db.table("published").add_column("vevent_meta", str)
 
 
 @migrations()
 def m005_submissions(db: Database) -> None:
     """Events reported through the form „Termin melden“: pending until a moderator decides.
     Contact fields are emptied ``keep_contact_days`` after the event (``contact_purged``)."""
-    db["submissions"].create(
+    db.table("submissions").create(
         {"id": int, "status": str, "created": str, "decided": str, "reason": str,
          "organisation": str, "title": str, "day": str, "begin": str, "end": str,
          "all_day": int, "place": str, "description": str, "link": str, "category": str,
@@ -93,8 +93,8 @@ def m005_submissions(db: Database) -> None:
          "contact_purged": int},
         pk="id", defaults={"status": "pending", "contact_purged": 0},
     )
-    db["submissions"].create_index(["status"])
-    db["submissions"].create_index(["client_key", "created"])
+    db.table("submissions").create_index(["status"])
+    db.table("submissions").create_index(["client_key", "created"])
 
 
 def migrate(db: Database) -> None:

@@ -5,6 +5,8 @@ fetch → parse → normalize → store → dedupe → publish, then every outpu
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import UTC, datetime
 
 import feedparser
@@ -12,6 +14,7 @@ import icalendar
 import pytest
 from werkzeug import Response
 
+from syncsvc import logs
 from syncsvc.service.republish import republish
 from syncsvc.service.status import source_status
 from syncsvc.service.sync import Pipeline
@@ -174,3 +177,25 @@ def test_same_data_gives_the_same_bytes_across_restarts(env):
     second = {p.name: p.read_bytes() for p in settings.output_dir.glob("*.*")}
     assert second["calendar.ics"] == first["calendar.ics"]
     assert second["news.rss"] == first["news.rss"]
+
+
+def test_json_log_lines_of_a_sync_carry_source_as_a_field(env):
+    settings, store, _ = env
+    stream = io.StringIO()
+    logs.setup("json", stream=stream)
+    sync(settings, store)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    synced = [d for d in lines if d["msg"].startswith("synced:")]
+    assert {d["source"] for d in synced} == {"verein", "news"}
+    assert all(d["stage"] == "sync" and isinstance(d["duration_ms"], int) for d in synced)
+    assert not any(d["msg"].startswith("source=") for d in lines if "source" in d)
+
+
+def test_text_log_lines_keep_showing_source_equals_id(env):
+    settings, store, _ = env
+    stream = io.StringIO()
+    logs.setup("text", stream=stream)
+    sync(settings, store)
+    synced = [line for line in stream.getvalue().splitlines() if "msg='synced:" in line]
+    assert len(synced) == 2 and all(" source=verein " in line or " source=news " in line
+                                    for line in synced)

@@ -17,6 +17,7 @@ from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 from ...config import Settings
+from ...logs import fields
 from .auth import Throttle
 from .chart import WeekCache
 from .page import render_login, render_page
@@ -51,7 +52,8 @@ def make_admin(get_settings: Callable[[], Settings],
             if path == "/admin/login":
                 return _redirect("/admin")
         elif attempt and (wait := throttle.retry_after(client)):
-            log.warning("source=* admin attempt from %s refused: too many wrong tokens", client)
+            log.warning("admin attempt from %s refused: too many wrong tokens", client,
+                        extra=fields(source="*"))
             return _too_many(settings, wait)
         elif path == "/admin/login":
             return _login(settings, environ, method, throttle, client)
@@ -123,10 +125,10 @@ def _login(settings: Settings, environ: dict, method: str, throttle: Throttle,
         return _html(405, b"", [("Allow", "GET, HEAD, POST")])
     given = _form(environ).get("token", "")
     if not given or not _same(given, settings.admin_token):
-        log.warning("source=* admin login refused from %s", client)
+        log.warning("admin login refused from %s", client, extra=fields(source="*"))
         throttle.failed(client)
         return _html(401, render_login(settings.name, wrong=True))
-    log.info("source=* admin login from %s", client)
+    log.info("admin login from %s", client, extra=fields(source="*"))
     throttle.succeeded(client)
     cookie = _set_cookie(settings, environ, session_value(settings.admin_token), 8 * 3600)
     return _redirect("/admin", [("Set-Cookie", cookie)])
