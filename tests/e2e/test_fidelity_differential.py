@@ -106,7 +106,7 @@ ALLOW: dict[str, tuple[str, tuple[str, ...]]] = {
     "dtend_before_dtstart.ics":
         (_WHY["repair_end"], ("ha_ical", "icaljs", "libical", "recurring_ical_events",)),
     "fidelity/exrule_weekdays.ics":
-        (_WHY["exrule"], ("ha_ical", "icaljs", "recurring_ical_events",)),
+        (_WHY["exrule"], ("ha_ical", "icaljs", "libical", "recurring_ical_events",)),
     "fidelity/period_rdate.ics":
         (_WHY["period"], ("libical",)),
     "ical4j/src/test/resources/net/fortuna/ical4j/transform/outlook2.txt.ics":
