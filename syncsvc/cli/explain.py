@@ -45,14 +45,7 @@ def _describe(p: PublishedEvent, matches) -> str:
     lines = [f"{p.event.summary} – {when_text}", f"  UID: {p.uid}",
              "  Angekündigt von: " + ", ".join(f"{s.name} ({s.source_id})" for s in p.sources),
              "  Eingänge:"]
-    lines += [f"    - {ref}" for ref in sorted(refs)]
-    related = [m for m in matches if m.a in refs or m.b in refs]
-    if related:
-        lines.append("  Vergleiche:")
-    for m in related:
-        verdict = "zusammengeführt" if m.merged else "getrennt"
-        lines.append(f"    {m.a} ~ {m.b}: {m.score:.0f} → {verdict} ({'; '.join(m.reasons)})")
-    return "\n".join(lines)
+    return "\n".join(lines + _inputs_and_comparisons(refs, matches))
 
 
 def explain_news(settings: Settings, query: str) -> str:
@@ -77,11 +70,16 @@ def _describe_item(p: PublishedItem, matches) -> str:
              "  Veröffentlicht von: " + ", ".join(f"{s.name} ({s.source_id})"
                                                   for s in p.sources),
              "  Eingänge:"]
-    lines += [f"    - {ref}" for ref in sorted(refs)]
+    return "\n".join(lines + _inputs_and_comparisons(refs, matches))
+
+
+def _inputs_and_comparisons(refs: set[str], matches) -> list[str]:
+    """The input references, then every comparison that involved one of them."""
+    lines = [f"    - {ref}" for ref in sorted(refs)]
     related = [m for m in matches if m.a in refs or m.b in refs]
     if related:
         lines.append("  Vergleiche:")
     for m in related:
         verdict = "zusammengeführt" if m.merged else "getrennt"
         lines.append(f"    {m.a} ~ {m.b}: {m.score:.0f} → {verdict} ({'; '.join(m.reasons)})")
-    return "\n".join(lines)
+    return lines
