@@ -22,7 +22,8 @@ import icalendar
 
 from ..config import Settings
 from ..models import Event
-from ..recur.expand import SERIES_BUDGET_S, expand
+from ..recur import expand as recur
+from ..recur.expand import expand
 from ..recur.vevent import parse_instant
 
 # A series whose rule would make the expansion step through more than this many
@@ -68,7 +69,8 @@ def refuse_flooding_series(
              if (e.source_id, e.uid) not in never and too_dense(e, horizon, cap)}
     refused = dense | set(unreadable) | set(never)
     group = [e for e in events if (e.source_id, e.uid) in series_keys - refused]
-    exp = expand(group, horizon.start, horizon.end, cap) if group else None
+    exp = expand(group, horizon.start, horizon.end, cap, series_budget_s=recur.SERIES_BUDGET_S,
+                 pass_budget_s=recur.PASS_BUDGET_S) if group else None
     costly = set(exp.over_budget if exp else ())
     cut = refused | costly | set(exp.truncated if exp else ())
     named = set(unreadable) | set(never) | costly
@@ -86,7 +88,7 @@ def refuse_flooding_series(
       | {f"Serie „{summary}“ übersprungen: Wiederholungsregel ergibt nie einen Termin "
          "(z. B. ein 30. Februar)" for summary in never.values()}
       | {f"Serie „{e.summary}“ übersprungen: Wiederholungsregel zu aufwendig zu berechnen "
-         f"(mehr als {SERIES_BUDGET_S:g} s Rechenzeit)"
+         f"(mehr als {recur.SERIES_BUDGET_S:g} s Rechenzeit)"
          for e in events if (e.source_id, e.uid) in costly and not e.recurrence_id})
     return Assessment(kept, problems, upcoming)
 
