@@ -8,7 +8,6 @@ The package re-exports the records, so ``config.Settings`` reads as it always di
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -18,19 +17,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..errors import ConfigError
 from .problems import Problem, read_toml, suggest
 from .records import DedupeSettings, Settings, SourceConfig, SubmissionSettings
-from .urls import is_http, url_problems
+from .sections import parse_interval, read_interval, read_section
+from .sources import KINDS, read_sources
+from .urls import is_http
 
 __all__ = ["DEFAULT_PATH", "KINDS", "DedupeSettings", "Settings", "SourceConfig", "load",
            "parse_interval", "resolve_path"]
 
 DEFAULT_PATH = Path("config/syncsvc.toml")
-KINDS = ("ics", "feed", "schedule", "csv")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_INTERVAL = re.compile(r"^\s*(\d+)\s*([smh])\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600}
 DEFAULT_TOKEN_ENV = "SYNCSVC_ADMIN_TOKEN"
-_TYPES = {str: "ein Text in Anführungszeichen", int: "eine ganze Zahl", float: "eine Zahl",
-          bool: "true oder false", list: "eine Liste [ … ]", dict: "eine Tabelle"}
 
 
 _SERVICE_KEYS = {
@@ -42,10 +37,6 @@ _SERVICE_KEYS = {
     "admin_token_env": str, "log_format": str, "school_holidays": str,
     "allow_private_networks": bool, "proxy": str, "impressum_url": str,
     "datenschutz_url": str,
-}
-_SOURCE_KEYS = {
-    "id": str, "name": str, "url": str, "kind": str, "priority": int, "interval": str,
-    "categories": list, "enabled": bool, "auth_env": str, "token_env": str,
 }
 _DEDUPE_KEYS = {
     "title_threshold": (int, float), "time_tolerance_min": int, "location_bonus": (int, float),
@@ -65,14 +56,6 @@ def _submissions(sub: dict, problems: list[Problem]) -> SubmissionSettings:
             sub = {k: v for k, v in sub.items() if k != key}
     values: dict[str, Any] = {k: float(v) if k == "min_seconds" else v for k, v in sub.items()}
     return SubmissionSettings(**values)
-
-
-def parse_interval(text: str) -> int:
-    """'30m' → 1800. Raises ValueError on anything else."""
-    m = _INTERVAL.match(text or "")
-    if not m or int(m.group(1)) == 0:
-        raise ValueError(f"'{text}' ist kein Intervall (erwartet z. B. 90s, 30m, 2h)")
-    return int(m.group(1)) * _UNITS[m.group(2)]
 
 
 def resolve_path(env: Mapping[str, str] | None = None, cli_path: str | None = None) -> Path:
@@ -101,73 +84,23 @@ def _build(path: Path, data: dict, warnings: list[Problem]) -> Settings:
             problems.append(Problem(f"unbekannter Abschnitt [{key}]"
                                     f"{suggest(key, _SECTIONS)}",
                                     (key,)))
-    svc = _section(data.get("service", {}), "[service]", _SERVICE_KEYS, problems, ("service",))
+    svc = read_section(data.get("service", {}), "[service]", _SERVICE_KEYS, problems, ("service",))
     settings = _service(path, base, svc, problems)
-    dd = _section(data.get("dedupe", {}), "[dedupe]", _DEDUPE_KEYS, problems, ("dedupe",))
+    dd = read_section(data.get("dedupe", {}), "[dedupe]", _DEDUPE_KEYS, problems, ("dedupe",))
     settings = replace(settings, dedupe=_dedupe(dd, problems))
-    sub = _section(data.get("submissions", {}), "[submissions]", _SUBMISSION_KEYS, problems,
+    sub = read_section(data.get("submissions", {}), "[submissions]", _SUBMISSION_KEYS, problems,
                    ("submissions",))
     settings = replace(settings, submissions=_submissions(sub, problems))
     raw_sources = data.get("sources", [])
     if not isinstance(raw_sources, list):
         problems.append(Problem("[[sources]] muss eine Liste von Tabellen sein", ("sources",)))
         raw_sources = []
-    sources = _sources(raw_sources, settings, problems)
+    sources = read_sources(raw_sources, settings, problems)
     warnings += [p for p in problems if p.warning]
     problems = [p for p in problems if not p.warning]
     if problems:
         raise ConfigError(str(path), problems)
     return replace(settings, sources=tuple(sources))
-
-
-def _section(raw: object, label: str, schema: dict, problems: list[Problem],
-             where: tuple) -> dict:
-    if not isinstance(raw, dict):
-        problems.append(Problem(f"{label} muss eine Tabelle sein", where))
-        return {}
-    out = {}
-    for key, value in raw.items():
-        if key not in schema:
-            problems.append(Problem(f"{label}: unbekannter Schlüssel '{key}'"
-                                    f"{suggest(key, schema)}", where + (key,)))
-        elif not isinstance(value, schema[key]) or (
-            isinstance(value, bool) and schema[key] is not bool
-        ):
-            problems.append(Problem(f"{label}: '{key}' muss {_expected(schema[key])} sein, "
-                                    f"hier steht {_shown(value)}", where + (key,)))
-        else:
-            out[key] = value
-    return out
-
-
-def _expected(kind) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return _TYPES[float] if float in kinds else _TYPES.get(kinds[0], kinds[0].__name__)
-
-
-def _shown(value: object) -> str:
-    if isinstance(value, bool):
-        return f"{'true' if value else 'false'} (Ja/Nein-Wert)"
-    if isinstance(value, str):
-        return f"der Text \"{value}\""
-    if isinstance(value, int | float):
-        return f"die Zahl {value}"
-    kind = next((name for t, name in _TYPES.items() if isinstance(value, t)), "ein Datum")
-    return kind
-
-
-def _interval(value: str, label: str, problems: list[Problem], default: int,
-              where: tuple, key: str = "interval") -> int:
-    try:
-        seconds = parse_interval(value)
-    except ValueError as e:
-        problems.append(Problem(f"{label}: '{key}' {e}", where + (key,)))
-        return default
-    if key == "interval" and seconds < 60:
-        problems.append(Problem(f"{label}: 'interval' \"{value}\" ist kürzer als eine Minute – "
-                                "das belastet die Server der Partner; üblich sind 15m bis 1h",
-                                where + (key,), warning=True))
-    return seconds
 
 
 def _service(path: Path, base: Path, svc: dict, problems: list[Problem]) -> Settings:
@@ -194,10 +127,10 @@ def _service(path: Path, base: Path, svc: dict, problems: list[Problem]) -> Sett
                                     f"bekannte Zeitzone (z. B. \"{s.timezone}\")",
                                     here + ("timezone",)))
     if "interval" in svc:
-        s = replace(s, interval_s=_interval(svc["interval"], "[service]", problems,
+        s = replace(s, interval_s=read_interval(svc["interval"], "[service]", problems,
                                             s.interval_s, here))
     if "stale_after" in svc:
-        s = replace(s, stale_after_s=_interval(svc["stale_after"], "[service]", problems,
+        s = replace(s, stale_after_s=read_interval(svc["stale_after"], "[service]", problems,
                                                s.stale_after_s, here, "stale_after"))
     for key in ("connect_timeout", "total_timeout", "shrink_ratio"):
         if key in svc:
@@ -277,76 +210,3 @@ def _refs_ok(group: object, problems: list[Problem], key: str) -> bool:
         return False
     return True
 
-
-def _sources(raw_sources: list, settings: Settings, problems: list[Problem]
-             ) -> list[SourceConfig]:
-    seen: set[str] = set()
-    out = []
-    for n, raw in enumerate(raw_sources, start=1):
-        label, where = f"[[sources]] Nr. {n}", ("sources", n - 1)
-        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-            label = f"Quelle '{raw['id']}'"
-        src = _section(raw, label, _SOURCE_KEYS, problems, where)
-        built = _source(src, label, settings, problems, where)
-        if built is None:
-            continue
-        if built.id in seen:
-            problems.append(Problem(f"{label}: 'id' ist doppelt vergeben", where + ("id",)))
-        seen.add(built.id)
-        out.append(built)
-    return out
-
-
-def _source(src: dict, label: str, settings: Settings, problems: list[Problem], where: tuple):
-    missing = [k for k in ("id", "url", "kind") if k not in src]
-    for key in missing:
-        problems.append(Problem(f"{label}: Pflichtschlüssel '{key}' fehlt", where))
-    if missing:
-        return None
-    ok = True
-    if not _SLUG.match(src["id"]):
-        problems.append(Problem(f"{label}: 'id' darf nur a-z, 0-9 und - enthalten",
-                                where + ("id",)))
-        ok = False
-    if src["kind"] not in KINDS:
-        problems.append(Problem(f"{label}: 'kind' muss einer von {', '.join(KINDS)} sein"
-                                f"{suggest(src['kind'], KINDS)}", where + ("kind",)))
-        ok = False
-    url = _source_url(src["url"], label, settings, problems, where + ("url",))
-    cats = src.get("categories", [])
-    if not all(isinstance(c, str) and c.strip() for c in cats):
-        problems.append(Problem(f"{label}: 'categories' muss eine Liste von Texten sein",
-                                where + ("categories",)))
-        cats = []
-    interval = settings.interval_s
-    if "interval" in src:
-        interval = _interval(src["interval"], label, problems, interval, where)
-    if not ok or url is None:
-        return None
-    return SourceConfig(
-        id=src["id"], name=src.get("name", src["id"]), url=url, kind=src["kind"],
-        priority=src.get("priority", 0), interval_s=interval,
-        categories=tuple(c.strip() for c in cats), enabled=src.get("enabled", True),
-        auth_env=src.get("auth_env", ""), token_env=src.get("token_env", ""),
-    )
-
-
-def _source_url(url: str, label: str, settings: Settings, problems: list[Problem],
-                where: tuple) -> str | None:
-    """A source is an http(s) URL or a file inside the feeds folder; nothing else."""
-    found = url_problems(url, label, where)
-    problems += found
-    if any(not p.warning for p in found):
-        return None
-    if url.startswith(("http://", "https://")):
-        return url
-    if "://" in url or url.startswith("file:"):
-        problems.append(Problem(f"{label}: 'url' erlaubt nur http(s)-Adressen oder Dateien "
-                                "in feeds/", where))
-        return None
-    local = (settings.config_path.parent / url).resolve()
-    if not local.is_relative_to(settings.feeds_dir):
-        problems.append(Problem(
-            f"{label}: 'url' Datei '{url}' liegt nicht im Ordner {settings.feeds_dir}", where))
-        return None
-    return str(local)
