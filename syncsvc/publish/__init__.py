@@ -5,7 +5,8 @@ events.json, per-category and per-source views, views.json) and writes the chang
 atomically. The renderers in ``ics``, ``rss`` and ``jsonfeed`` are pure: records in, bytes out.
 """
 
-from .views import PublishResult, View, publish_all
+from .outputs import PublishResult, View
+from .views import publish_all
 from .write import write_atomic
 
 __all__ = ["PublishResult", "View", "publish_all", "write_atomic"]

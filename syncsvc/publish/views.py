@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,9 +18,10 @@ from dateutil.relativedelta import relativedelta
 from ..config import Settings
 from ..logs import fields
 from ..models import PublishedEvent, PublishedItem
-from .common import Fragments, Listed, slugify
-from .ics import Block, Cached, CacheKey, calendar_chunks, vevent_blocks
-from .jsonfeed import dump, event_entries, events_json_chunks, render_news_json
+from .common import slugify
+from .ics import Cached, CacheKey, calendar_chunks, vevent_blocks
+from .jsonfeed import event_entries, events_json_chunks, render_news_json
+from .outputs import PublishResult, Run, View, write_outputs
 from .pages import page_files
 from .rss import event_items, events_rss_chunks, render_news
 from .select import (
@@ -32,48 +33,10 @@ from .select import (
     source_keys,
     split,
 )
-from .write import remove_file, remove_leftovers, write_atomic
 
 log = logging.getLogger(__name__)
 
-MANAGED_DIRS = ("calendar", "sources", "termine")  # subtrees whose stale files are removed
 _SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-
-
-@dataclass(frozen=True)
-class View:
-    path: str  # relative to the output folder, with "/"
-    title: str
-    kind: str  # "ics" | "rss" | "json" (events.json or JSON Feed: see content)
-    content: str  # "events" | "news"
-    category: str = ""
-    source: str = ""  # source id
-    source_name: str = ""
-    entries: int = 0  # occurrences in the horizon / news items: 0 = not offered on the index
-
-
-@dataclass(frozen=True)
-class PublishResult:
-    written: tuple[str, ...]  # files whose content changed (or are new)
-    unchanged: tuple[str, ...]
-    removed: tuple[str, ...]  # stale views of vanished categories/sources
-    views: tuple[View, ...]
-    # VEVENTs serialized in this run (not found in the cache passed in), to persist
-    vevents: Mapping[CacheKey, Cached] = field(default_factory=dict, repr=False,
-                                               compare=False)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.written or self.removed)
-
-
-@dataclass(frozen=True)
-class _Run:
-    """Per-run caches: every record is rendered once per format and shared by the views."""
-
-    blocks: Fragments[PublishedEvent, Block | Exception | None]  # serialized VEVENTs
-    items: Fragments[Listed, bytes]  # serialized RSS <item>s of occurrences
-    entries: Fragments[Listed, bytes]  # dumped events.json entries
 
 
 def publish_all(
@@ -100,7 +63,7 @@ def publish_all(
     start = now - timedelta(days=settings.past_days)
     end = now + relativedelta(months=settings.future_months)
     fresh: dict[CacheKey, Cached] = {}
-    run = _Run(vevent_blocks(vevent_cache, fresh),
+    run = Run(vevent_blocks(vevent_cache, fresh),
                event_items(_url(settings, ""), settings.timezone), event_entries())
     del vevent_cache  # held by run.blocks until the .ics views are written
 
@@ -130,7 +93,7 @@ def publish_all(
                  _source_titles(settings.name, sname), source=sid, source_name=sname)
     pages = page_files(sel.listed, sel.upcoming, settings, source_names)
     del sel, by_source, news
-    result = _write_all(Path(settings.output_dir), outputs, run, after_ics=hand_over,
+    result = write_outputs(Path(settings.output_dir), outputs, run, after_ics=hand_over,
                         pages=pages)
     return replace(result, vevents=fresh)
 
@@ -146,7 +109,7 @@ def _source_titles(name: str, source: str) -> dict[str, str]:
             "news": f"{name} – Neuigkeiten von {source}"}
 
 
-def _add_set(outputs: dict, settings: Settings, run: _Run, prefix: str, sel: Selection | None,
+def _add_set(outputs: dict, settings: Settings, run: Run, prefix: str, sel: Selection | None,
              items: Sequence[PublishedItem] | None, titles: dict[str, str],
              source: str = "", source_name: str = "") -> None:
     cal = "calendar.ics"
@@ -170,7 +133,7 @@ def _add_set(outputs: dict, settings: Settings, run: _Run, prefix: str, sel: Sel
              _news_json(settings, items, titles["news"], prefix + "feed.json"))
 
 
-def _add_category(outputs: dict, settings: Settings, run: _Run, slug: str, cat: str,
+def _add_category(outputs: dict, settings: Settings, run: Run, slug: str, cat: str,
                   sel: Selection) -> None:
     title = f"{settings.name} – Termine: {cat}"
     base = f"calendar/{slug}"
@@ -191,20 +154,20 @@ def _url(settings: Settings, path: str) -> str:
     return f"{settings.base_url.rstrip('/')}/{path}"
 
 
-def _ics(settings: Settings, run: _Run, ordered: list, title: str, path: str):
+def _ics(settings: Settings, run: Run, ordered: list, title: str, path: str):
     return lambda: calendar_chunks(
         ordered, run.blocks, name=settings.name, tz=settings.timezone,
         base_url=settings.base_url, refresh_s=settings.interval_s, self_path="/" + path,
         title=title)
 
 
-def _events_rss(settings: Settings, run: _Run, listed: list, title: str, path: str):
+def _events_rss(settings: Settings, run: Run, listed: list, title: str, path: str):
     return lambda: events_rss_chunks(
         listed, run.items, title=title, link=_url(settings, ""), self_url=_url(settings, path),
         description=f"Kommende Termine im Netzwerk {settings.name}")
 
 
-def _events_json(settings: Settings, run: _Run, listed: list, title: str, path: str):
+def _events_json(settings: Settings, run: Run, listed: list, title: str, path: str):
     return lambda: events_json_chunks(
         listed, run.entries, title=title, home_page_url=_url(settings, ""),
         feed_url=_url(settings, path), tz=settings.timezone)
@@ -250,67 +213,3 @@ def _source_kinds(settings: Settings, sid: str, has_events: bool,
     """Event views for calendar sources, news views for feed sources (and any with data)."""
     kind = next((s.kind for s in settings.sources if s.id == sid), "")
     return (kind in ("ics", "schedule") or has_events, kind == "feed" or bool(items))
-
-
-def _write_all(root: Path, outputs: dict, run: _Run,
-               after_ics: Callable[[], None] = lambda: None,
-               pages: Mapping[str, Callable[[], bytes]] | None = None) -> PublishResult:
-    """Write format by format (.ics, events .rss, events .json, the rest), releasing each
-    format's cache when its views are written, so only one format's fragments are held;
-    the public pages (not views: not in views.json) come last."""
-    remove_leftovers(root)
-    changed: dict[str, bool] = {}
-    for phase, cache in ((_ICS, run.blocks), (_EVENTS_RSS, run.items),
-                         (_EVENTS_JSON, run.entries), (None, None)):
-        for path, (view, render) in outputs.items():
-            if path not in changed and (phase is None or _phase(view) == phase):
-                changed[path] = write_atomic(root / path, render())
-        if cache is not None:
-            cache.clear()
-        if phase == _ICS:
-            after_ics()
-    for path, render in (pages or {}).items():
-        changed[path] = write_atomic(root / path, render())
-    written = [p for p in changed if changed[p]]
-    unchanged = [p for p in changed if not changed[p]]
-    views = tuple(view for view, _ in outputs.values())
-    manifest = _manifest(views)
-    (written if write_atomic(root / "views.json", manifest) else unchanged).append("views.json")
-    removed = _remove_stale(root, set(changed))
-    for path in written + removed:
-        log.debug("published %s", path, extra=fields(source="*", stage="publish"))
-    return PublishResult(tuple(written), tuple(unchanged), tuple(removed), views)
-
-
-_ICS, _EVENTS_RSS, _EVENTS_JSON = ("ics", "events"), ("rss", "events"), ("json", "events")
-
-
-def _phase(view: View) -> tuple[str, str]:
-    return (view.kind, view.content)
-
-
-def _manifest(views: Sequence[View]) -> bytes:
-    """views.json, read by the index page (serve.index.load_views): a list, URL paths."""
-    rows = [{"path": "/" + v.path, "title": v.title, "kind": v.kind, "content": v.content,
-             "category": v.category or None,
-             "category_slug": slugify(v.category) if v.category else None,
-             "source": v.source or None, "source_name": v.source_name or None,
-             "entries": v.entries}
-            for v in views]
-    return dump(rows)
-
-
-def _remove_stale(root: Path, keep: set[str]) -> list[str]:
-    removed = []
-    for top in MANAGED_DIRS:
-        base = root / top
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*")):
-            rel = path.relative_to(root).as_posix()
-            if path.is_file() and rel not in keep and remove_file(path):
-                removed.append(rel)
-        for d in sorted((p for p in base.rglob("*") if p.is_dir()), reverse=True):
-            if not any(d.iterdir()):
-                d.rmdir()
-    return removed

@@ -1,0 +1,123 @@
+"""Writing a publish run: the views' files, views.json, and removal of stale views.
+
+Format by format, so only one format's rendered fragments are held at a time; every file
+through ``write.write_atomic`` (unchanged bytes keep the file and its mtime).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..logs import fields
+from ..models import PublishedEvent
+from .common import Fragments, Listed, slugify
+from .ics import Block, Cached, CacheKey
+from .jsonfeed import dump
+from .write import remove_file, remove_leftovers, write_atomic
+
+log = logging.getLogger(__name__)
+
+MANAGED_DIRS = ("calendar", "sources", "termine")  # subtrees whose stale files are removed
+
+
+@dataclass(frozen=True)
+class View:
+    path: str  # relative to the output folder, with "/"
+    title: str
+    kind: str  # "ics" | "rss" | "json" (events.json or JSON Feed: see content)
+    content: str  # "events" | "news"
+    category: str = ""
+    source: str = ""  # source id
+    source_name: str = ""
+    entries: int = 0  # occurrences in the horizon / news items: 0 = not offered on the index
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    written: tuple[str, ...]  # files whose content changed (or are new)
+    unchanged: tuple[str, ...]
+    removed: tuple[str, ...]  # stale views of vanished categories/sources
+    views: tuple[View, ...]
+    # VEVENTs serialized in this run (not found in the cache passed in), to persist
+    vevents: Mapping[CacheKey, Cached] = field(default_factory=dict, repr=False,
+                                               compare=False)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.written or self.removed)
+
+
+@dataclass(frozen=True)
+class Run:
+    """Per-run caches: every record is rendered once per format and shared by the views."""
+
+    blocks: Fragments[PublishedEvent, Block | Exception | None]  # serialized VEVENTs
+    items: Fragments[Listed, bytes]  # serialized RSS <item>s of occurrences
+    entries: Fragments[Listed, bytes]  # dumped events.json entries
+
+
+def write_outputs(root: Path, outputs: dict, run: Run,
+               after_ics: Callable[[], None] = lambda: None,
+               pages: Mapping[str, Callable[[], bytes]] | None = None) -> PublishResult:
+    """Write format by format (.ics, events .rss, events .json, the rest), releasing each
+    format's cache when its views are written, so only one format's fragments are held;
+    the public pages (not views: not in views.json) come last."""
+    remove_leftovers(root)
+    changed: dict[str, bool] = {}
+    for phase, cache in ((_ICS, run.blocks), (_EVENTS_RSS, run.items),
+                         (_EVENTS_JSON, run.entries), (None, None)):
+        for path, (view, render) in outputs.items():
+            if path not in changed and (phase is None or _phase(view) == phase):
+                changed[path] = write_atomic(root / path, render())
+        if cache is not None:
+            cache.clear()
+        if phase == _ICS:
+            after_ics()
+    for path, render in (pages or {}).items():
+        changed[path] = write_atomic(root / path, render())
+    written = [p for p in changed if changed[p]]
+    unchanged = [p for p in changed if not changed[p]]
+    views = tuple(view for view, _ in outputs.values())
+    manifest = _manifest(views)
+    (written if write_atomic(root / "views.json", manifest) else unchanged).append("views.json")
+    removed = _remove_stale(root, set(changed))
+    for path in written + removed:
+        log.debug("published %s", path, extra=fields(source="*", stage="publish"))
+    return PublishResult(tuple(written), tuple(unchanged), tuple(removed), views)
+
+
+_ICS, _EVENTS_RSS, _EVENTS_JSON = ("ics", "events"), ("rss", "events"), ("json", "events")
+
+
+def _phase(view: View) -> tuple[str, str]:
+    return (view.kind, view.content)
+
+
+def _manifest(views: Sequence[View]) -> bytes:
+    """views.json, read by the index page (serve.index.load_views): a list, URL paths."""
+    rows = [{"path": "/" + v.path, "title": v.title, "kind": v.kind, "content": v.content,
+             "category": v.category or None,
+             "category_slug": slugify(v.category) if v.category else None,
+             "source": v.source or None, "source_name": v.source_name or None,
+             "entries": v.entries}
+            for v in views]
+    return dump(rows)
+
+
+def _remove_stale(root: Path, keep: set[str]) -> list[str]:
+    removed = []
+    for top in MANAGED_DIRS:
+        base = root / top
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            rel = path.relative_to(root).as_posix()
+            if path.is_file() and rel not in keep and remove_file(path):
+                removed.append(rel)
+        for d in sorted((p for p in base.rglob("*") if p.is_dir()), reverse=True):
+            if not any(d.iterdir()):
+                d.rmdir()
+    return removed
