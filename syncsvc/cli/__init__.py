@@ -13,7 +13,6 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 
 from .. import __version__, logs
 from .. import config as cfg
@@ -87,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_check(path) -> int:
     """Every problem of the config, the schedule, holiday and local feed files; exit 2 on
     errors (warnings alone exit 0)."""
-    from ..config.check import check
+    from ..service.check import check
 
     report = check(path)
     if report.errors:
@@ -108,9 +107,7 @@ def cmd_check(path) -> int:
 
 
 def cmd_sync(settings: cfg.Settings, args) -> int:
-    from ..service.republish import needed, republish
-    from ..service.sync import Pipeline
-    from ..store import Store
+    from ..service import Service
 
     sources = settings.sources
     if args.source:
@@ -120,19 +117,15 @@ def cmd_sync(settings: cfg.Settings, args) -> int:
         sources = tuple(s for s in sources if s.id in args.source)
     show = _progress if sys.stderr.isatty() else None
     try:
-        store = Store(settings.database, lock=True)
+        service = Service.open(settings)
     except LockedError:
         if args.source or not _signal_daemon(settings, signal.SIGUSR1):
             raise
         print("Der Dienst läuft bereits und ruft jetzt alle Quellen ab. "
               "Ergebnis in einer Minute mit `syncsvc status`.")
         return 0
-    try:
-        reports = Pipeline(settings, store).sync_all(sources, progress=show)
-        now = datetime.now(UTC)
-        out = republish(settings, store, now) if needed(settings, store, reports, now) else None
-    finally:
-        store.close()
+    with service:
+        reports, out = service.sync_and_publish(sources, progress=show)
     failed = [r for r in reports if not r.ok]
     current = f"{len(reports) - len(failed)} von {len(reports)} Quellen aktuell"
     if out is None:
@@ -171,11 +164,10 @@ def cmd_status(settings: cfg.Settings, args) -> int:
 
 
 def cmd_sources(settings: cfg.Settings, args) -> int:
-    from ..service.status import source_status
-    from ..store import Store
+    from ..service import Service
 
-    with Store(settings.database) as store:
-        rows = source_status(settings, store)
+    with Service.open(settings, lock=False) as service:
+        rows = service.source_rows()
     header = ("ID", "ART", "ZUSTAND", "LETZTER ERFOLG", "EINTRÄGE", "HINWEIS")
     table = [header] + [(r["id"], r["kind"], r["health"], r["last_success"] or "–",
                          str(r["count"]), (r["last_error"] or r["held"])[:60]) for r in rows]
@@ -200,24 +192,20 @@ def cmd_add_source(settings: cfg.Settings, args) -> int:
 
 
 def cmd_accept(settings: cfg.Settings, args) -> int:
-    from ..service.republish import republish
-    from ..service.sync import Pipeline
-    from ..store import Store
+    from ..service import Service
 
     if args.source not in {s.id for s in settings.sources}:
         raise UserError(f"Unbekannte Quelle: {args.source}")
     try:
-        store, running = Store(settings.database, lock=True), False
+        service, running = Service.open(settings), False
     except LockedError:  # the daemon runs: write the data, let it republish (SIGHUP)
-        store, running = Store(settings.database), True
-    try:
-        if not Pipeline(settings, store).accept(args.source):
+        service, running = Service.open(settings, lock=False), True
+    with service:
+        if not service.accept(args.source):
             print(f"Quelle '{args.source}' hat keinen zurückgehaltenen Stand.")
             return 1
         if not running:
-            republish(settings, store, datetime.now(UTC))
-    finally:
-        store.close()
+            service.republish()
     if running and not _signal_daemon(settings, signal.SIGHUP):
         print("Hinweis: der laufende Dienst veröffentlicht den neuen Stand beim nächsten "
               "Neustart oder mit `kill -HUP` an seinen Prozess.")

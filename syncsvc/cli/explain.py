@@ -9,11 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..config import Settings
-from ..dedupe import dedupe_events, dedupe_news
 from ..models import PublishedEvent, PublishedItem
-from ..recur.expand import occurrences
 from ..recur.vevent import to_local
-from ..store import Store
+from ..service import Service
 
 
 def explain(settings: Settings, query: str, news: bool = False) -> str:
@@ -21,14 +19,8 @@ def explain(settings: Settings, query: str, news: bool = False) -> str:
     contains ``query``."""
     if news:
         return explain_news(settings, query)
-    store = Store(settings.database)
-    try:
-        active = {s.id: s for s in settings.sources if s.enabled}
-        events = [e for e in store.events() if e.source_id in active]
-        result = dedupe_events(events, active, settings.dedupe, store.memory("event"),
-                               expand=occurrences)
-    finally:
-        store.close()
+    with Service.open(settings, lock=False) as service:
+        result = service.dedupe_events()
     q = query.casefold()
     hits = [p for p in result.published
             if p.uid == query or q in p.event.summary.casefold()]
@@ -49,13 +41,8 @@ def _describe(p: PublishedEvent, matches) -> str:
 
 
 def explain_news(settings: Settings, query: str) -> str:
-    store = Store(settings.database)
-    try:
-        active = {s.id: s for s in settings.sources if s.enabled}
-        items = [i for i in store.news() if i.source_id in active]
-        published, matches = dedupe_news(items, active, settings.dedupe, store.memory("news"))
-    finally:
-        store.close()
+    with Service.open(settings, lock=False) as service:
+        published, matches = service.dedupe_news()
     q = query.casefold()
     hits = [p for p in published if p.uid == query or q in p.item.title.casefold()]
     if not hits:

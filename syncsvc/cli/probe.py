@@ -10,17 +10,12 @@ from urllib.parse import urlsplit
 
 import tomli_w
 
-from ..config import Settings, SourceConfig
+from ..config import Settings
 from ..errors import SourceError, UserError
-from ..fetch import Fetcher
-from ..models import Fetched, Parsed, Validators
-from ..parse.feed import parse_feed
-from ..parse.ics import parse_ics
+from ..models import Parsed
+from ..service.probe import detect_kind, fetch_and_parse
 
-
-def detect_kind(body: bytes) -> str:
-    head = body[:4096].lstrip(b"\xef\xbb\xbf \r\n\t").upper()
-    return "ics" if head.startswith(b"BEGIN:VCALENDAR") or b"BEGIN:VEVENT" in head else "feed"
+__all__ = ["detect_kind", "probe", "suggest_id"]
 
 
 def suggest_id(url: str, taken: set[str]) -> str:
@@ -37,18 +32,10 @@ def probe(settings: Settings, url: str, source_id: str = "") -> str:
         raise UserError("add-source erwartet eine http(s)-Adresse.")
     taken = {s.id for s in settings.sources}
     sid = source_id or suggest_id(url, taken)
-    fetcher = Fetcher(settings)
     try:
-        fetched = fetcher.fetch(SourceConfig(id=sid, name=sid, url=url, kind="ics"),
-                                Validators(), force=True)
-        assert isinstance(fetched, Fetched)  # force=True sends no validators: never a 304
-        kind = detect_kind(fetched.body)
-        parsed = (parse_ics(fetched.body, sid, settings.timezone) if kind == "ics"
-                  else parse_feed(fetched.body, sid, url))
+        kind, parsed = fetch_and_parse(settings, url, sid)
     except SourceError as e:
         raise UserError(f"{url}: {e.message}") from e
-    finally:
-        fetcher.close()
     return _report(url, sid, kind, parsed)
 
 

@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime
 
 from .. import config as cfg
 from ..errors import LockedError, UserError
-from ..store import Store
 from ..store.submissions import Submissions
 
 
@@ -54,7 +53,7 @@ def cmd_reject(settings: cfg.Settings, args) -> int:
 
 
 def _decide(settings: cfg.Settings, sub_id: int, status: str, reason: str) -> None:
-    from ..service.republish import republish
+    from ..service import Service
     from ..submit import refresh
     from . import _signal_daemon
 
@@ -66,15 +65,13 @@ def _decide(settings: cfg.Settings, sub_id: int, status: str, reason: str) -> No
         subs.purge_contacts(date.today(), settings.submissions.keep_contact_days)
         approved = subs.with_status("approved")
     try:
-        store, running = Store(settings.database, lock=True), False
+        service, running = Service.open(settings), False
     except LockedError:
-        store, running = Store(settings.database), True
-    try:
-        refresh(store, settings, approved)
+        service, running = Service.open(settings, lock=False), True
+    with service:
+        refresh(service.store, settings, approved)
         if not running:
-            republish(settings, store, now)
-    finally:
-        store.close()
+            service.republish(now)
     if running and not _signal_daemon(settings, signal.SIGHUP):
         print("Hinweis: der laufende Dienst veröffentlicht beim nächsten Abruf oder mit "
               "`kill -HUP` an seinen Prozess.")

@@ -31,6 +31,34 @@ class Service:
         self.store = store
         self.pipeline = pipeline or Pipeline(settings, store)
 
+    @classmethod
+    def open(cls, settings: Settings, *, lock: bool = True) -> Service:
+        """A service over its own store (``lock``: the single-writer lock, which raises
+        LockedError while another process holds it). Close it, or use ``with``."""
+        return cls(settings, Store(settings.database, lock=lock))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Service:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def sync_and_publish(self, sources: Iterable[SourceConfig] | None = None, *,
+                         progress: Callable[[SyncReport], None] | None = None,
+                         now: datetime | None = None):
+        """One pass, then a republish if anything a resident sees may have changed.
+        Returns (reports, the publish outcome or None when nothing was published)."""
+        reports = self.sync(sources, progress=progress)
+        now = now or datetime.now(UTC)
+        return reports, (self.republish(now) if self.publish_needed(reports, now) else None)
+
+    def source_rows(self, now: datetime | None = None) -> list[dict]:
+        """Per-source health rows (``syncsvc sources``)."""
+        return _status.source_status(self.settings, self.store, now)
+
     def sync(self, sources: Iterable[SourceConfig] | None = None, *,
              progress: Callable[[SyncReport], None] | None = None) -> list[SyncReport]:
         """One pass over ``sources`` (default: all enabled ones)."""
@@ -46,6 +74,25 @@ class Service:
     def accept(self, source_id: str) -> bool:
         """Apply a shrink-held set of one source (the admin's override)."""
         return self.pipeline.accept(source_id)
+
+    def dedupe_events(self):
+        """The real event dedupe over the stored inputs of the enabled sources, as the
+        next publish runs it (``syncsvc explain``)."""
+        from ..dedupe import dedupe_events
+        from ..recur.expand import occurrences
+
+        active = {s.id: s for s in self.settings.sources if s.enabled}
+        events = [e for e in self.store.events() if e.source_id in active]
+        return dedupe_events(events, active, self.settings.dedupe, self.store.memory("event"),
+                             expand=occurrences)
+
+    def dedupe_news(self):
+        """The real news dedupe over the stored items: (published, matches)."""
+        from ..dedupe import dedupe_news
+
+        active = {s.id: s for s in self.settings.sources if s.enabled}
+        items = [i for i in self.store.news() if i.source_id in active]
+        return dedupe_news(items, active, self.settings.dedupe, self.store.memory("news"))
 
     def status(self) -> dict:
         return _status.read_status(self.settings)

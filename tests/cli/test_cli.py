@@ -154,6 +154,8 @@ def test_sync_without_changes_publishes_nothing_until_config_or_day_changes(
         def now(cls, tz=None):
             return real_datetime.now(tz) + timedelta(days=1)
 
-    monkeypatch.setattr(cli, "datetime", Tomorrow)
+    import syncsvc.service as service_mod  # the CLI's sync runs through Service
+
+    monkeypatch.setattr(service_mod, "datetime", Tomorrow)
     assert cli.main([*conf, "sync"]) == 0
     assert "veröffentlicht" in capsys.readouterr().out
