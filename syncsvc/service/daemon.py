@@ -229,7 +229,10 @@ class Daemon:
             from ..serve.admin import make_admin
         except ImportError:
             return None
-        return make_admin(lambda: self.settings, self._status)
+        from .status import stored_events
+
+        return make_admin(lambda: self.settings, self._status,
+                          lambda known: stored_events(self.settings, known))
 
 
 def _guarded(job, source_id: str):

@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 
 from ..config import Settings
+from ..models import Event
 from ..parse import holidays as hol
 from ..store import Store
 
@@ -77,6 +78,15 @@ def warnings(settings: Settings, today: date | None = None) -> list[str]:
 def status_document(settings: Settings, store: Store, now: datetime | None = None) -> dict:
     return {"service": settings.name, "sources": source_status(settings, store, now),
             "warnings": warnings(settings)}
+
+
+def stored_events(settings: Settings, known: str | None = None
+                  ) -> tuple[str, list[Event] | None]:
+    """The store's data version, and its events unless the version is ``known`` (the
+    admin page's weekly chart reads through this, never the store itself)."""
+    with Store(settings.database) as store:
+        version = store.data_version()
+        return version, None if version == known else store.events()
 
 
 def read_status(settings: Settings) -> dict:

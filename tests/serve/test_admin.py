@@ -21,7 +21,7 @@ from syncsvc.serve import make_app
 from syncsvc.serve.admin import CSP, is_loopback, make_admin, session_value
 from syncsvc.serve.admin.auth import LIMIT, WINDOW_S, Throttle
 from syncsvc.serve.admin.chart import WEEKS
-from syncsvc.service.status import read_status
+from syncsvc.service.status import read_status, stored_events
 from syncsvc.store import Store
 
 from conftest import running
@@ -95,7 +95,7 @@ def admin_for(settings: Settings):
     def status() -> dict:
         return read_status(settings)
 
-    return make_admin(lambda: settings, status)
+    return make_admin(lambda: settings, status, lambda known: stored_events(settings, known))
 
 
 def call(admin, path: str = "/admin", method: str = "GET", body: bytes = b"", *,
@@ -253,7 +253,16 @@ def test_page_shows_every_state_in_german_and_escapes(tmp_path: Path, db: Path) 
 
 def test_chart_counts_events_per_week(tmp_path: Path, db: Path) -> None:
     settings = build_settings(tmp_path)
-    _, _, body = call(admin_for(settings))
+    loads: list[str] = []
+
+    def stored(known):  # the service's read, counting the times events are loaded
+        version, events = stored_events(settings, known)
+        if events is not None:
+            loads.append(version)
+        return version, events
+
+    admin = make_admin(lambda: settings, lambda: read_status(settings), stored)
+    _, _, body = call(admin)
     charts = re.findall(r'<svg class="chart".*?</svg>', body)
     assert len(charts) == len(STATES)  # every event source, not the news feed
     assert "– (Nachrichten)" in body
@@ -267,12 +276,15 @@ def test_chart_counts_events_per_week(tmp_path: Path, db: Path) -> None:
     assert tips[1][:2] == (f"KW {monday.isocalendar().week}", f"{monday:%d.%m.%Y}")
     assert "insgesamt 10" in gut and "10 Termine" in body
     assert "Keine kommenden Termine!" in body  # the sources without events say so
+    _, _, again = call(admin)  # an unchanged store: the same charts, no events loaded
+    assert re.findall(r'<svg class="chart".*?</svg>', again) == charts and len(loads) == 1
     # the cached counts follow the store
     store = Store(settings.database)
     store.replace_events("gut", [weekly("gut", "cafe@gut", 3)])
     store.close()
-    _, _, body = call(admin_for(settings))
+    _, _, body = call(admin)
     assert "insgesamt 3," in re.findall(r'<svg class="chart".*?</svg>', body)[0]
+    assert len(loads) == 2
 
 
 def test_warnings_on_top(tmp_path: Path, db: Path) -> None:

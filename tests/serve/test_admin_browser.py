@@ -11,7 +11,7 @@ from syncsvc.config import Settings, SourceConfig
 from syncsvc.models import Event
 from syncsvc.serve import make_app
 from syncsvc.serve.admin import make_admin
-from syncsvc.service.status import read_status
+from syncsvc.service.status import read_status, stored_events
 from syncsvc.store import Store
 
 from browser import chromium_page, screenshot_path
@@ -67,7 +67,8 @@ def base(tmp_path: Path):
     def status() -> dict:
         return read_status(settings)
 
-    app = make_app(settings, status=status, admin=make_admin(lambda: settings, status))
+    app = make_app(settings, status=status, admin=make_admin(
+        lambda: settings, status, lambda known: stored_events(settings, known)))
     with running(app) as base:
         yield base
 

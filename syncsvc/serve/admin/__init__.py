@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 from ...config import Settings
 from ...logs import fields
 from .auth import Throttle
-from .chart import WeekCache
+from .chart import Stored, WeekCache
 from .page import render_login, render_page
 
 log = logging.getLogger(__name__)
@@ -34,10 +34,11 @@ LOOPBACK_NAMES = ("localhost",)
 Response = tuple[int, list[tuple[str, str]], bytes]
 
 
-def make_admin(get_settings: Callable[[], Settings],
-               status: Callable[[], dict]) -> Callable[[dict], Response]:
-    """Build the admin handler the serve stage calls for every path under ``/admin``."""
-    weeks, throttle = WeekCache(), Throttle()
+def make_admin(get_settings: Callable[[], Settings], status: Callable[[], dict],
+               stored: Stored) -> Callable[[dict], Response]:
+    """Build the admin handler the serve stage calls for every path under ``/admin``;
+    ``stored`` reads the stored events through the service (``chart.WeekCache``)."""
+    weeks, throttle = WeekCache(stored), Throttle()
 
     def admin(environ: dict) -> Response:
         settings = get_settings()

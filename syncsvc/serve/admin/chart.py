@@ -2,17 +2,16 @@
 
 The counts come from the stored events, expanded with ``expand.occurrences`` over the next
 ``WEEKS`` weeks. Expansion costs CPU, so the result is cached and recomputed only when the
-stored events (their content hashes) or the current week change.
+store's data version or the current week change.
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,7 +19,6 @@ from zoneinfo import ZoneInfo
 from ...config import Settings
 from ...models import Event
 from ...recur.expand import occurrences
-from ...store import Store
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +35,19 @@ class WeekCounts:
         return self.counts.get(source_id, (0,) * WEEKS)
 
 
-class WeekCache:
-    """Weekly counts per source, recomputed only when the stored events change."""
+Stored = Callable[[str | None], tuple[str, Sequence[Event] | None]]
 
-    def __init__(self) -> None:
+
+class WeekCache:
+    """Weekly counts per source, recomputed only when the stored events or the week change.
+
+    ``stored(known)`` is the service's read of the store: the data version and, only when
+    it differs from ``known``, the events. The web layer never opens the store itself, and
+    an unchanged store costs one metadata read per page view instead of loading every
+    stored event."""
+
+    def __init__(self, stored: Stored) -> None:
+        self._stored = stored
         self._lock = threading.Lock()
         self._key: tuple[str, date] | None = None
         self._value: WeekCounts | None = None
@@ -49,26 +56,18 @@ class WeekCache:
         zone = ZoneInfo(settings.timezone)
         today = (now or datetime.now(zone)).astimezone(zone).date()
         monday = today - timedelta(days=today.weekday())
-        store = Store(settings.database)
-        try:
-            events = store.events()
-        finally:
-            store.close()
-        key = (_fingerprint(events), monday)
         with self._lock:
-            if key == self._key and self._value is not None:
+            known = self._key[0] if self._key and self._key[1] == monday else None
+        version, events = self._stored(known)
+        with self._lock:
+            if events is None and self._key == (version, monday) and self._value is not None:
                 return self._value
-        value = weekly_counts(events, settings, monday)
+        if events is None:  # raced with a reload of the cache: read them after all
+            version, events = self._stored(None)
+        value = weekly_counts(events or (), settings, monday)
         with self._lock:
-            self._key, self._value = key, value
+            self._key, self._value = (version, monday), value
         return value
-
-
-def _fingerprint(events: Sequence[Event]) -> str:
-    digest = hashlib.sha256()
-    for ev in events:  # store.events() is ordered by key
-        digest.update(ev.content_hash().encode())
-    return digest.hexdigest()
 
 
 def weekly_counts(events: Iterable[Event], settings: Settings, monday: date) -> WeekCounts:
