@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from .problems import Problem, mask
 
+BAD_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+    "\u200b-\u200d\u2060\u202a-\u202e\u2066-\u2069\ufeff]"
+)  # controls, surrogates, zero-width and bidi marks
 _HTTP_LIKE = re.compile(r"^(https?|htps?|htt?ps?|http?s?)\s*[:;./\\]*/", re.I)
 
 
@@ -63,3 +67,30 @@ def _warnings(url: str, shown: str, label: str, where: tuple) -> list[Problem]:
         out.append(Problem(f"{label}: 'url' '{shown}' nutzt den ungewöhnlichen Port {port}",
                            where, warning=True))
     return out
+
+
+def safe_url(url: str) -> str:
+    """``url`` if it is an absolute http(s) URL (user info removed), else ""."""
+    if not url:
+        return ""
+    url = BAD_CHARS.sub("", url).strip()
+    if any(c.isspace() for c in url):
+        return ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return ""
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path, parts.query, parts.fragment))
+
+
+def link_base(url: str) -> str:
+    """An http(s) URL as a base for relative links: no user info, query or fragment."""
+    safe = safe_url(url)
+    if not safe:
+        return ""
+    parts = urlsplit(safe)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))

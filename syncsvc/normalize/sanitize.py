@@ -5,7 +5,8 @@
 characters; ``safe_url`` lets only http(s) links through; ``link_base`` is the base that
 relative links resolve against: without user info, query and fragment, because a source
 URL may carry credentials there (``https://user:pass@host/feed?token=…``) and an
-``href=""`` would otherwise republish them.
+``href=""`` would otherwise republish them. Those two live in ``config.urls`` (the parse
+stage needs the base too, and may not import a later stage).
 
 Plain text keeps things that merely look like markup to XML ("]]>", "</item>"): only
 strings that contain real HTML (a known HTML tag, a comment) go through the HTML path.
@@ -16,9 +17,13 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from urllib.parse import urlsplit, urlunsplit
 
 import nh3
+
+from ..config.urls import BAD_CHARS, link_base, safe_url
+
+__all__ = ["clean_html", "link_base", "looks_like_html", "one_line", "plain_text",
+           "safe_url"]
 
 ALLOWED_TAGS = {
     "p", "br", "a", "ul", "ol", "li", "strong", "em", "b", "i", "u", "blockquote",
@@ -50,10 +55,6 @@ _MANY_NEWLINES = re.compile(r"\n{3,}")
 # Characters that must never reach a published text: C0/C1 controls (except \n, \t),
 # surrogates, XML non-characters, bidi overrides (spoofing) and zero-width characters
 # (U+200B–U+200D, U+2060, U+FEFF: invisible, they make equal titles differ).
-_BAD_CHARS = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
-    "\u200b-\u200d\u2060\u202a-\u202e\u2066-\u2069\ufeff]"
-)
 
 _TEXT_CLEANER = nh3.Cleaner(
     tags=_BLOCK_TAGS, attributes={}, clean_content_tags=DROPPED_WITH_CONTENT,
@@ -76,7 +77,7 @@ def clean_html(html_text: str, base_url: str = "") -> str:
     ``base_url`` (http(s) only) or are dropped when there is none."""
     if not html_text or not html_text.strip():
         return ""
-    text = _BAD_CHARS.sub("", html_text)
+    text = BAD_CHARS.sub("", html_text)
     base = link_base(base_url)
     if base:
         cleaned = nh3.clean(
@@ -114,33 +115,6 @@ def one_line(s: str, max_len: int = 0) -> str:
     return text
 
 
-def safe_url(url: str) -> str:
-    """``url`` if it is an absolute http(s) URL (user info removed), else ""."""
-    if not url:
-        return ""
-    url = _BAD_CHARS.sub("", url).strip()
-    if any(c.isspace() for c in url):
-        return ""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return ""
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return ""
-    netloc = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path, parts.query, parts.fragment))
-
-
-def link_base(url: str) -> str:
-    """An http(s) URL as a base for relative links: no user info, query or fragment."""
-    safe = safe_url(url)
-    if not safe:
-        return ""
-    parts = urlsplit(safe)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
-
-
 def _html_to_text(s: str) -> str:
     marked = _BLOCK_MARK.sub("\n", _TEXT_CLEANER.clean(s))
     return html.unescape(marked)
@@ -150,6 +124,6 @@ def _tidy(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
     text = text.replace("\u2029", "\n").replace("\t", " ").replace("\xa0", " ")
-    text = _BAD_CHARS.sub("", text)
+    text = BAD_CHARS.sub("", text)
     lines = (_HORIZONTAL_WS.sub(" ", line).strip() for line in text.split("\n"))
     return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()

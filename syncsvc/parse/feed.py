@@ -22,10 +22,10 @@ import feedparser
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
 
+from ..config.urls import link_base
 from ..errors import ParseError
 from ..logs import fields
 from ..models import Parsed, RawItem
-from ..normalize.sanitize import link_base
 from .complete import feed_truncated
 
 log = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from ..config.loader import load_with_warnings
+from ..config.problems import Problem, locate, render
+from ..config.records import Settings
 from ..errors import ConfigError, ParseError
-from .loader import load_with_warnings
-from .problems import Problem, locate, render
-from .records import Settings
 
 
 @dataclass
@@ -119,7 +119,7 @@ def _schedule(settings: Settings, source, ranges, report: Report) -> None:
 
 def _refused(file: str, body: bytes, err: ParseError) -> Problem:
     """The file-wide refusal, located again (parse keeps only the sentence)."""
-    from .problems import first_problem, read_toml
+    from ..config.problems import first_problem, read_toml
 
     try:
         read_toml(Path(file), body)

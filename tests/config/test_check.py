@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 
 from syncsvc import cli
-from syncsvc.config import check as check_mod
+from syncsvc.service import check as check_mod
 
 from conftest import DATA, REPO
 
