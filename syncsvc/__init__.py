@@ -17,7 +17,8 @@ Only ``service`` composes stages: ``service.sync.Pipeline`` runs fetch → parse
 guard → store, ``service.republish`` runs store → dedupe → publish, ``service.status`` reads
 per-source health, ``service.daemon`` schedules both and runs serve; ``cli`` calls them.
 Shared by all: ``errors``, ``models``, ``instants``, ``logs``, ``config`` and ``recur`` (the
-series expander and the VEVENT codec).
+series expander and the VEVENT codec). A stage never imports a later one, and no module
+is longer than 300 lines (``tests/test_layout.py``).
 """
 
 __version__ = "0.1.0"
