@@ -24,7 +24,8 @@ from .urls import is_http
 __all__ = ["DEFAULT_PATH", "KINDS", "DedupeSettings", "Settings", "SourceConfig", "load",
            "parse_interval", "resolve_path"]
 
-DEFAULT_PATH = Path("config/syncsvc.toml")
+DEFAULT_PATH = Path("config/syncsvc.toml")  # the bundled default
+LOCAL_PATH = Path("local/syncsvc.toml")  # the admin's own copy (scripts/init-local.sh)
 DEFAULT_TOKEN_ENV = "SYNCSVC_ADMIN_TOKEN"
 
 
@@ -58,9 +59,16 @@ def _submissions(sub: dict, problems: list[Problem]) -> SubmissionSettings:
     return SubmissionSettings(**values)
 
 
-def resolve_path(env: Mapping[str, str] | None = None, cli_path: str | None = None) -> Path:
+def resolve_path(env: Mapping[str, str] | None = None, cli_path: str | None = None,
+                 cwd: Path | None = None) -> Path:
+    """--config, else SYNCSVC_CONFIG, else the admin's local/syncsvc.toml when it exists
+    (git ignores local/, so an update never meets an admin's edit), else the default."""
     environ = os.environ if env is None else env
-    return Path(cli_path or environ.get("SYNCSVC_CONFIG") or DEFAULT_PATH)
+    explicit = cli_path or environ.get("SYNCSVC_CONFIG")
+    if explicit:
+        return Path(explicit)
+    base = Path() if cwd is None else cwd
+    return base / LOCAL_PATH if (base / LOCAL_PATH).is_file() else base / DEFAULT_PATH
 
 
 def load(path: Path | str) -> Settings:

@@ -117,8 +117,10 @@ def read_toml(path: Path, body: bytes | None = None) -> tuple[dict, str]:
         try:
             body = path.read_bytes()
         except FileNotFoundError:
-            raise ConfigError(str(path), [Problem("Datei nicht gefunden", file=str(path))]) \
-                from None
+            hint = (" – die eigenen Dateien legt einmal `sh scripts/init-local.sh` an"
+                    if path.parent.name == "local" else "")
+            raise ConfigError(str(path), [Problem(f"Datei nicht gefunden{hint}",
+                                                  file=str(path))]) from None
         except OSError as e:
             raise ConfigError(str(path), [Problem(f"Datei nicht lesbar ({e.strerror})",
                                                   file=str(path))]) from None
