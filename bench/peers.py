@@ -97,8 +97,10 @@ def missing(dist: str) -> str | None:
 
 
 def compare(partners: int, per_source: int, workdir: Path, seed: int = 12,
-            timeout_s: float = 300) -> dict:
-    """Every contender on the same served bytes; errors are kept per contender."""
+            timeout_s: float = 300, profile: Path | None = None) -> dict:
+    """Every contender on the same served bytes; errors are kept per contender. With
+    ``profile``, one more cold ``syncsvc sync`` (fresh database, after the measured runs)
+    runs under cProfile and writes its stats there (and a top-40 text beside it)."""
     home = workdir / f"peers-{partners}x{per_source}"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
@@ -119,6 +121,8 @@ def compare(partners: int, per_source: int, workdir: Path, seed: int = 12,
                                  lambda: _owc(srv, urls, home, timeout_s)).items():
             runs[key] = value
         runs.update(_guard("syncsvc", lambda: _syncsvc(srv, srcs, home, timeout_s)))
+        if profile:
+            out["profile"] = _profile(srv, srcs, home, profile, timeout_s)
     out["floors"] = _floors(home)
     out["quality"] = _quality(partners, per_source, seed, home, timeout_s)
     _ratios(runs)
@@ -292,6 +296,24 @@ def _syncsvc(srv: FeedServer, srcs: list[GenSource], home: Path, timeout_s: floa
     return out
 
 
+def _profile(srv: FeedServer, srcs: list[GenSource], home: Path, stats: Path,
+             timeout_s: float) -> dict:
+    """A cold sync under cProfile (not one of the measured runs: cProfile slows it)."""
+    import pstats
+
+    config = write_config(home / "syncsvc-profile", srv.url(""), srcs)
+    stats.parent.mkdir(parents=True, exist_ok=True)
+    run = run_child([str(PYTHON), "-m", "cProfile", "-o", str(stats), "-m", "syncsvc",
+                     "--config", str(config), "sync"], config.parent / "sync", timeout_s)
+    if run.returncode != 0 or not stats.exists():
+        return {"error": f"exit {run.returncode}: {run.log[-500:]}"}
+    text = stats.with_suffix(".txt")
+    with text.open("w", encoding="utf-8") as f:
+        for key in ("cumulative", "tottime"):
+            pstats.Stats(str(stats), stream=f).sort_stats(key).print_stats(40)
+    return {"stats": str(stats), "text": str(text), "cpu_s": round(run.cpu_s, 3)}
+
+
 def _floors(home: Path) -> dict:
     """Interpreter start + imports: mergecal's script and ``syncsvc check``."""
     out: dict = {}
@@ -409,12 +431,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=300, help="per contender run, seconds")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/syncsvc-bench"))
     ap.add_argument("--out", type=Path, default=RESULTS, help="folder for JSON + markdown")
+    ap.add_argument("--profile", type=Path, default=None,
+                    help="also run one cold syncsvc sync under cProfile, stats to this file")
     a = ap.parse_args(argv)
     started = time.perf_counter()
     doc = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
            "command": " ".join(["python -m bench.peers", *sys.argv[1:]]),
            "machine": machine(), "peer_versions": _versions()}
-    doc["peers"] = compare(a.partners, a.per_source, a.workdir, a.seed, a.timeout)
+    doc["peers"] = compare(a.partners, a.per_source, a.workdir, a.seed, a.timeout,
+                           a.profile)
     doc["total_wall_s"] = round(time.perf_counter() - started, 1)
     m = doc["machine"]
     md = "\n".join([f"# syncsvc beside its peers {doc['date']}", "",
