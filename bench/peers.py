@@ -348,8 +348,8 @@ def _http(srv: FeedServer) -> dict[str, int]:
 def _ratios(runs: dict) -> None:
     base = runs["baseline"]["cpu_s"]
     ref = runs.get("mergecal", {}).get("cpu_s")
-    for r in runs.values():
-        if "cpu_s" not in r or "error" in r:
+    for key, r in runs.items():
+        if "cpu_s" not in r or "error" in r or key == "owc_boot":
             continue
         r["vs_baseline"] = round(r["cpu_s"] / base, 2) if base else None
         r["vs_mergecal"] = round(r["cpu_s"] / ref, 2) if ref else None
