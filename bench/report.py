@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .peers import table as peers_table
+
 
 def targets(doc: dict) -> list[dict]:
     """One row per issue-7 target: measured value, limit, met (None: not measured)."""
@@ -26,6 +28,15 @@ def targets(doc: dict) -> list[dict]:
                          f"{big['sources']} sources"))
         rows.append(_row("peak RSS of cold sync (MB)", big["cold"]["maxrss_mb"], 400,
                          f"{big['entries']} entries"))
+    runs = doc.get("peers", {}).get("contenders", {})
+    if "vs_mergecal" in runs.get("syncsvc_cold", {}):
+        rows.append(_row("syncsvc cold CPU / mergecal CPU, same sources",
+                         runs["syncsvc_cold"]["vs_mergecal"], 2.0,
+                         f"{doc['peers']['partners']} partners (bench.peers)"))
+    if "vs_cold" in runs.get("syncsvc_warm", {}):
+        rows.append(_row("syncsvc warm CPU / cold CPU, same sources",
+                         runs["syncsvc_warm"]["vs_cold"], 0.02,
+                         f"{doc['peers']['partners']} partners (bench.peers)"))
     if "latency" in doc:
         lat = doc["latency"]
         rows.append(_row(f"{lat['sources']} sources at {lat['latency_s'] * 1000:.0f} ms, wall s",
@@ -62,6 +73,8 @@ def table(doc: dict) -> str:
              f"SQLite {m['sqlite']}; load average at start {m['loadavg_at_start']}.",
              f"Command: `{doc['command']}`", ""]
     lines += _scales(doc.get("scales", []))
+    if "peers" in doc:
+        lines += ["", peers_table(doc["peers"])]
     if "latency" in doc:
         lat = doc["latency"]
         lines += ["", f"Fetch concurrency: {lat['sources']} sources × "

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import generate as gen
+from . import peers
 from .measure import machine
 from .report import table, targets
 from .scenarios import Bodies, latency, scale, stages
@@ -44,6 +45,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="kill a sync child after this many seconds (reported as timed out)")
     p.add_argument("--stage-timeout", type=float, default=150,
                    help="kill the in-process dedupe/publish child after this many seconds")
+    p.add_argument("--peers", type=int, default=42,
+                   help="partners for the side-by-side run with mergecal and Open Web "
+                        "Calendar (bench.peers; 0: skip)")
+    p.add_argument("--peers-per-source", type=int, default=150)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--workdir", type=Path, default=Path("/tmp/syncsvc-bench"))
     p.add_argument("--out", type=Path, default=RESULTS, help="folder for JSON + markdown")
@@ -54,6 +59,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.scales, args.per_source = "4,10", 20
         args.latency_sources, args.stage_events = 50, 2000
         args.serve_scale, args.serve_seconds = 10, 2.0
+        args.peers, args.peers_per_source = 4, 20
     args.scale_list = sorted({int(x) for x in args.scales.split(",") if x.strip()})
     return args
 
@@ -74,6 +80,11 @@ def run(args: argparse.Namespace) -> dict:
             _say(f"scale {n}: cold, warm, 1 % changed …")
             doc["scales"].append(scale(n, srcs, srv, bodies, args.workdir,
                                        args.sync_timeout))
+    if args.peers:
+        _say(f"peers: mergecal, Open Web Calendar and syncsvc on {args.peers} partners × "
+             f"{args.peers_per_source} events …")
+        doc["peers"] = peers.compare(args.peers, args.peers_per_source, args.workdir,
+                                     timeout_s=args.sync_timeout)
     if args.latency_sources:
         _say(f"latency: {args.latency_sources} sources at {args.latency * 1000:.0f} ms …")
         doc["latency"] = latency(args.latency_sources, args.latency_per_source, args.latency,

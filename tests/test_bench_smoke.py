@@ -46,8 +46,8 @@ def test_generated_sources_parse_with_known_duplicates():
 def test_quick_run_measures_cold_warm_and_changed(tmp_path):
     args = parse_args(["--scales", "3", "--per-source", "6", "--latency-sources", "4",
                        "--latency", "0.05", "--stage-events", "60", "--serve-scale", "3",
-                       "--serve-seconds", "0.5", "--workdir", str(tmp_path / "work"),
-                       "--out", str(tmp_path / "results")])
+                       "--serve-seconds", "0.5", "--peers", "0",
+                       "--workdir", str(tmp_path / "work"), "--out", str(tmp_path / "results")])
     doc = run(args)
     (s,) = doc["scales"]
     assert s["sources"] == 3 and s["entries"] == 18
