@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 import icalendar
 
@@ -128,15 +129,16 @@ def calendar_chunks(
         first = block.years[0] if first is None else min(first, block.years[0])
         last = block.years[1] if last is None else max(last, block.years[1])
     cal = _calendar(title or f"{name} – Termine", base_url, refresh_s, self_path)
-    # A VCALENDAR needs one component (RFC 5545 §3.6): an empty view carries its zone.
-    _add_timezones(cal, tzids or {tz}, _date_span(first, last))
     try:
         shell = cal.to_ical()
     except (ValueError, TypeError) as e:
         raise PublishError(f"Kalender '{self_path}' konnte nicht erzeugt werden: {e}") from e
     if not shell.endswith(END):
         raise PublishError(f"Kalender '{self_path}': unerwartetes Ende der Serialisierung")
-    return [shell[: -len(END)], *parts, END]
+    # A VCALENDAR needs one component (RFC 5545 §3.6): an empty view carries its zone.
+    span = _date_span(first, last)
+    zones = [_vtimezone_bytes(tzid, *span) for tzid in sorted(tzids or {tz})]
+    return [shell[: -len(END)], *zones, *parts, END]
 
 
 def _block(pe: PublishedEvent) -> Block | Exception | None:
@@ -208,15 +210,18 @@ def _description(pe: PublishedEvent) -> str:
     return "\n\n".join(parts)
 
 
-def _add_timezones(cal: icalendar.Calendar, tzids: set[str], span: tuple[date, date]) -> None:
-    """One VTIMEZONE per TZID used, valid over the data's years (and on, see vtimezone)."""
-    for tzid in sorted(tzids):
-        vtz = vtimezone(tzid, *span)
-        if vtz is None:
-            log.warning("no VTIMEZONE for unknown TZID %s", tzid,
-                        extra=fields(source="-", stage="publish"))
-            continue
-        cal.add_component(vtz)
+@lru_cache(maxsize=256)
+def _vtimezone_bytes(tzid: str, first: date, last: date) -> bytes:
+    """One serialized VTIMEZONE, valid over the data's years (and on, see vtimezone).
+
+    Cached as bytes: every single-event .ics of the pages carries the same zone, and
+    serializing it (line folding) was the largest cost of a cold publish."""
+    vtz = vtimezone(tzid, first, last)
+    if vtz is None:
+        log.warning("no VTIMEZONE for unknown TZID %s", tzid,
+                    extra=fields(source="-", stage="publish"))
+        return b""
+    return vtz.to_ical()
 
 
 def _date_span(first: int | None, last: int | None) -> tuple[date, date]:
