@@ -16,7 +16,7 @@ from ..models import PublishedEvent
 from .common import Fragments, Listed, slugify
 from .ics import Block, Cached, CacheKey
 from .jsonfeed import dump
-from .write import remove_file, remove_leftovers, write_atomic
+from .write import remove_file, remove_leftovers, sync_all, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,12 @@ def write_outputs(root: Path, outputs: dict, run: Run,
             cache.clear()
         if phase == _ICS:
             after_ics()
+    pages_written = False
     for path, render in (pages or {}).items():
-        changed[path] = write_atomic(root / path, render())
+        changed[path] = write_atomic(root / path, render(), durable=False)
+        pages_written = pages_written or changed[path]
+    if pages_written:
+        sync_all()  # durable before the run counts as published
     written = [p for p in changed if changed[p]]
     unchanged = [p for p in changed if not changed[p]]
     views = tuple(view for view, _ in outputs.values())

@@ -15,11 +15,13 @@ from pathlib import Path
 from ..errors import PublishError
 
 
-def write_atomic(path: Path, data: bytes | Sequence[bytes]) -> bool:
+def write_atomic(path: Path, data: bytes | Sequence[bytes], *, durable: bool = True) -> bool:
     """Write ``data`` to ``path`` atomically; False (file untouched) if it already holds it.
 
     ``data`` may be a sequence of chunks (written in order), so a large view need not be
-    joined into one bytes object first.
+    joined into one bytes object first. ``durable=False`` skips the two fsyncs (file and
+    directory) per file: for the thousands of page files of one run, which ``sync_all``
+    then makes durable at once (two fsyncs per file were half of a cold publish's time).
     """
     path = Path(path)
     chunks = [data] if isinstance(data, bytes | bytearray) else data
@@ -35,15 +37,22 @@ def write_atomic(path: Path, data: bytes | Sequence[bytes]) -> bool:
             for chunk in chunks:
                 fh.write(chunk)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except OSError as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise PublishError(f"{path}: kann nicht geschrieben werden: {e}") from e
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
     return True
+
+
+def sync_all() -> None:
+    """Make every write so far durable (after ``durable=False`` writes), in one call."""
+    os.sync()
 
 
 def remove_leftovers(root: Path) -> list[Path]:
