@@ -214,14 +214,18 @@ def cmd_accept(settings: cfg.Settings, args) -> int:
 
 
 def _signal_daemon(settings: cfg.Settings, sig: signal.Signals) -> bool:
-    """Ask the daemon that holds the database lock to act (sync now / republish)."""
+    """Ask the daemon that holds the database lock to act (sync now / republish).
+
+    Only a running daemon is signalled: the lock file names the holder's role and start
+    time, so a one-off `syncsvc sync` holding the lock (SIGUSR1 would end it) or another
+    process that reused a dead holder's PID is never sent anything."""
     from ..store import Store
 
-    pid = Store.lock_holder(settings.database)
-    if pid is None:
+    holder = Store.lock_holder(settings.database)
+    if holder is None or not holder.is_running_daemon():
         return False
     try:
-        os.kill(pid, sig)
+        os.kill(holder.pid, sig)
     except OSError:  # another PID namespace (container) or gone
         return False
     return True

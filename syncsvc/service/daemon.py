@@ -25,6 +25,7 @@ from ..errors import ConfigError, PublishError
 from ..logs import fields
 from ..serve import serve, stop
 from ..store import Store
+from ..store.lock import DAEMON
 from . import Service
 from .status import Metrics
 
@@ -47,7 +48,7 @@ class Daemon:
         self._thread: threading.Thread | None = None
 
     def run(self) -> int:
-        self.store = Store(self.settings.database, lock=True)
+        self.store = Store(self.settings.database, lock=True, role=DAEMON)
         self.service = Service(self.settings, self.store)
         self.app = self._build_app(self.service)
         self._install_signals()

@@ -7,7 +7,6 @@ last good data stays published.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -19,8 +18,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..errors import LockedError, StoreError
+from ..errors import StoreError
 from ..models import Event, NewsItem, Validators
+from .lock import ONE_OFF, LockHolder, holder_of
+from .lock import acquire as acquire_lock
 from .schema import migrate
 
 log = logging.getLogger(__name__)
@@ -55,13 +56,13 @@ def item_from_json(text: str) -> NewsItem:
 class BaseStore:
     """SQLite state of the service (WAL mode, migrated on open)."""
 
-    def __init__(self, path: Path | str, *, lock: bool = False):
+    def __init__(self, path: Path | str, *, lock: bool = False, role: str = ONE_OFF):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock_fd: int | None = None
         self._source_columns: set[str] | None = None
         if lock:
-            self._acquire_lock()
+            self._lock_fd = acquire_lock(self.path, role)
         try:
             conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
             self.db = Database(conn)
@@ -80,30 +81,10 @@ class BaseStore:
         except sqlite3.DatabaseError as e:
             raise StoreError(f"Datenbank {self.path} lässt sich nicht öffnen: {e}") from e
 
-    def _acquire_lock(self) -> None:
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise LockedError(
-                f"Die Datenbank {self.path} wird schon von einem anderen syncsvc-Prozess "
-                "benutzt. Erst den laufenden Dienst beenden (oder warten, bis sein Sync "
-                "fertig ist)."
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        self._lock_fd = fd
-
     @staticmethod
-    def lock_holder(path: Path | str) -> int | None:
-        """PID written by the process that holds the database lock, if readable."""
-        lock_path = Path(path).with_name(Path(path).name + ".lock")
-        try:
-            return int(lock_path.read_text().strip() or 0) or None
-        except (OSError, ValueError):
-            return None
+    def lock_holder(path: Path | str) -> LockHolder | None:
+        """Who holds (or last held) the database lock, if the lock file is readable."""
+        return holder_of(path)
 
     def __enter__(self):
         return self

@@ -126,7 +126,7 @@ def test_second_daemon_is_refused_and_sync_asks_the_running_one(daemon_config, t
             capture_output=True, text=True, timeout=60,
         )
         assert second.returncode == 1
-        assert "anderen syncsvc-Prozess" in second.stderr
+        assert "wird schon benutzt: der laufende Dienst" in second.stderr
         assert "Traceback" not in second.stderr
         # `sync` while the daemon runs: it asks the daemon (SIGUSR1) to sync now
         shutil.copy(DATA / "pipeline" / "partner_ten_upcoming.ics",
