@@ -26,7 +26,7 @@ from ..logs import fields
 from ..serve import serve, stop
 from ..store import Store
 from ..store.lock import DAEMON
-from . import Service
+from . import Service, health
 from .status import Metrics
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,8 @@ class Daemon:
         self.config_error = ""  # the last refused reload, shown until a good one
         self._config_mtime = self._mtime()
         self._thread: threading.Thread | None = None
+        self.heartbeat = health.Heartbeat()
+        self._unhealthy: list[str] = []
 
     def run(self) -> int:
         self.store = Store(self.settings.database, lock=True, role=DAEMON)
@@ -100,6 +102,7 @@ class Daemon:
 
     def _loop(self) -> None:
         while not self.stop_event.is_set():
+            self.heartbeat.beat()
             try:
                 if self.reload_event.is_set():
                     self.reload_event.clear()
@@ -130,9 +133,10 @@ class Daemon:
 
     def _sync(self, sources, why: str) -> None:
         with self.write_lock:
-            reports = self.service.sync(sources)
+            reports = self.service.sync(sources, progress=self.heartbeat.beat)
             self.metrics.observe(reports)
             self._publish_if_needed(reports)
+            self.heartbeat.beat()
 
     def _publish_if_needed(self, reports=()) -> None:
         """Republish when behind; a failure is logged and retried by the next pass (the
@@ -214,7 +218,19 @@ class Daemon:
         signal.signal(signal.SIGUSR1, lambda *_: self.sync_now_event.set())
 
     def _healthy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """/healthz: scheduler alive and making progress, database readable, publishing
+        working (service.health); a change of the verdict is logged with the reasons."""
+        found = health.problems(self._thread, self.heartbeat,
+                                health.stall_limit_s(self.settings.total_timeout_s),
+                                self.settings.database)
+        if found != self._unhealthy:
+            if found:
+                log.error("nicht betriebsbereit: %s", "; ".join(found),
+                          extra=fields(source="*", stage="serve"))
+            else:
+                log.info("wieder betriebsbereit", extra=fields(source="*", stage="serve"))
+            self._unhealthy = found
+        return not found
 
     def _status(self) -> dict:
         doc = self.service.status()
