@@ -100,7 +100,9 @@ class Service:
     def app(self, *, status, metrics, healthy, admin):
         from ..serve import make_app
         from ..serve.submit import make_submit
+        from .public import public_status
 
         form = make_submit(self.settings) if self.settings.submissions.enabled else None
-        return make_app(self.settings, status=status, metrics=metrics, healthy=healthy,
-                        admin=admin, submit=form)
+        settings = self.settings
+        return make_app(settings, status=lambda: public_status(status(), settings),
+                        metrics=metrics, healthy=healthy, admin=admin, submit=form)
