@@ -28,8 +28,18 @@ def backup(database: Path, target: Path | str) -> Path:
         target = target / f"syncsvc-{datetime.now(UTC):%Y%m%d-%H%M%S}.db"
     if target.exists():
         raise UserError(f"{target} gibt es schon – bitte einen neuen Dateinamen angeben.")
+    folder = target.parent
+    if not folder.is_dir():
+        raise UserError(f"Den Ordner {folder} gibt es nicht – die Sicherung wurde nicht "
+                        f"geschrieben. Bitte den Ordner anlegen (mkdir -p {folder}) oder "
+                        "einen vorhandenen angeben.")
     src = sqlite3.connect(str(database), timeout=30)
-    dst = sqlite3.connect(str(target))
+    try:
+        dst = sqlite3.connect(str(target))
+    except sqlite3.Error as e:  # e.g. no write permission in the folder
+        src.close()
+        raise UserError(f"{target} lässt sich nicht anlegen – darf syncsvc in den "
+                        f"Ordner {folder} schreiben?") from e
     try:
         src.backup(dst)
         ok = dst.execute("PRAGMA integrity_check").fetchone()[0]

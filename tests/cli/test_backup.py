@@ -144,3 +144,14 @@ def test_backup_without_database_says_so(tmp_path: Path, write_config, capsys):
     assert code == 1
     assert "Keine Datenbank" in capsys.readouterr().err
     assert not (tmp_path / "x.db").exists()
+
+
+def test_backup_into_a_missing_folder_names_it(tmp_path: Path, synced, capsys):
+    _, config = synced
+    missing = tmp_path / "gibt-es-nicht"
+    code = cli.main(["--config", config, "backup", str(missing / "sicherung.db")])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert f"Den Ordner {missing} gibt es nicht" in err and "mkdir -p" in err
+    assert not missing.exists()
+
