@@ -238,7 +238,7 @@ def _signal_daemon(settings: cfg.Settings, sig: signal.Signals) -> bool:
 def cmd_backup(settings: cfg.Settings, args) -> int:
     from .backup import backup
 
-    target = backup(settings.database, args.path)
+    target = backup(settings.database, args.path, settings.timezone)
     print(f"Sicherung geschrieben: {target}")
     return 0
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from ..errors import UserError
 from ..logs import fields
@@ -13,11 +14,13 @@ from ..logs import fields
 log = logging.getLogger(__name__)
 
 
-def backup(database: Path, target: Path | str) -> Path:
+def backup(database: Path, target: Path | str, timezone: str) -> Path:
     """Copy ``database`` to ``target`` while the service may be writing; returns the path.
 
-    A target folder gets a timestamped file name. The copy is checked with
-    ``PRAGMA integrity_check`` before it is reported as done.
+    A target folder gets a file name with the local time in ``timezone`` (the admin's
+    cron and restore examples read it that way), ``syncsvc-YYYYMMDD-HHMMSS.db``: names
+    sort by time, except within the hour that repeats when summer time ends. The copy is
+    checked with ``PRAGMA integrity_check`` before it is reported as done.
     """
     if not Path(database).exists():
         raise UserError(f"Keine Datenbank unter {database} – es gibt nichts zu sichern.")
@@ -25,7 +28,7 @@ def backup(database: Path, target: Path | str) -> Path:
         Path(target).mkdir(parents=True, exist_ok=True)
     target = Path(target)
     if target.is_dir():
-        target = target / f"syncsvc-{datetime.now(UTC):%Y%m%d-%H%M%S}.db"
+        target = target / f"syncsvc-{datetime.now(ZoneInfo(timezone)):%Y%m%d-%H%M%S}.db"
     if target.exists():
         raise UserError(f"{target} gibt es schon – bitte einen neuen Dateinamen angeben.")
     folder = target.parent
