@@ -13,6 +13,7 @@ import tomli_w
 from ..config import Settings
 from ..errors import SourceError, UserError
 from ..models import Parsed
+from ..normalize.sanitize import one_line
 from ..service.probe import detect_kind, fetch_and_parse
 
 __all__ = ["detect_kind", "probe", "suggest_id"]
@@ -40,15 +41,19 @@ def probe(settings: Settings, url: str, source_id: str = "") -> str:
 
 
 def _report(url: str, sid: str, kind: str, parsed: Parsed) -> str:
-    entries = parsed.events if kind == "ics" else parsed.items
     label = "Termine" if kind == "ics" else "Nachrichten"
-    titles = [getattr(e, "summary", None) or getattr(e, "title", "") for e in entries[:5]]
+    # Titles as plain text: feed titles may carry markup or entities, and an item's
+    # summary is its (HTML) description, not its title.
+    raw_titles = ([e.summary for e in parsed.events] if kind == "ics"
+                  else [i.title for i in parsed.items])
+    count = len(raw_titles)
+    titles = [one_line(t, 100) or "(ohne Titel)" for t in raw_titles[:5]]
     lines = [f"{url}", f"  erkannt als: {'iCalendar' if kind == 'ics' else 'RSS/Atom'}",
-             f"  {len(entries)} {label}" + (f", {len(parsed.skipped)} übersprungen"
-                                            if parsed.skipped else "")]
+             f"  {count} {label}" + (f", {len(parsed.skipped)} übersprungen"
+                                     if parsed.skipped else "")]
     lines += [f"    · {t}" for t in titles]
     lines += [f"  Problem: {p}" for p in parsed.skipped[:5]]
-    block = {"id": sid, "name": parsed.title or sid, "url": url, "kind": kind}
+    block = {"id": sid, "name": one_line(parsed.title) or sid, "url": url, "kind": kind}
     lines += ["", "In config/syncsvc.toml einfügen:", "", "[[sources]]",
               tomli_w.dumps(block).rstrip()]
     return "\n".join(lines)
