@@ -151,11 +151,13 @@ def cmd_run(settings: cfg.Settings, args) -> int:
 
 
 def cmd_status(settings: cfg.Settings, args) -> int:
-    from ..service.status import read_status
+    from ..service.status import local_time, read_status
 
     doc = read_status(settings)
     for s in doc["sources"]:
-        print(f"{s['id']}: Versuch {s['last_attempt'] or '–'}, Erfolg {s['last_success'] or '–'}"
+        attempt = local_time(s["last_attempt"], settings.timezone)
+        success = local_time(s["last_success"], settings.timezone)
+        print(f"{s['id']}: {s['health_label']}, Versuch {attempt}, Erfolg {success}"
               f", HTTP {s['http_status'] or '–'}, {s['count']} Einträge"
               f", zusammengeführt {s['merged']}, Fehler: {s['last_error'] or s['held'] or '–'}")
     for w in doc["warnings"]:
@@ -165,11 +167,13 @@ def cmd_status(settings: cfg.Settings, args) -> int:
 
 def cmd_sources(settings: cfg.Settings, args) -> int:
     from ..service import Service
+    from ..service.status import local_time
 
     with Service.open(settings, lock=False) as service:
         rows = service.source_rows()
     header = ("ID", "ART", "ZUSTAND", "LETZTER ERFOLG", "EINTRÄGE", "HINWEIS")
-    table = [header] + [(r["id"], r["kind"], r["health"], r["last_success"] or "–",
+    table = [header] + [(r["id"], r["kind"], r["health_label"],
+                         local_time(r["last_success"], settings.timezone),
                          str(r["count"]), (r["last_error"] or r["held"])[:60]) for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
@@ -234,7 +238,7 @@ def _signal_daemon(settings: cfg.Settings, sig: signal.Signals) -> bool:
 def cmd_backup(settings: cfg.Settings, args) -> int:
     from .backup import backup
 
-    target = backup(settings.database, args.path)
+    target = backup(settings.database, args.path, settings.timezone)
     print(f"Sicherung geschrieben: {target}")
     return 0
 

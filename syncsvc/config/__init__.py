@@ -6,6 +6,7 @@ records.py. Every other stage only reads the records; they are re-exported here,
 
 from .loader import DEFAULT_PATH, KINDS, load, load_with_warnings, parse_interval, resolve_path
 from .records import DedupeSettings, Settings, SourceConfig
+from .sources import SOURCE_ID
 
-__all__ = ["DEFAULT_PATH", "KINDS", "DedupeSettings", "Settings", "SourceConfig", "load",
-           "load_with_warnings", "parse_interval", "resolve_path"]
+__all__ = ["DEFAULT_PATH", "KINDS", "SOURCE_ID", "DedupeSettings", "Settings", "SourceConfig",
+           "load", "load_with_warnings", "parse_interval", "resolve_path"]

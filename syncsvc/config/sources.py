@@ -14,7 +14,7 @@ from .sections import read_interval, read_section
 from .urls import url_problems
 
 KINDS = ("ics", "feed", "schedule", "csv")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # also checked by `add-source --id`
 SOURCE_KEYS = {
     "id": str, "name": str, "url": str, "kind": str, "priority": int, "interval": str,
     "categories": list, "enabled": bool, "auth_env": str, "token_env": str,
@@ -47,7 +47,7 @@ def _source(src: dict, label: str, settings: Settings, problems: list[Problem], 
     if missing:
         return None
     ok = True
-    if not _SLUG.match(src["id"]):
+    if not SOURCE_ID.match(src["id"]):
         problems.append(Problem(f"{label}: 'id' darf nur a-z, 0-9 und - enthalten",
                                 where + ("id",)))
         ok = False

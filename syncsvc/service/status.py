@@ -5,12 +5,16 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
 
 from ..config import Settings
 from ..models import Event
 from ..parse import holidays as hol
 from ..store import Store
 
+# The German word for each health state: /admin, /status and the CLI all show these.
 HEALTH_LABELS = {
     "ok": "in Ordnung",
     "stale": "veraltet",
@@ -20,6 +24,21 @@ HEALTH_LABELS = {
     "new": "noch nicht abgerufen",
     "disabled": "abgeschaltet",
 }
+
+
+def local_time(instant: str | None, timezone: str) -> str:
+    """A stored UTC instant as admins read it, in the service's zone:
+    '2026-12-01T13:05:00Z' → '01.12.2026, 14:05 Uhr' (Europe/Berlin); empty → '–'."""
+    if not instant:
+        return "–"
+    try:
+        value = datetime.fromisoformat(instant.replace("Z", "+00:00"))
+    except ValueError:
+        return instant
+    if value.tzinfo is None:  # the store writes UTC
+        value = value.replace(tzinfo=UTC)
+    return format_datetime(value, "dd.MM.yyyy, HH:mm 'Uhr'", tzinfo=ZoneInfo(timezone),
+                           locale="de_DE")
 
 
 def health(row: dict, settings: Settings, now: datetime, enabled: bool = True) -> str:

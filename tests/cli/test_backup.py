@@ -144,3 +144,42 @@ def test_backup_without_database_says_so(tmp_path: Path, write_config, capsys):
     assert code == 1
     assert "Keine Datenbank" in capsys.readouterr().err
     assert not (tmp_path / "x.db").exists()
+
+
+def test_backup_into_a_missing_folder_names_it(tmp_path: Path, synced, capsys):
+    _, config = synced
+    missing = tmp_path / "gibt-es-nicht"
+    code = cli.main(["--config", config, "backup", str(missing / "sicherung.db")])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert f"Den Ordner {missing} gibt es nicht" in err and "mkdir -p" in err
+    assert not missing.exists()
+
+
+def test_backup_names_use_local_time_of_the_configured_zone(
+        tmp_path: Path, write_config, monkeypatch):
+    from datetime import UTC, datetime
+
+    import syncsvc.cli.backup as backup_mod
+
+    instants = iter([datetime(2026, 12, 1, 13, 5, 9, tzinfo=UTC),
+                     datetime(2026, 12, 1, 13, 5, 10, tzinfo=UTC),
+                     datetime(2026, 12, 2, 9, 0, 0, tzinfo=UTC)])
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return next(instants).astimezone(tz)
+
+    monkeypatch.setattr(backup_mod, "datetime", Clock)
+    # Kiritimati (UTC+14), not Berlin: the zone comes from the config.
+    settings = write_config(SOURCES, service='timezone = "Pacific/Kiritimati"\n')
+    shutil.copy(DATA / "pipeline" / "partner_ten_upcoming.ics", tmp_path / "feeds" / "verein.ics")
+    config = str(settings.config_path)
+    assert cli.main(["--config", config, "sync"]) == 0
+    folder = tmp_path / "sicherungen"
+    for _ in range(3):
+        assert cli.main(["--config", config, "backup", f"{folder}/"]) == 0
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["syncsvc-20261202-030509.db", "syncsvc-20261202-030510.db",
+                     "syncsvc-20261202-230000.db"]  # local time, sorted by name = by time

@@ -40,11 +40,11 @@ def test_sync_then_status_and_sources(configured, capsys):
     assert "2 von 2 Quellen aktuell, 10 Termine und 2 Nachrichten" in out
     assert cli.main(["status", *conf]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("verein: Versuch ") and "10 Einträge" in lines[0]
+    assert lines[0].startswith("verein: in Ordnung, Versuch ") and "10 Einträge" in lines[0]
     assert cli.main([*conf, "sources"]) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0].split()[:3] == ["ID", "ART", "ZUSTAND"]
-    assert table[1].split()[:3] == ["verein", "ics", "ok"]
+    assert table[1].split()[:4] == ["verein", "ics", "in", "Ordnung"]
 
 
 def test_sync_reports_a_failing_source_by_name(configured, capsys):
@@ -100,7 +100,7 @@ def test_accept_applies_a_held_set(configured, capsys):
     cli.main([*conf, "sync"])
     shutil.copy(P / "partner_one_event_left.ics", tmp_path / "feeds" / "verein.ics")
     cli.main([*conf, "sync"])
-    assert "shrink-held" in (cli.main([*conf, "sources"]), capsys.readouterr().out)[1]
+    assert "zurückgehalten" in (cli.main([*conf, "sources"]), capsys.readouterr().out)[1]
     assert cli.main([*conf, "accept", "verein"]) == 0
     assert "übernommen" in capsys.readouterr().out
     cal = (tmp_path / "public" / "calendar.ics").read_text(encoding="utf-8")
