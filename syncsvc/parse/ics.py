@@ -64,17 +64,24 @@ def parse_ics(body: bytes, source_id: str, default_tz: str) -> Parsed:
 def _decode(body: bytes, source_id: str) -> str:
     if not body or not body.strip():
         raise ParseError(source_id, "Antwort ist leer (kein Kalenderinhalt).")
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = body.decode("cp1252", errors="replace")
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):  # a Windows "Unicode" (UTF-16) export
+        text = body.decode("utf-16", errors="replace")
+    else:
+        try:
+            text = body.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = body.decode("cp1252", errors="replace")
     head = text.lstrip()[:512].lower()
     if head.startswith("<") and ("<html" in head or "<!doctype" in head or "<body" in head):
         raise ParseError(source_id, "Antwort ist kein iCalendar (HTML-Seite erhalten).")
     if head.startswith("<"):
         raise ParseError(source_id, "Antwort ist kein iCalendar (XML/HTML erhalten).")
-    if "\x00" in text or not re.search(r"^BEGIN:V", text, re.IGNORECASE | re.M):
+    nul = text.count("\x00")
+    if nul > len(text) // 100 or not re.search(r"^BEGIN:V", text, re.IGNORECASE | re.M):
         raise ParseError(source_id, "Antwort ist kein iCalendar (keine BEGIN:VCALENDAR-Zeile).")
+    if nul:  # a stray NUL (C string end from a CMS export) costs nothing but itself
+        log.warning("%d NUL byte(s) removed", nul, extra=fields(source=source_id, stage="parse"))
+        text = text.replace("\x00", "")
     return text
 
 
@@ -90,7 +97,7 @@ def _repair(text: str) -> str:
     """Fix line endings, lost folding spaces, stray END lines and missing END lines."""
     lines: list[str] = []
     stack: list[str] = []
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    for line in _lines(text):
         if not line.strip():
             continue
         if not lines:
@@ -115,6 +122,18 @@ def _repair(text: str) -> str:
         lines.append(line)
     lines.extend(f"END:{name}" for name in reversed(stack))
     return "\n".join(lines) + "\n"
+
+
+def _lines(text: str) -> list[str]:
+    """Content lines. In a file with CRLF (or LF) endings a bare CR is a line break typed
+    into a value (an old Mac text field): it stays inside the value as an escaped newline,
+    or the rest of the value, read as a line of its own, was lost. A file with only bare
+    CRs (classic Mac endings) is split at them."""
+    if "\n" in text:
+        text = re.sub(r"\r(?!\n)", r"\\n", text).replace("\r\n", "\n")
+    else:
+        text = text.replace("\r", "\n")
+    return text.split("\n")
 
 
 def _components(text: str, source_id: str) -> tuple[list[Component], int]:

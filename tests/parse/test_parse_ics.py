@@ -127,6 +127,25 @@ def test_lone_cr_line_endings():
     assert ev.summary == "Frühlingsfest"
 
 
+def test_nul_byte_in_one_title_costs_only_the_nul():
+    """Finding: one NUL byte rejected the whole calendar (both events gone)."""
+    parsed = parse("nul_byte_in_summary.ics")
+    assert [e.summary for e in parsed.events] == ["Sprachcafé Arabisch", "Kleiderausgabe"]
+
+
+def test_lone_cr_inside_a_value_keeps_the_rest_of_the_value():
+    """Finding: a bare CR in a CRLF file ended the value; the rest ("Hinweis: …") was
+    read as a property of its own and dropped."""
+    (ev,) = parse("lone_cr_inside_value.ics").events
+    assert ev.description == "Offener Treff für Eltern.\nHinweis: bitte Hausschuhe mitbringen."
+    assert ev.location == "Familienzentrum"
+
+
+def test_utf16_export_with_bom_is_read():
+    (ev,) = parse("utf16_with_bom.ics").events
+    assert ev.summary == "Frühlingsfest"
+
+
 def test_broken_line_folding_joins_the_lost_line():
     (ev,) = parse("broken_line_folding.ics").events
     assert ev.description == ("Bitte anmelden bei Frau Müller.\n"
