@@ -17,6 +17,7 @@ from ..errors import ConfigError, FetchError, ParseError, SourceError
 from ..fetch import Fetcher
 from ..fetch.pool import fetch_all
 from ..guard import Horizon, refuse_flooding_series, shrink_decision, upcoming_count
+from ..guard.categories import cap_categories
 from ..logs import fields
 from ..models import Fetched, NotModified, Parsed, SyncReport, Validators, digest
 from ..normalize import normalize_events, normalize_items
@@ -142,7 +143,8 @@ class Pipeline:
         cap = self.settings.max_occurrences
         assessed = refuse_flooding_series(events, horizon, cap, self.clock())
         events, after = assessed.kept, assessed.upcoming
-        report.skipped += assessed.problems
+        events, capped = cap_categories(events)
+        report.skipped += assessed.problems + capped
         values["skipped_count"] = len(report.skipped)
         values["skipped_sample"] = "; ".join(report.skipped[:3])
         future = Horizon(self.clock(), horizon.end)
