@@ -46,6 +46,12 @@ def backup(database: Path, target: Path | str, timezone: str) -> Path:
     try:
         src.backup(dst)
         ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
+    except sqlite3.DatabaseError as e:  # the database itself is damaged
+        dst.close()
+        target.unlink(missing_ok=True)
+        raise UserError(f"Die Datenbank {database} ist beschädigt ({e}) – es wurde keine "
+                        "Sicherung geschrieben. Die letzte gute Sicherung zurückspielen "
+                        "(Handbuch, Abschnitt 8).") from e
     finally:
         dst.close()
         src.close()

@@ -146,6 +146,19 @@ def test_backup_without_database_says_so(tmp_path: Path, write_config, capsys):
     assert not (tmp_path / "x.db").exists()
 
 
+def test_backup_of_a_corrupt_database_says_so_and_writes_nothing(tmp_path: Path, write_config,
+                                                                capsys):
+    """Finding: backup died with a Python traceback on a corrupt database."""
+    settings = write_config(SOURCES)
+    settings.database.parent.mkdir(parents=True, exist_ok=True)
+    settings.database.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    code = cli.main(["--config", str(settings.config_path), "backup", str(tmp_path / "x.db")])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "ist beschädigt" in err and "Abschnitt 8" in err
+    assert not (tmp_path / "x.db").exists()
+
+
 def test_backup_into_a_missing_folder_names_it(tmp_path: Path, synced, capsys):
     _, config = synced
     missing = tmp_path / "gibt-es-nicht"
