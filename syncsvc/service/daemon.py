@@ -54,13 +54,13 @@ class Daemon:
         self.service = Service(self.settings, self.store)
         self.app = self._build_app(self.service)
         self._install_signals()
-        self._sync(self.settings.sources, "start")
+        # serve first: the outputs of the last run are on disk, and a first pass over many
+        # slow partners must not keep residents (and /healthz) waiting
         server = serve(lambda env, start: self.app(env, start), self.settings.bind,
                        self.settings.port)
         server_thread = threading.Thread(target=server.run, name="http", daemon=True)
         server_thread.start()
-        self._schedule_jobs()
-        self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
+        self._thread = threading.Thread(target=self._start, name="scheduler", daemon=True)
         self._thread.start()
         log.info("serving %s on http://%s:%d", self.settings.output_dir,
                  self.settings.bind, self.settings.port, extra=fields(source="*"))
@@ -99,6 +99,15 @@ class Daemon:
                 _guarded(self._sync_one, source.id), source.id)
             self._jobs[source.id] = (source, job)
         return fresh
+
+    def _start(self) -> None:
+        """The first pass over every source, then the scheduled jobs."""
+        try:
+            self._sync(self.settings.sources, "start")
+        except Exception:  # the scheduler must start even when the first pass fails
+            log.exception("first sync failed", extra=fields(source="*"))
+        self._schedule_jobs()
+        self._loop()
 
     def _loop(self) -> None:
         while not self.stop_event.is_set():

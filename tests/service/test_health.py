@@ -18,6 +18,8 @@ from test_daemon import daemon_config, start, stop, wait_http  # noqa: F401 - fi
 from syncsvc.service import health
 from syncsvc.store import Store
 
+from conftest import DATA
+
 
 def _status(url: str, want: int, timeout: float = 15.0) -> int:
     deadline, code = time.monotonic() + timeout, 0
@@ -85,3 +87,32 @@ def test_a_stalled_or_dead_scheduler_is_a_problem(tmp_path: Path):
         alive.join()
     assert health.problems(alive, beat, 60, db) == ["der Zeitplan (Scheduler) läuft nicht"]
     assert health.stall_limit_s(60) >= 600  # a long publish is not a stall
+
+
+@pytest.mark.slow
+def test_served_before_the_first_pass_over_slow_partners_ends(write_config, http):
+    """Finding: nothing was served until the first full sync ended (a slow partner kept
+    the last outputs, /healthz included, offline after every restart)."""
+    from werkzeug import Response
+
+    def slow(_request):
+        time.sleep(4)
+        return Response((DATA / "pipeline" / "partner_two_events.ics").read_bytes(),
+                        content_type="text/calendar")
+
+    http.expect_request("/langsam.ics").respond_with_handler(slow)
+    settings = write_config(f"""
+        [[sources]]
+        id = "langsam"
+        name = "Langsamer Partner"
+        url = "{http.url_for('/langsam.ics')}"
+        kind = "ics"
+        """)
+    proc = start(settings.config_path)
+    try:
+        began = time.monotonic()
+        wait_http(f"http://127.0.0.1:{settings.port}/healthz", proc, timeout=10)
+        assert time.monotonic() - began < 3.5, "served only after the slow first pass"
+        wait_http(f"http://127.0.0.1:{settings.port}/calendar.ics", proc, timeout=20)
+    finally:
+        stop(proc)
