@@ -20,7 +20,8 @@ from .write import remove_file, remove_leftovers, write_atomic
 
 log = logging.getLogger(__name__)
 
-MANAGED_DIRS = ("calendar", "sources", "termine")  # subtrees whose stale files are removed
+# subtrees whose stale files are removed (and every language folder, see write_outputs)
+MANAGED_DIRS = ("calendar", "sources", "termine")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class View:
     source: str = ""  # source id
     source_name: str = ""
     entries: int = 0  # occurrences in the horizon / news items: 0 = not offered on the index
+    language: str = ""  # a translated view's language ("" = the German views)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,9 @@ def write_outputs(root: Path, outputs: dict, run: Run,
     views = tuple(view for view, _ in outputs.values())
     manifest = _manifest(views)
     (written if write_atomic(root / "views.json", manifest) else unchanged).append("views.json")
-    removed = _remove_stale(root, set(changed))
+    languages = {p.split("/", 1)[0] for p in changed if p.count("/") and
+                 p.split("/", 1)[1].startswith(("termine/", "calendar.ics"))}
+    removed = _remove_stale(root, set(changed), tuple(sorted(languages)))
     for path in written + removed:
         log.debug("published %s", path, extra=fields(source="*", stage="publish"))
     return PublishResult(tuple(written), tuple(unchanged), tuple(removed), views)
@@ -102,14 +106,14 @@ def _manifest(views: Sequence[View]) -> bytes:
              "category": v.category or None,
              "category_slug": slugify(v.category) if v.category else None,
              "source": v.source or None, "source_name": v.source_name or None,
-             "entries": v.entries}
+             "entries": v.entries, **({"language": v.language} if v.language else {})}
             for v in views]
     return dump(rows)
 
 
-def _remove_stale(root: Path, keep: set[str]) -> list[str]:
+def _remove_stale(root: Path, keep: set[str], languages: tuple[str, ...] = ()) -> list[str]:
     removed = []
-    for top in MANAGED_DIRS:
+    for top in MANAGED_DIRS + tuple(f"{lang}/termine" for lang in languages):
         base = root / top
         if not base.is_dir():
             continue
