@@ -88,13 +88,12 @@ def render_page(e: Entry, site: Site, links: Links) -> str:
             if pe.sources else _("Mehr zu „{title}“").format(title=ev.summary)
         parts.append(f"<p><a href=\"{escape(more)}\">{escape(text)}</a></p>")
     when = dates.when(e.start, e.end, tr)
+    add, hint = _("In meinen Kalender"), _("(Kalenderdatei für diesen einen Termin)")
     parts.append(
         "<p class=\"action-row\">"
-        f"<a class=\"action\" href=\"{escape(links.url(e.ics))}\">"
-        f"{escape(_('In meinen Kalender'))}"
+        f"<a class=\"action\" href=\"{escape(links.url(e.ics))}\">{escape(add)}"
         f"<span class=\"sr\">: {escape(ev.summary)}, {escape(when)}"
-        f"</span></a> <span class=\"meta\">"
-        f"{escape(_('(Kalenderdatei für diesen einen Termin)'))}</span></p>")
+        f"</span></a> <span class=\"meta\">{escape(hint)}</span></p>")
     parts.append(subscribe_block(links, pe.categories))
     head = ("<script type=\"application/ld+json\">\n"
             f"{script_json(json_ld(e, site))}\n</script>\n")
@@ -105,12 +104,14 @@ def render_page(e: Entry, site: Site, links: Links) -> str:
 def status_box(e: Entry, tr) -> str:
     _ = tr.gettext
     if e.status == CANCELLED:
-        return (f"<p class=\"box\"><span class=\"badge no\">{escape(_('Abgesagt'))}</span> "
-                f"{escape(_('Dieser Termin findet nicht statt.'))}</p>")
+        badge, text = _("Abgesagt"), _("Dieser Termin findet nicht statt.")
+        return (f"<p class=\"box\"><span class=\"badge no\">{escape(badge)}</span> "
+                f"{escape(text)}</p>")
     if e.status == MOVED and e.original is not None:
         text = _("Neuer Termin: {new}. Ursprünglich geplant: {old}.").format(
             new=dates.when(e.start, e.end, tr), old=dates.when(e.original, None, tr))
-        return (f"<p class=\"box\"><span class=\"badge mv\">{escape(_('Verlegt'))}</span> "
+        badge = _("Verlegt")
+        return (f"<p class=\"box\"><span class=\"badge mv\">{escape(badge)}</span> "
                 f"{escape(text)}</p>")
     return ""
 

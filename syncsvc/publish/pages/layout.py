@@ -138,13 +138,14 @@ def page(site: Site, title: str, body: str, *, head: str = "", canonical: str = 
     if here is None:
         here = canonical.removeprefix(f"{site.base}/{site.prefix}")
     rtl = " dir=\"rtl\"" if site.tr.direction == "rtl" else ""
+    skip = _("Zum Inhalt springen")
     return (
         f"<!doctype html>\n<html lang=\"{escape(site.lang)}\"{rtl}>\n"
         "<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         f"<title>{escape(title)}</title>\n{link}{alternates(site, here)}"
         f"<style>{STYLE}</style>\n{head}</head>\n"
-        f"<body>\n<a class=\"skip\" href=\"#inhalt\">{escape(_('Zum Inhalt springen'))}</a>\n"
+        f"<body>\n<a class=\"skip\" href=\"#inhalt\">{escape(skip)}</a>\n"
         f"{header(site, here)}\n<main id=\"inhalt\" class=\"wrap content\">\n{body}\n"
         f"</main>\n{footer(site)}\n</body>\n</html>\n"
     )
@@ -174,7 +175,8 @@ def language_links(site: Site, here: str) -> str:
         items.append(f"<li><a href=\"{escape(lang_url(site, lang, here))}\" "
                      f"hreflang=\"{escape(lang)}\"{lang_attrs(lang, site.lang)}{current}>"
                      f"{escape(native_name(lang))}</a></li>")
-    return (f"<nav class=\"langs\" aria-label=\"{escape(site.tr.gettext('Sprache'))}\">"
+    label = site.tr.gettext("Sprache")
+    return (f"<nav class=\"langs\" aria-label=\"{escape(label)}\">"
             f"<ul>{''.join(items)}</ul></nav>")
 
 
@@ -182,13 +184,15 @@ def header(site: Site, here: str = "") -> str:
     _ = site.tr.gettext
     home = escape(site.home)
     pages = escape(f"{site.base}/{site.prefix}termine/")
+    nav, start, dates = _("Hauptnavigation"), _("Startseite"), _("Alle Termine")
+    subscribe = _("Kalender abonnieren")
     return (
         "<header class=\"site\"><div class=\"wrap\">"
         f"<a href=\"{home}\">{escape(site.name)}</a>\n"
-        f"<nav aria-label=\"{escape(_('Hauptnavigation'))}\"><ul>"
-        f"<li><a href=\"{home}\">{escape(_('Startseite'))}</a></li>"
-        f"<li><a href=\"{pages}\">{escape(_('Alle Termine'))}</a></li>"
-        f"<li><a href=\"{pages}abonnieren.html\">{escape(_('Kalender abonnieren'))}</a>"
+        f"<nav aria-label=\"{escape(nav)}\"><ul>"
+        f"<li><a href=\"{home}\">{escape(start)}</a></li>"
+        f"<li><a href=\"{pages}\">{escape(dates)}</a></li>"
+        f"<li><a href=\"{pages}abonnieren.html\">{escape(subscribe)}</a>"
         f"</li></ul></nav>{language_links(site, here)}</div></header>"
     )
 
@@ -197,11 +201,11 @@ def footer(site: Site) -> str:
     _ = site.tr.gettext
     links = []
     if site.impressum_url:
-        links.append(f"<li><a href=\"{escape(site.impressum_url)}\">{escape(_('Impressum'))}"
-                     "</a></li>")
+        text = _("Impressum")
+        links.append(f"<li><a href=\"{escape(site.impressum_url)}\">{escape(text)}</a></li>")
     if site.datenschutz_url:
-        links.append(f"<li><a href=\"{escape(site.datenschutz_url)}\">"
-                     f"{escape(_('Datenschutz'))}</a></li>")
+        text = _("Datenschutz")
+        links.append(f"<li><a href=\"{escape(site.datenschutz_url)}\">{escape(text)}</a></li>")
     items = f"<ul>{''.join(links)}</ul>" if links else ""
     text = _("{name} – Termine der Partner im Netzwerk").format(name=site.name)
     return (f"<footer class=\"site\"><div class=\"wrap\"><p>{escape(text)}</p>{items}</div>"

@@ -78,10 +78,10 @@ class Links:
 
 def subscribe_links(url: str, label: str, tr: Translator | None = None) -> str:
     _ = (tr or translator(SOURCE)).gettext
-    return (f"<li>{escape(label)}: <a href=\"{escape(webcal(url))}\">"
-            f"{escape(_('{label} abonnieren (webcal)').format(label=label))}</a> · "
-            f"<a href=\"{escape(url)}\">"
-            f"{escape(_('{label} als https-Adresse').format(label=label))}</a></li>")
+    subscribe = _("{label} abonnieren (webcal)").format(label=label)
+    https = _("{label} als https-Adresse").format(label=label)
+    return (f"<li>{escape(label)}: <a href=\"{escape(webcal(url))}\">{escape(subscribe)}</a> · "
+            f"<a href=\"{escape(url)}\">{escape(https)}</a></li>")
 
 
 def subscribe_block(links: Links, categories: Iterable[str]) -> str:
@@ -97,8 +97,11 @@ def subscribe_block(links: Links, categories: Iterable[str]) -> str:
             seen.add(slug)
             rows.append(subscribe_links(f"{links.base}/calendar/{slug}.ics",
                                         _("Kategorie „{name}“").format(name=name), tr))
-    return (f"<section aria-labelledby=\"abo\"><h2 id=\"abo\">{escape(_('Termine abonnieren'))}"
-            f"</h2><p>{escape(_('Ein Abo hält den eigenen Kalender von selbst aktuell.'))} "
+    heading, why = _("Termine abonnieren"), _("Ein Abo hält den eigenen Kalender von selbst "
+                                              "aktuell.")
+    guide = _("Anleitung: Kalender abonnieren")
+    return (f"<section aria-labelledby=\"abo\"><h2 id=\"abo\">{escape(heading)}"
+            f"</h2><p>{escape(why)} "
             f"<a href=\"{escape(links.url(PAGE_DIR + '/abonnieren.html'))}\">"
-            f"{escape(_('Anleitung: Kalender abonnieren'))}</a></p>"
+            f"{escape(guide)}</a></p>"
             f"<ul>{''.join(rows)}</ul></section>")

@@ -25,9 +25,9 @@ def event_item(e: Entry, links: Links, *, show_day: bool = False) -> str:
     when = dates.when(e.start, e.end, tr) if show_day else dates.hours(e.start, e.end, tr)
     badge = ""
     if e.status == CANCELLED:
-        badge = f"<span class=\"badge no\">{escape(_('Abgesagt'))}</span> "
+        badge = "<span class=\"badge no\">" + escape(_("Abgesagt")) + "</span> "
     elif e.status == MOVED:
-        badge = f"<span class=\"badge mv\">{escape(_('Verlegt'))}</span> "
+        badge = "<span class=\"badge mv\">" + escape(_("Verlegt")) + "</span> "
     meta = [f"<time datetime=\"{escape(dates.iso(e.start))}\">{escape(when)}</time>"]
     if e.event.location.strip():
         meta.append(f"<bdi>{escape(e.event.location)}</bdi>")
@@ -53,7 +53,8 @@ def event_item(e: Entry, links: Links, *, show_day: bool = False) -> str:
 
 def by_day(entries: Sequence[Entry], links: Links) -> str:
     if not entries:
-        return f"<p>{escape(links.tr.gettext('Zurzeit sind keine Termine angekündigt.'))}</p>"
+        return "<p>" + escape(links.tr.gettext("Zurzeit sind keine Termine angekündigt.")) + \
+            "</p>"
     days: dict = {}
     for e in entries:
         days.setdefault(e.day, []).append(e)
@@ -92,7 +93,7 @@ def filters(entries: Sequence[Entry], links: Links, partners: dict[str, str]) ->
     rows.append(_filter_list(tr, _("Monatsübersicht"), [
         (links.url(month_page(k)), dates.month(_first(entries, k).day, tr), n)
         for k, n in sorted(months.items())]))
-    return (f"<nav class=\"filters\" aria-label=\"{escape(_('Termine filtern'))}\">"
+    return ("<nav class=\"filters\" aria-label=\"" + escape(_("Termine filtern")) + "\">"
             + "".join(r for r in rows if r) + "</nav>")
 
 
@@ -104,21 +105,23 @@ def _filter_list(tr, heading: str, rows: list[tuple[str, str, int]]) -> str:
     if not rows:
         return ""
     items = "".join(f"<li><a href=\"{escape(url)}\"><bdi>{escape(label)}</bdi></a> "
-                    "<span class=\"meta\">("
-                    f"{escape(tr.ngettext('{n} Termin', '{n} Termine', n).format(n=n))})</span>"
-                    "</li>" for url, label, n in rows)
+                    f"<span class=\"meta\">({escape(_count(tr, n))})</span></li>"
+                    for url, label, n in rows)
     return f"<h2>{escape(heading)}</h2><ul>{items}</ul>"
+
+
+def _count(tr, n: int) -> str:
+    return tr.ngettext("{n} Termin", "{n} Termine", n).format(n=n)
 
 
 def listing(site: Site, links: Links, title: str, intro: str, entries: Sequence[Entry],
             path: str, nav: str = "") -> str:
     _ = links.tr.gettext
+    back_to, by_days = _("Zurück zu allen Terminen"), _("Termine nach Tagen")
     back = "" if path == f"{PAGE_DIR}/index.html" else (
-        f"<p><a href=\"{escape(links.url(PAGE_DIR + '/'))}\">"
-        f"{escape(_('Zurück zu allen Terminen'))}</a></p>")
+        f"<p><a href=\"{escape(links.url(PAGE_DIR + '/'))}\">{escape(back_to)}</a></p>")
     body = (f"<h1>{escape(title)}</h1>\n<p>{intro}</p>\n{back}{nav}\n"
-            f"<section aria-label=\"{escape(_('Termine nach Tagen'))}\">"
-            f"{by_day(entries, links)}</section>")
+            f"<section aria-label=\"{escape(by_days)}\">{by_day(entries, links)}</section>")
     canonical = links.url(PAGE_DIR + "/") if not back else links.url(path)
     return page(site, f"{title} – {site.name}", body, canonical=canonical)
 
