@@ -1,6 +1,7 @@
 // Parse a published calendar with Mozilla's ical.js (Thunderbird's parser) and expand it.
 // Usage: node check_ics.mjs FILE.ics [START_ISO END_ISO [MAX_PER_EVENT]]
-// Prints JSON: {count, uids, timezones, occurrences: [{uid, start, local, allDay}]}
+// Prints JSON: {count, uids, timezones, occurrences: [{uid, start, local, allDay, summary,
+// language}]} (language: the SUMMARY's LANGUAGE parameter, or null)
 // where start is "YYYY-MM-DD" for all-day occurrences, else Unix seconds (UTC instant).
 import { readFileSync } from "node:fs";
 import ICAL from "ical.js";
@@ -31,6 +32,11 @@ for (const ex of exceptions) {
   else masters.set(`${ex.uid}#orphan${exceptions.indexOf(ex)}`, ex);
 }
 
+function summaryOf(event) {
+  const prop = event.component.getFirstProperty("summary");
+  return { summary: event.summary, language: prop ? prop.getParameter("language") || null : null };
+}
+
 function instant(time) {
   return time.isDate ? time.toString() : time.toUnixTime();
 }
@@ -45,7 +51,7 @@ for (const ev of masters.values()) {
   if (!ev.isRecurring()) {
     if (inWindow(ev.startDate)) {
       occurrences.push({ uid: ev.uid, start: instant(ev.startDate),
-        local: ev.startDate.toString(), allDay: ev.startDate.isDate });
+        local: ev.startDate.toString(), allDay: ev.startDate.isDate, ...summaryOf(ev) });
     }
     continue;
   }
@@ -60,7 +66,7 @@ for (const ev of masters.values()) {
     if (t >= windowEnd) break;
     if (!inWindow(start)) continue;
     occurrences.push({ uid: ev.uid, start: instant(start), local: start.toString(),
-      allDay: start.isDate });
+      allDay: start.isDate, ...summaryOf(details.item) });
   }
 }
 
