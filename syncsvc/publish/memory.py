@@ -15,6 +15,7 @@ import logging
 import tomllib
 from pathlib import Path
 
+from ..config.languages import known_language
 from ..dedupe.textmatch import normalize_title
 from ..logs import fields
 from ..models import digest
@@ -35,6 +36,10 @@ def read_memory(data: dict, problems: list[str]) -> dict[str, dict[str, str]]:
                  if isinstance(text, str) and text.strip()}
         if len(texts) != len(table):
             problems.append(f"„{title}“: jede Übersetzung muss ein Text sein")
+        for lang in [lang for lang in texts if not known_language(lang) or lang == "de"]:
+            problems.append(f"„{title}“: '{lang}' ist kein Sprachkürzel einer Übersetzung "
+                            "(z. B. en, ar, uk)")
+            del texts[lang]
         if key in out:
             problems.append(f"„{title}“: steht (gleichbedeutend) schon weiter oben")
         out.setdefault(key, {}).update(texts)
