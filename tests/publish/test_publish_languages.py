@@ -88,3 +88,13 @@ def test_a_source_in_another_language_is_labelled_even_in_german(tmp_path):
     cal = icalendar.Calendar.from_ical((tmp_path / "public/calendar.ics").read_bytes())
     labels = {str(v["UID"]): v["SUMMARY"].params.get("LANGUAGE") for v in cal.walk("VEVENT")}
     assert labels["pub-sprach"] == "uk" and labels["pub-cafe"] is None
+
+
+def test_a_language_dropped_from_the_config_leaves_no_files_behind(tmp_path):
+    root = publish(tmp_path, ("de", "ar", "uk"))
+    assert (root / "ar/termine/index.html").is_file()
+    s = replace(settings(tmp_path), languages=("de", "uk"))
+    result = publish_all(translated(), items(), s, now=NOW, source_names=SOURCE_NAMES)
+    assert "ar/calendar.ics" in result.removed and "ar/termine/index.html" in result.removed
+    assert not (root / "ar").exists()
+    assert (root / "uk/calendar.ics").is_file() and (root / "calendar.ics").is_file()
