@@ -126,7 +126,7 @@ def make_app(
                 return 302, [("Location", f"/{lang}/"), ("Vary", "Accept-Language"),
                              ("Cache-Control", "no-cache")], b""
             return _index(settings, root)
-        first = path.split("/")[1]
+        first = path.split("/")[1] if path.startswith("/") else ""
         if first in settings.languages and path == f"/{first}/":  # the stable start pages
             return _index(settings, root, first)
         if path == "/healthz":

@@ -218,8 +218,8 @@ def test_icaljs_reads_the_same_occurrences_with_translated_titles(site, tmp_path
     key = sorted((o["uid"], o["start"]) for o in german["occurrences"])
     assert len(key) > 20
     assert sorted((o["uid"], o["start"]) for o in translated["occurrences"]) == key
-    cafe_uid = next(o["uid"] for o in german["occurrences"] if o["summary"] == "WIR Café")
-    titles = {(o["summary"], o["language"]) for o in translated["occurrences"]
-              if o["uid"] == cafe_uid}
-    assert (cafe, lang) in titles
-    assert all(o["language"] for o in translated["occurrences"])
+    cafe_uid = next(t["uid"] for t in german["texts"] if t["summary"] == "WIR Café")
+    titles = {(t["summary"], t["language"]) for t in translated["texts"]
+              if t["uid"] == cafe_uid and t["recurrenceId"] is None}
+    assert titles == {(cafe, lang)}
+    assert all(t["language"] for t in translated["texts"])

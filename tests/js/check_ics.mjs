@@ -1,7 +1,8 @@
 // Parse a published calendar with Mozilla's ical.js (Thunderbird's parser) and expand it.
 // Usage: node check_ics.mjs FILE.ics [START_ISO END_ISO [MAX_PER_EVENT]]
-// Prints JSON: {count, uids, timezones, occurrences: [{uid, start, local, allDay, summary,
-// language}]} (language: the SUMMARY's LANGUAGE parameter, or null)
+// Prints JSON: {count, uids, timezones, occurrences: [{uid, start, local, allDay}],
+// texts: [{uid, recurrenceId, summary, language}]} (language: the SUMMARY's LANGUAGE
+// parameter or null; texts lists every VEVENT as ical.js reads it)
 // where start is "YYYY-MM-DD" for all-day occurrences, else Unix seconds (UTC instant).
 import { readFileSync } from "node:fs";
 import ICAL from "ical.js";
@@ -32,11 +33,6 @@ for (const ex of exceptions) {
   else masters.set(`${ex.uid}#orphan${exceptions.indexOf(ex)}`, ex);
 }
 
-function summaryOf(event) {
-  const prop = event.component.getFirstProperty("summary");
-  return { summary: event.summary, language: prop ? prop.getParameter("language") || null : null };
-}
-
 function instant(time) {
   return time.isDate ? time.toString() : time.toUnixTime();
 }
@@ -51,7 +47,7 @@ for (const ev of masters.values()) {
   if (!ev.isRecurring()) {
     if (inWindow(ev.startDate)) {
       occurrences.push({ uid: ev.uid, start: instant(ev.startDate),
-        local: ev.startDate.toString(), allDay: ev.startDate.isDate, ...summaryOf(ev) });
+        local: ev.startDate.toString(), allDay: ev.startDate.isDate });
     }
     continue;
   }
@@ -66,14 +62,22 @@ for (const ev of masters.values()) {
     if (t >= windowEnd) break;
     if (!inWindow(start)) continue;
     occurrences.push({ uid: ev.uid, start: instant(start), local: start.toString(),
-      allDay: start.isDate, ...summaryOf(details.item) });
+      allDay: start.isDate });
   }
 }
 
 const uids = [...new Set(vevents.map((c) => c.getFirstPropertyValue("uid")))].sort();
+const texts = vevents.map((c) => {
+  const prop = c.getFirstProperty("summary");
+  const rid = c.getFirstPropertyValue("recurrence-id");
+  return { uid: c.getFirstPropertyValue("uid"), recurrenceId: rid ? rid.toString() : null,
+    summary: prop ? prop.getFirstValue() : null,
+    language: prop ? prop.getParameter("language") || null : null };
+});
 console.log(JSON.stringify({
   count: vevents.length,
   uids,
   timezones: timezones.map((tz) => tz.getFirstPropertyValue("tzid")),
   occurrences,
+  texts,
 }));
