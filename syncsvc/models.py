@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 DateOrDateTime = date | datetime
+# (language, title, description) per authored translation, sorted by language; "" = none
+Translations = tuple[tuple[str, str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,7 @@ class RawEvent:
     exrule: str = ""  # RFC 2445 EXRULE value (turned into EXDATEs by parse.series)
     extra_rrules: tuple[str, ...] = ()  # RRULEs after the first (turned into RDATEs)
     this_and_future: bool = False  # RECURRENCE-ID;RANGE=THISANDFUTURE
+    translations: Translations = ()  # authored translations (the city's schedule file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,10 @@ class Event:
     categories: tuple[str, ...] = ()
     sequence: int = 0
     utc_anchor: bool = False  # published in UTC: the series recurs in UTC (Google exports)
+    # Authored translations of summary/description (publish.localize applies them). Not in
+    # repr, so digests of untranslated records, the German VEVENT cache keys and SEQUENCE
+    # stay what they were; content_hash adds them when present.
+    translations: Translations = field(default=(), repr=False)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -96,7 +103,7 @@ class Event:
 
     def content_hash(self) -> str:
         """Stable digest of everything that is published; changes iff content does."""
-        return digest(self)
+        return digest((self, self.translations)) if self.translations else digest(self)
 
 
 @dataclass(frozen=True, slots=True)

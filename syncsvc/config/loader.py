@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ConfigError
+from .languages import read_languages, read_memory_path
 from .problems import Problem, read_toml, suggest
 from .records import DedupeSettings, Settings, SourceConfig, SubmissionSettings
 from .sections import parse_interval, read_interval, read_section
@@ -37,7 +38,7 @@ _SERVICE_KEYS = {
     "shrink_min_events": int, "shrink_confirmations": int, "stale_after": str,
     "admin_token_env": str, "log_format": str, "school_holidays": str,
     "allow_private_networks": bool, "proxy": str, "impressum_url": str,
-    "datenschutz_url": str,
+    "datenschutz_url": str, "languages": list, "translations": str,
 }
 _DEDUPE_KEYS = {
     "title_threshold": (int, float), "time_tolerance_min": int, "location_bonus": (int, float),
@@ -168,6 +169,10 @@ def _service(path: Path, base: Path, svc: dict, problems: list[Problem]) -> Sett
     if not 0 < s.port < 65536:
         problems.append(Problem(f"[service]: 'port' {s.port} liegt nicht zwischen 1 und 65535",
                                 here + ("port",)))
+    if "languages" in svc:
+        s = replace(s, languages=read_languages(svc["languages"], problems))
+    if svc.get("translations"):
+        s = replace(s, translations=read_memory_path(svc["translations"], base, problems))
     if not is_http(s.school_holidays):
         s = replace(s, school_holidays=str((base / s.school_holidays).resolve()))
     return s

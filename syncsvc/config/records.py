@@ -43,6 +43,7 @@ class SourceConfig:
     enabled: bool = True
     auth_env: str = ""  # name of an env var holding "user:password" (never the secret)
     token_env: str = ""  # name of an env var holding a bearer token
+    language: str = "de"  # the language its entries are written in
 
     @property
     def is_local(self) -> bool:
@@ -83,6 +84,8 @@ class Settings:
     school_holidays: str = "schulferien-hessen.ics"  # path or URL, relative to config dir
     impressum_url: str = ""  # linked from every public page ("" = no link)
     datenschutz_url: str = ""  # privacy notice, linked from every public page
+    languages: tuple[str, ...] = ("de",)  # German first; each other one gets /<lang>/ views
+    translations: str = ""  # the translation memory file (absolute path), "" = none
     dedupe: DedupeSettings = field(default_factory=DedupeSettings)
     submissions: SubmissionSettings = field(default_factory=SubmissionSettings)
     sources: tuple[SourceConfig, ...] = ()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .languages import SOURCE_LANGUAGE, read_source_language
 from .problems import Problem, suggest
 from .records import Settings, SourceConfig
 from .sections import read_interval, read_section
@@ -17,7 +18,7 @@ KINDS = ("ics", "feed", "schedule", "csv")
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # also checked by `add-source --id`
 SOURCE_KEYS = {
     "id": str, "name": str, "url": str, "kind": str, "priority": int, "interval": str,
-    "categories": list, "enabled": bool, "auth_env": str, "token_env": str,
+    "categories": list, "enabled": bool, "auth_env": str, "token_env": str, "language": str,
 }
 
 
@@ -64,6 +65,9 @@ def _source(src: dict, label: str, settings: Settings, problems: list[Problem], 
     interval = settings.interval_s
     if "interval" in src:
         interval = read_interval(src["interval"], label, problems, interval, where)
+    language = SOURCE_LANGUAGE
+    if "language" in src:
+        language = read_source_language(src["language"], label, where, problems)
     if not ok or url is None:
         return None
     return SourceConfig(
@@ -71,6 +75,7 @@ def _source(src: dict, label: str, settings: Settings, problems: list[Problem], 
         priority=src.get("priority", 0), interval_s=interval,
         categories=tuple(c.strip() for c in cats), enabled=src.get("enabled", True),
         auth_env=src.get("auth_env", ""), token_env=src.get("token_env", ""),
+        language=language,
     )
 
 

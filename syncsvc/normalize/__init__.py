@@ -120,6 +120,9 @@ def _event(raw: RawEvent, source: SourceConfig, default_tz: str) -> Event:
         categories=merge_categories(source.categories, raw.categories),
         sequence=max(0, int(raw.sequence)),
         utc_anchor=raw.utc_anchor and not all_day,
+        translations=tuple((lang, _title(title) if title.strip() else "",
+                            _rich_text(text, safe_url(raw.url))[1] if text.strip() else "")
+                           for lang, title, text in raw.translations),
     )
 
 

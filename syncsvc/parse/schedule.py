@@ -32,6 +32,7 @@ from .schedule_fields import (
     read_text,
     read_time,
     span,
+    titles_only,
 )
 from .schedule_series import series, series_dates
 
@@ -178,5 +179,6 @@ def _one_off(ctx: Ctx, label: str, entry: dict, uid: str) -> list[RawEvent]:
     if "cancelled" in entry:  # "fällt aus": published as STATUS:CANCELLED with the reason
         reason = read_text(ctx, label, entry, "cancelled") or "abgesagt"
         event = replace(event, status="CANCELLED",
-                        description=join(f"Fällt aus: {reason}", event.description))
+                        description=join(f"Fällt aus: {reason}", event.description),
+                        translations=titles_only(event.translations))
     return [event]

@@ -14,13 +14,17 @@ from datetime import date, datetime, time
 from typing import Literal, overload
 from zoneinfo import ZoneInfo
 
+from ..config.languages import SOURCE_LANGUAGE, known_language
 from ..config.problems import Problem, suggest
 from ..errors import ParseError
+from ..models import Translations
 
 Holidays = Callable[[Iterable[int]], dict[date, str]] | dict[date, str]
 SKIPS = ("school-holidays", "public-holidays")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_COMMON = {"id", "title", "description", "location", "url", "categories", "start", "end"}
+_COMMON = {"id", "title", "description", "location", "url", "categories", "start", "end",
+           "translations"}
+TRANSLATION_KEYS = {"title", "description", "reviewed"}
 KEYS = {
     "series": _COMMON | {"first", "rrule", "skip", "cancel", "move"},
     "event": _COMMON | {"date", "end_date", "cancelled"},
@@ -112,7 +116,41 @@ def read_common(ctx: Ctx, label: str, entry: dict) -> dict:
         url=read_text(ctx, label, entry, "url"),
         tzid=ctx.tz.key,
         categories=tuple(c.strip() for c in cats if c.strip()),
+        translations=read_translations(ctx, label, entry),
     )
+
+
+def read_translations(ctx: Ctx, label: str, entry: dict) -> Translations:
+    """``[series.translations.<lang>]`` tables: title and description in that language
+    (``reviewed = false`` marks a text no native speaker has checked yet; it is published
+    all the same, the mark is for the people who keep the file)."""
+    tables = entry.get("translations", {})
+    if not isinstance(tables, dict):
+        raise ctx.error(label, "translations", "muss Tabellen je Sprache enthalten, z. B. "
+                                               "[series.translations.en]")
+    out = []
+    for lang, table in sorted(tables.items()):
+        where = f"{label}, translations.{lang}"
+        if not known_language(lang) or lang == SOURCE_LANGUAGE:
+            raise ctx.error(where, "translations", f"'{lang}' ist kein Sprachkürzel einer "
+                                                   "Übersetzung (z. B. en, ar, uk)")
+        if not isinstance(table, dict):
+            raise ctx.error(where, "translations", "muss eine Tabelle mit title/description "
+                                                   "sein")
+        check_keys(ctx, where, table, TRANSLATION_KEYS)
+        if not isinstance(table.get("reviewed", False), bool):
+            raise ctx.error(where, "reviewed", "muss true oder false sein")
+        title, text = read_text(ctx, where, table, "title"), read_text(ctx, where, table,
+                                                                        "description")
+        if title or text:
+            out.append((lang, title, text))
+    return tuple(out)
+
+
+def titles_only(translations: Translations) -> Translations:
+    """For a date whose German description got a note (cancelled, moved): the translated
+    descriptions would lack it, so that date shows the German description instead."""
+    return tuple((lang, title, "") for lang, title, _ in translations if title)
 
 
 def span(ctx: Ctx, label: str, day: date, end_day: date, start: time,

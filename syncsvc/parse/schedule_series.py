@@ -32,6 +32,7 @@ from .schedule_fields import (
     read_text,
     read_time,
     span,
+    titles_only,
 )
 
 log = logging.getLogger(__name__)
@@ -181,7 +182,8 @@ def _moved(ctx: Ctx, label: str, master: RawEvent, occ: datetime, sub: dict,
     note = f"Geänderter Termin (statt {occ:%d.%m.%Y, %H:%M} Uhr): {reason or 'verlegt'}"
     return replace(master, start=begin, end=finish, recurrence_id=occ,
                    location=read_text(ctx, where, sub, "location") or master.location,
-                   description=join(note, master.description))
+                   description=join(note, master.description),
+                   translations=titles_only(master.translations))
 
 
 def _cancelled(ctx: Ctx, label: str, master: RawEvent, occ: datetime, sub: dict,
@@ -191,7 +193,8 @@ def _cancelled(ctx: Ctx, label: str, master: RawEvent, occ: datetime, sub: dict,
     alone would make it vanish silently, and partners' stale copies look like the truth)."""
     reason = read_text(ctx, f"{label}, cancel", sub, "reason") or "abgesagt"
     return replace(master, start=occ, end=occ + duration, recurrence_id=occ, status="CANCELLED",
-                   description=join(f"Fällt aus: {reason}", master.description))
+                   description=join(f"Fällt aus: {reason}", master.description),
+                   translations=titles_only(master.translations))
 
 
 def series_dates(events: Iterable[RawEvent], uid: str) -> list[datetime]:

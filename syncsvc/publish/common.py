@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
+from ..i18n import N_
 from ..models import Event, PublishedEvent, SourceRef
 from ..recur.expand import Occurrence, expand
 from ..recur.vevent import format_instant, parse_instant, to_local
@@ -201,13 +202,17 @@ def _ref_text(ref: SourceRef) -> str:
     return f"{ref.name} ({ref.url})" if ref.url else ref.name
 
 
-def attribution_lines(sources: Sequence[SourceRef]) -> list[str]:
-    """'Veranstalter: …' (the winner) and 'Auch angekündigt von: …' (everyone else)."""
+def attribution_lines(sources: Sequence[SourceRef],
+                      _: Callable[[str], str] | None = None) -> list[str]:
+    """'Veranstalter: …' (the winner) and 'Auch angekündigt von: …' (everyone else);
+    ``_`` translates the two labels (None: German)."""
     if not sources:
         return []
-    lines = [f"Veranstalter: {_ref_text(sources[0])}"]
+    _ = _ or N_
+    lines = [_("Veranstalter: {name}").format(name=_ref_text(sources[0]))]
     if len(sources) > 1:
-        lines.append("Auch angekündigt von: " + ", ".join(_ref_text(s) for s in sources[1:]))
+        lines.append(_("Auch angekündigt von: {names}").format(
+            names=", ".join(_ref_text(s) for s in sources[1:])))
     return lines
 
 

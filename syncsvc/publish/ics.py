@@ -9,17 +9,19 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 import icalendar
 
 from ..errors import PublishError
+from ..i18n import Translator, translator
 from ..logs import fields
 from ..models import PublishedEvent, digest
 from ..recur.vevent import parse_instant, to_vevent
 from .common import Fragments, attribution_lines, event_link, group_by_uid
+from .localize import Localizer, Text
 from .vtimezone import vtimezone
 
 log = logging.getLogger(__name__)
@@ -58,18 +60,26 @@ def block_key(pe: PublishedEvent) -> CacheKey:
 def vevent_blocks(
     cache: Mapping[CacheKey, Cached] | None = None,
     fresh: MutableMapping[CacheKey, Cached] | None = None,
+    localizer: Localizer | None = None,
 ) -> Fragments[PublishedEvent, Block | Exception | None]:
     """Per-run cache: each published record becomes a VEVENT and is serialized once.
 
     With ``cache`` (blocks persisted by earlier runs), a record whose key is there reuses
     those bytes; every block rendered instead is added to ``fresh`` for the caller to keep.
+    ``localizer``: the German views' texts; a record of a source in another language is
+    rendered with its LANGUAGE labels, outside the cache (which holds German blocks only).
     """
-    if cache is None and fresh is None:
+    if cache is None and fresh is None and localizer is None:
         return Fragments(_block)
     known = cache or {}
     out = fresh if fresh is not None else {}
+    tr = translator("de")
 
     def render(pe: PublishedEvent) -> Block | Exception | None:
+        if localizer is not None and localizer.source_langs:
+            text = localizer.text(pe.event)
+            if localizer.marks(text):
+                return _block(pe, text, tr)
         key = block_key(pe)
         hit = known.get(key)
         if hit is not None:
@@ -80,6 +90,14 @@ def vevent_blocks(
         return block
 
     return Fragments(render)
+
+
+def language_blocks(localizer: Localizer) -> Fragments[PublishedEvent,
+                                                      Block | Exception | None]:
+    """A translated view's VEVENTs: the same records with that language's texts, each
+    SUMMARY and DESCRIPTION labelled with the language it is written in."""
+    tr = translator(localizer.lang)
+    return Fragments(lambda pe: _block(pe, localizer.text(pe.event), tr))
 
 
 def _encode(block: Block) -> Cached:
@@ -100,10 +118,14 @@ def render_calendar(
     refresh_s: int,
     self_path: str = "/calendar.ics",
     title: str = "",
+    localizer: Localizer | None = None,
 ) -> bytes:
-    """Serialize published events (series stay series) into one VCALENDAR."""
+    """Serialize published events (series stay series) into one VCALENDAR, with the texts
+    of ``localizer``'s language (None: German)."""
     ordered = [pe for group in group_by_uid(events) for pe in group]
-    return b"".join(calendar_chunks(ordered, vevent_blocks(), name=name, tz=tz,
+    blocks = vevent_blocks(localizer=localizer) if localizer is None or \
+        localizer.lang == "de" else language_blocks(localizer)
+    return b"".join(calendar_chunks(ordered, blocks, name=name, tz=tz,
                                     base_url=base_url, refresh_s=refresh_s,
                                     self_path=self_path, title=title))
 
@@ -141,11 +163,12 @@ def calendar_chunks(
     return [shell[: -len(END)], *zones, *parts, END]
 
 
-def _block(pe: PublishedEvent) -> Block | Exception | None:
+def _block(pe: PublishedEvent, text: Text | None = None,
+           tr: Translator | None = None) -> Block | Exception | None:
     """None: the record cannot become a VEVENT (logged, left out); an Exception: icalendar
     could not serialize it (the calendar fails, as a whole-calendar to_ical would)."""
     try:
-        ve = _vevent(pe)
+        ve = _vevent(pe, text, tr)
     except (ValueError, TypeError, KeyError) as e:
         log.warning("event %s not published: %s", pe.uid, e,
                     extra=fields(source=pe.event.source_id, stage="publish"))
@@ -180,8 +203,16 @@ def _calendar(title: str, base_url: str, refresh_s: int, self_path: str):
     return cal
 
 
-def _vevent(pe: PublishedEvent) -> icalendar.Event:
+def _vevent(pe: PublishedEvent, text: Text | None = None,
+            tr: Translator | None = None) -> icalendar.Event:
+    """``text``: the view's texts, written with their LANGUAGE parameters (RFC 5545
+    §3.2.10); None: the record's German text without parameters, as always."""
+    if text is not None:
+        pe = replace(pe, event=replace(pe.event, summary=text.title,
+                                       description=text.description))
     ve = to_vevent(pe.event, uid=pe.uid)
+    if text is not None:
+        ve["summary"].params["LANGUAGE"] = text.title_lang
     for key in ("categories", "description", "url", "sequence", "dtstamp", "last-modified"):
         ve.pop(key, None)
     ve.add("sequence", pe.sequence)
@@ -193,8 +224,11 @@ def _vevent(pe: PublishedEvent) -> icalendar.Event:
         ve.add("last-modified", stamp)
     if pe.categories:
         ve.add("categories", list(pe.categories))
-    description = _description(pe)
-    if description:
+    description = _description(pe, tr)
+    if description and text is not None:
+        lang = text.description_lang if pe.event.description.strip() else tr_lang(tr)
+        ve.add("description", description, parameters={"LANGUAGE": lang})
+    elif description:
         ve.add("description", description)
     link = event_link(pe)
     if link:
@@ -202,9 +236,13 @@ def _vevent(pe: PublishedEvent) -> icalendar.Event:
     return ve
 
 
-def _description(pe: PublishedEvent) -> str:
+def tr_lang(tr: Translator | None) -> str:
+    return tr.lang if tr is not None else "de"
+
+
+def _description(pe: PublishedEvent, tr: Translator | None = None) -> str:
     parts = [pe.event.description.strip()] if pe.event.description.strip() else []
-    credit = attribution_lines(pe.sources)
+    credit = attribution_lines(pe.sources, tr.gettext if tr is not None else None)
     if credit:
         parts.append("\n".join(credit))
     return "\n\n".join(parts)

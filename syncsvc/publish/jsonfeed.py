@@ -14,6 +14,7 @@ from datetime import datetime
 
 from ..models import PublishedItem, SourceRef
 from .common import Fragments, Listed, attribution_html, event_link
+from .localize import Localizer
 
 JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
 EVENTS_VERSION = 1
@@ -80,14 +81,15 @@ def render_events_json(
                                        home_page_url=home_page_url, feed_url=feed_url, tz=tz))
 
 
-def event_entries() -> Fragments[Listed, bytes]:
-    """Per-run cache: each listed occurrence dumped once (the same ``dump`` settings)."""
-    return Fragments(lambda x: _dumps(event_json(x)).encode("utf-8"))
+def event_entries(localizer: Localizer | None = None) -> Fragments[Listed, bytes]:
+    """Per-run cache: each listed occurrence dumped once (the same ``dump`` settings),
+    with the texts of ``localizer``'s language (None: German)."""
+    return Fragments(lambda x: _dumps(event_json(x, localizer)).encode("utf-8"))
 
 
 def events_json_chunks(
     listed: Sequence[Listed], entries: Fragments[Listed, bytes], *, title: str, home_page_url: str,
-    feed_url: str, tz: str = "Europe/Berlin",
+    feed_url: str, tz: str = "Europe/Berlin", extra: dict | None = None,
 ) -> list[bytes]:
     """events.json as byte chunks: json dumps the document with an empty list, and the
     dumped entries go into it; with sorted keys and compact separators that is the same
@@ -99,6 +101,7 @@ def events_json_chunks(
         "feed_url": feed_url,
         "timezone": tz,
         "events": [],
+        **(extra or {}),
     }
     empty = dump(doc)
     if not empty.startswith(_EVENTS_OPEN + b"]"):
@@ -112,9 +115,21 @@ def events_json_chunks(
     return chunks
 
 
-def event_json(x: Listed) -> dict:
+def event_json(x: Listed, localizer: Localizer | None = None) -> dict:
+    """One occurrence; with ``localizer``, its texts in that view's language, and where
+    they carry a label (see Localizer.marks) the language of title and description."""
     pe, occ = x.published, x.occurrence
     ev = pe.event
+    out = _event_json(x, pe, occ, localizer.event(ev) if localizer is not None else ev)
+    if localizer is not None:
+        text = localizer.text(ev)
+        if localizer.marks(text):
+            out["title_language"] = text.title_lang
+            out["description_language"] = text.description_lang
+    return out
+
+
+def _event_json(x: Listed, pe, occ, ev) -> dict:
     return {
         "id": x.guid,
         "uid": pe.uid,

@@ -6,11 +6,13 @@ through ``write.write_atomic`` (unchanged bytes keep the file and its mtime).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..config.languages import known_language
 from ..logs import fields
 from ..models import PublishedEvent
 from .common import Fragments, Listed, slugify
@@ -20,7 +22,8 @@ from .write import remove_file, remove_leftovers, sync_all, write_atomic
 
 log = logging.getLogger(__name__)
 
-MANAGED_DIRS = ("calendar", "sources", "termine")  # subtrees whose stale files are removed
+# subtrees whose stale files are removed (and every language folder, see write_outputs)
+MANAGED_DIRS = ("calendar", "sources", "termine")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class View:
     source: str = ""  # source id
     source_name: str = ""
     entries: int = 0  # occurrences in the horizon / news items: 0 = not offered on the index
+    language: str = ""  # a translated view's language ("" = the German views)
 
 
 @dataclass(frozen=True)
@@ -85,9 +89,11 @@ def write_outputs(root: Path, outputs: dict, run: Run,
     written = [p for p in changed if changed[p]]
     unchanged = [p for p in changed if not changed[p]]
     views = tuple(view for view, _ in outputs.values())
+    # a language dropped from the config: its folder goes, as a vanished category's views do
+    languages = _languages(root) | {v.language for v in views if v.language}
     manifest = _manifest(views)
     (written if write_atomic(root / "views.json", manifest) else unchanged).append("views.json")
-    removed = _remove_stale(root, set(changed))
+    removed = _remove_stale(root, set(changed), tuple(sorted(languages)))
     for path in written + removed:
         log.debug("published %s", path, extra=fields(source="*", stage="publish"))
     return PublishResult(tuple(written), tuple(unchanged), tuple(removed), views)
@@ -106,14 +112,25 @@ def _manifest(views: Sequence[View]) -> bytes:
              "category": v.category or None,
              "category_slug": slugify(v.category) if v.category else None,
              "source": v.source or None, "source_name": v.source_name or None,
-             "entries": v.entries}
+             "entries": v.entries, **({"language": v.language} if v.language else {})}
             for v in views]
     return dump(rows)
 
 
-def _remove_stale(root: Path, keep: set[str]) -> list[str]:
+def _languages(root: Path) -> set[str]:
+    """The languages the last run's views.json lists (their folders are managed too)."""
+    try:
+        rows = json.loads((root / "views.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    found = [r.get("language") for r in rows if isinstance(r, dict)] if isinstance(
+        rows, list) else []
+    return {x for x in found if isinstance(x, str) and known_language(x) and x != "de"}
+
+
+def _remove_stale(root: Path, keep: set[str], languages: tuple[str, ...] = ()) -> list[str]:
     removed = []
-    for top in MANAGED_DIRS:
+    for top in MANAGED_DIRS + languages:
         base = root / top
         if not base.is_dir():
             continue
@@ -124,4 +141,6 @@ def _remove_stale(root: Path, keep: set[str]) -> list[str]:
         for d in sorted((p for p in base.rglob("*") if p.is_dir()), reverse=True):
             if not any(d.iterdir()):
                 d.rmdir()
+        if top in languages and not any(base.iterdir()):
+            base.rmdir()
     return removed

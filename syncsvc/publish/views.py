@@ -21,6 +21,8 @@ from ..models import PublishedEvent, PublishedItem
 from .common import slugify
 from .ics import Cached, CacheKey, calendar_chunks, vevent_blocks
 from .jsonfeed import event_entries, events_json_chunks, render_news_json
+from .languages import language_views
+from .localize import Localizer, Memory, source_languages
 from .outputs import PublishResult, Run, View, write_outputs
 from .pages import page_files
 from .rss import event_items, events_rss_chunks, render_news
@@ -49,6 +51,7 @@ def publish_all(
     vevent_cache: Mapping[CacheKey, Cached] | None = None,
     save_vevents: Callable[[Mapping[CacheKey, Cached]], None] | None = None,
     own: Sequence[PublishedEvent] | None = None,
+    memory: Memory | None = None,
 ) -> PublishResult:
     """Render every view and write the ones whose bytes changed; drop stale views.
 
@@ -58,13 +61,18 @@ def publish_all(
     the other formats render (the memory peak of a cold publish).
 
     ``own``: every partner's records as it published them (publish.own); per-source views
-    are cut from these instead of the merged entries when given."""
+    are cut from these instead of the merged entries when given.
+
+    ``memory``: the translation memory (publish.memory) for the views of
+    ``settings.languages`` after German (publish.languages)."""
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
     start = now - timedelta(days=settings.past_days)
     end = now + relativedelta(months=settings.future_months)
     fresh: dict[CacheKey, Cached] = {}
-    run = Run(vevent_blocks(vevent_cache, fresh),
-               event_items(_url(settings, ""), settings.timezone), event_entries())
+    langs = source_languages(settings.sources)
+    german = Localizer(memory=memory, source_langs=langs)
+    run = Run(vevent_blocks(vevent_cache, fresh, german),
+               event_items(_url(settings, ""), settings.timezone), event_entries(german))
     del vevent_cache  # held by run.blocks until the .ics views are written
 
     def hand_over() -> None:
@@ -91,7 +99,12 @@ def publish_all(
         sel_s = by_source.get(sid, Selection()) if has_events else None
         _add_set(outputs, settings, run, f"sources/{sid}/", sel_s, sub if has_news else None,
                  _source_titles(settings.name, sname), source=sid, source_name=sname)
-    pages = page_files(sel.listed, sel.upcoming, settings, source_names)
+    pages = page_files(sel.listed, sel.upcoming, settings, source_names, german)
+    for lang in settings.languages[1:]:
+        views, translated = language_views(settings, sel, Localizer(lang, memory, langs),
+                                           source_names)
+        outputs.update(views)
+        pages.update(translated)
     del sel, by_source, news
     result = write_outputs(Path(settings.output_dir), outputs, run, after_ics=hand_over,
                         pages=pages)

@@ -24,6 +24,7 @@ from pathlib import Path
 from ..config import Settings
 from ..logs import fields
 from .index import CSP, render_index
+from .language import start_language
 from .server import serve, stop
 
 __all__ = ["make_app", "serve", "stop"]
@@ -40,7 +41,7 @@ TYPES = {
 FEED_JSON = "application/feed+json; charset=utf-8"
 JS_TYPE = "application/javascript; charset=utf-8"
 _SEGMENT = re.compile(r"^[\w-][\w.-]*$")  # no leading dot, no "..", no separators, no "%"
-_MAX_DEPTH = 3  # /sources/<id>/<file>
+_MAX_DEPTH = 4  # /<lang>/termine/e/<file>
 _GZIP_MIN = 200  # smaller bodies are not worth compressing
 
 Environ = dict
@@ -120,7 +121,14 @@ def make_app(
         if method not in ("GET", "HEAD"):
             return _text(405, "Methode nicht erlaubt", [("Allow", "GET, HEAD")])
         if path == "/":
+            lang = start_language(environ.get("HTTP_ACCEPT_LANGUAGE", ""), settings.languages)
+            if lang != settings.languages[0]:
+                return 302, [("Location", f"/{lang}/"), ("Vary", "Accept-Language"),
+                             ("Cache-Control", "no-cache")], b""
             return _index(settings, root)
+        first = path.split("/")[1] if path.startswith("/") else ""
+        if first in settings.languages and path == f"/{first}/":  # the stable start pages
+            return _index(settings, root, first)
         if path == "/healthz":
             ok = healthy() if healthy is not None else True
             return _text(200 if ok else 503, "ok" if ok else "unhealthy")
@@ -133,9 +141,11 @@ def make_app(
                          ("Cache-Control", "no-store")], metrics().encode("utf-8")
         if path == "/embed.js":
             return _file(cache, STATIC_DIR / "embed.js", JS_TYPE, environ, max_age)
-        if path == "/termine":
-            return 301, [("Location", "/termine/"), ("Cache-Control", max_age)], b""
-        target = resolve_output(root, path + "index.html" if path == "/termine/" else path)
+        if path in ("/termine", f"/{first}/termine") and (path == "/termine"
+                                                          or first in settings.languages):
+            return 301, [("Location", path + "/"), ("Cache-Control", max_age)], b""
+        target = resolve_output(root, path + "index.html" if path.endswith("/termine/")
+                                else path)
         if target is None:
             return _text(404, "Nicht gefunden")
         ctype = FEED_JSON if target.name == "feed.json" else TYPES[target.suffix]
@@ -242,7 +252,8 @@ _HTML_HEADERS = [("Content-Security-Policy", CSP), ("Referrer-Policy", "no-refer
                  ("X-Frame-Options", "DENY")]
 
 
-def _index(settings: Settings, root: Path) -> Response:
-    body = render_index(settings, root).encode("utf-8")
+def _index(settings: Settings, root: Path, lang: str = "de") -> Response:
+    body = render_index(settings, root, lang=lang).encode("utf-8")
+    vary = [("Vary", "Accept-Language")] if len(settings.languages) > 1 else []
     return 200, [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache"),
-                 *_HTML_HEADERS], body
+                 ("Content-Language", lang), *vary, *_HTML_HEADERS], body

@@ -54,12 +54,24 @@ def check(path: Path, today: date | None = None) -> Report:
         if source.is_local and not Path(source.url).is_file():
             report.add([_missing(f"Quelle '{source.id}': 'url'", Path(source.url),
                                  ("sources", n, "url"))], name)
+    if settings.translations:
+        _memory(settings, report)
     if any(s.kind == "schedule" for s in settings.sources):
         ranges = _holidays(settings, report, name, today or _today())
         for source in settings.sources:
             if source.kind == "schedule" and source.is_local and Path(source.url).is_file():
                 _schedule(settings, source, ranges, report)
     return report
+
+
+def _memory(settings: Settings, report: Report) -> None:
+    """The translation memory: read as publishing reads it, each problem named."""
+    from ..publish.memory import load_memory
+
+    path = settings.translations
+    report.texts[path] = _text(Path(path))
+    _, problems = load_memory(path)
+    report.add([Problem(f"Übersetzungsspeicher: {p}", file=path) for p in problems], path)
 
 
 def _today() -> date:

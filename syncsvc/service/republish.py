@@ -18,6 +18,7 @@ from ..config import Settings
 from ..dedupe import DedupeResult, dedupe_events, dedupe_news
 from ..logs import fields
 from ..models import PublishedEvent, PublishedItem, SyncReport, digest
+from ..publish.memory import load_memory, memory_digest
 from ..publish.own import own_records
 from ..publish.views import publish_all
 from ..recur.expand import occurrences
@@ -64,12 +65,17 @@ def build(settings: Settings, store: Store, now: datetime) -> Republished:
 
 
 def publish_fingerprint(settings: Settings) -> str:
-    """Everything in the config that shapes the outputs besides the stored data."""
-    return digest((settings.name, settings.base_url, settings.timezone, settings.interval_s,
-                   settings.past_days, settings.future_months, settings.max_occurrences,
-                   settings.dedupe, str(settings.output_dir),
-                   tuple((s.id, s.name, s.kind, s.priority, s.enabled)
-                         for s in settings.sources)))
+    """Everything in the config that shapes the outputs besides the stored data (the
+    translation memory file included: an edit there republishes without a restart)."""
+    parts: tuple = (settings.name, settings.base_url, settings.timezone, settings.interval_s,
+                    settings.past_days, settings.future_months, settings.max_occurrences,
+                    settings.dedupe, str(settings.output_dir),
+                    tuple((s.id, s.name, s.kind, s.priority, s.enabled)
+                          for s in settings.sources))
+    if len(settings.languages) > 1 or settings.translations:  # else: the digest as before
+        parts += (settings.languages, memory_digest(load_memory(settings.translations)[0]),
+                  tuple((s.id, s.language) for s in settings.sources))
+    return digest(parts)
 
 
 def needed(settings: Settings, store: Store, reports: Sequence[SyncReport],
@@ -100,7 +106,7 @@ def republish(settings: Settings, store: Store, now: datetime) -> Republished:
     result = publish_all(built.events, built.items, settings, now=now, source_names=names,
                          vevent_cache=store.vevent_cache("event"),
                          save_vevents=lambda fresh: store.save_vevents("event", fresh, keys),
-                         own=built.own)
+                         own=built.own, memory=load_memory(settings.translations)[0])
     changed = tuple(result.written) + tuple(result.removed)
     store.set_meta("published_day", _local_day(settings, now))
     store.set_meta("published_config", publish_fingerprint(settings))

@@ -33,8 +33,12 @@ def _to_json(record: Event | NewsItem) -> str:
 def _from_json(cls: type, text: str):
     """Rebuild a record; JSON lists become tuples, unknown keys (newer schema) are dropped."""
     known = {f.name for f in fields(cls)}
-    return cls(**{k: tuple(v) if isinstance(v, list) else v
-                  for k, v in json.loads(text).items() if k in known})
+    return cls(**{k: _tuples(v) for k, v in json.loads(text).items() if k in known})
+
+
+def _tuples(value):
+    """JSON lists back to tuples, nested ones too (Event.translations)."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
 def event_to_json(ev: Event) -> str:

@@ -1,6 +1,8 @@
 // Parse a published calendar with Mozilla's ical.js (Thunderbird's parser) and expand it.
 // Usage: node check_ics.mjs FILE.ics [START_ISO END_ISO [MAX_PER_EVENT]]
-// Prints JSON: {count, uids, timezones, occurrences: [{uid, start, local, allDay}]}
+// Prints JSON: {count, uids, timezones, occurrences: [{uid, start, local, allDay}],
+// texts: [{uid, recurrenceId, summary, language}]} (language: the SUMMARY's LANGUAGE
+// parameter or null; texts lists every VEVENT as ical.js reads it)
 // where start is "YYYY-MM-DD" for all-day occurrences, else Unix seconds (UTC instant).
 import { readFileSync } from "node:fs";
 import ICAL from "ical.js";
@@ -65,9 +67,17 @@ for (const ev of masters.values()) {
 }
 
 const uids = [...new Set(vevents.map((c) => c.getFirstPropertyValue("uid")))].sort();
+const texts = vevents.map((c) => {
+  const prop = c.getFirstProperty("summary");
+  const rid = c.getFirstPropertyValue("recurrence-id");
+  return { uid: c.getFirstPropertyValue("uid"), recurrenceId: rid ? rid.toString() : null,
+    summary: prop ? prop.getFirstValue() : null,
+    language: prop ? prop.getParameter("language") || null : null };
+});
 console.log(JSON.stringify({
   count: vevents.length,
   uids,
   timezones: timezones.map((tz) => tz.getFirstPropertyValue("tzid")),
   occurrences,
+  texts,
 }));

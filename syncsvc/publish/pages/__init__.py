@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 
 from ..common import Listed, slugify
+from ..localize import Localizer
 from . import dates
 from .event import render_ics, render_page
 from .help import render_guide
@@ -31,27 +32,30 @@ UPCOMING_MAX = 30  # the start page shows 5; the rest covers dates ending betwee
 
 
 def page_files(listed: Sequence[Listed], upcoming: Sequence[Listed], settings,
-               source_names: Mapping[str, str]) -> dict[str, Callable[[], bytes]]:
-    """path (relative to output_dir) → render, for every page of this run."""
-    site = site_of(settings)
+               source_names: Mapping[str, str],
+               localizer: Localizer | None = None) -> dict[str, Callable[[], bytes]]:
+    """path (relative to output_dir) → render, for every page of this run, in
+    ``localizer``'s language (German: under termine/, any other under <lang>/termine/)."""
+    loc = localizer or Localizer()
+    site = site_of(settings, loc.lang)
     tz = settings.timezone
-    all_entries = entries(list(listed), tz)
+    all_entries = entries(list(listed), tz, loc)
     by_guid = {e.listed.guid: e for e in all_entries}
     soon = [by_guid[x.guid] for x in upcoming if x.guid in by_guid]
     refs = [s for e in soon for s in e.listed.published.sources]
     partners = partner_names(refs, dict(source_names), SAFE_ID.match)
     links = Links(site.base, frozenset(slugify(c) for e in soon
                                        for c in e.listed.published.categories),
-                  frozenset(partners))
-    out: dict[str, Callable[[], bytes]] = {
+                  frozenset(partners), loc.lang)
+    pages: dict[str, Callable[[], bytes]] = {
         path: _utf8(render) for path, render in filter_pages(site, links, soon,
                                                              partners).items()}
-    out[f"{PAGE_DIR}/abonnieren.html"] = _utf8(lambda: render_guide(site))
-    out[UPCOMING] = lambda: upcoming_json(soon[:UPCOMING_MAX], links)
+    pages[f"{PAGE_DIR}/abonnieren.html"] = _utf8(lambda: render_guide(site))
+    pages[UPCOMING] = lambda: upcoming_json(soon[:UPCOMING_MAX], links)
     for e in all_entries:
-        out[e.page] = _utf8(_bind(render_page, e, site, links))
-        out[e.ics] = _bind(render_ics, e, site, tz, settings.interval_s)
-    return out
+        pages[e.page] = _utf8(_bind(render_page, e, site, links))
+        pages[e.ics] = _bind(render_ics, e, site, tz, settings.interval_s, loc)
+    return {site.prefix + path: render for path, render in pages.items()}
 
 
 def _bind(fn, *args) -> Callable:
@@ -63,11 +67,15 @@ def _utf8(render: Callable[[], str]) -> Callable[[], bytes]:
 
 
 def upcoming_json(soon: Sequence[Entry], links: Links) -> bytes:
+    """The start page's next dates, in the pages' language (``title_lang``: the language
+    the title is written in; ``status`` is the badge's word, ``cancelled`` its kind)."""
     rows = []
+    _ = links.tr.gettext
     for e in soon:
         end = e.end if e.end is not None else e.start
-        note = {CANCELLED: "Abgesagt", MOVED: "Verlegt"}.get(e.status, "")
-        rows.append({"title": e.title, "when": dates.when(e.start, e.end),
+        note = {CANCELLED: _("Abgesagt"), MOVED: _("Verlegt")}.get(e.status, "")
+        rows.append({"title": e.title, "when": dates.when(e.start, e.end, links.tr),
+                     "title_lang": e.title_lang, "cancelled": e.status == CANCELLED,
                      "start": dates.iso(e.start), "end": dates.iso(end),
                      "all_day": not hasattr(e.start, "hour"), "place": e.event.location,
                      "page": links.url(e.page), "status": note})

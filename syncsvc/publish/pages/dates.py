@@ -1,8 +1,11 @@
-"""German dates for the public pages, formatted by Babel (CLDR data, locale de_DE).
+"""Dates for the public pages, formatted by Babel (CLDR data) in the page's language.
 
 Residents read these lines, often through a screen reader: weekday and month are written
-out („Donnerstag, 3. Dezember 2026, 18:00–20:00 Uhr“), never abbreviated. Every value is
-shown in the service's zone (``settings.timezone``), whatever zone the partner wrote in.
+out („Donnerstag, 3. Dezember 2026, 18:00–20:00 Uhr“, „الخميس، 3 ديسمبر 2026“), never
+abbreviated. German keeps its long-standing pattern; every other language gets CLDR's
+full date and short time of its locale, joined by the catalog's phrases („{time} Uhr“,
+„{start} bis {end}“). Every value is shown in the service's zone (``settings.timezone``),
+whatever zone the partner wrote in.
 """
 
 from __future__ import annotations
@@ -12,7 +15,13 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
+from ...i18n import Translator, translator
+
 LOCALE = "de_DE"
+
+
+def _tr(tr: Translator | None) -> Translator:
+    return tr if tr is not None else translator("de")
 
 
 def local(value: date | datetime, tz: str) -> date | datetime:
@@ -20,19 +29,23 @@ def local(value: date | datetime, tz: str) -> date | datetime:
     return value.astimezone(ZoneInfo(tz)) if isinstance(value, datetime) else value
 
 
-def day(value: date | datetime) -> str:
+def day(value: date | datetime, tr: Translator | None = None) -> str:
     """„Donnerstag, 3. Dezember 2026“."""
-    return format_date(value, "EEEE, d. MMMM y", locale=LOCALE)
+    if tr is None or tr.is_source:
+        return format_date(value, "EEEE, d. MMMM y", locale=LOCALE)
+    return format_date(value, "full", locale=tr.locale)
 
 
-def month(value: date | datetime) -> str:
+def month(value: date | datetime, tr: Translator | None = None) -> str:
     """„Dezember 2026“."""
-    return format_date(value, "LLLL y", locale=LOCALE)
+    return format_date(value, "LLLL y", locale=LOCALE if tr is None else tr.locale)
 
 
-def clock(value: datetime) -> str:
+def clock(value: datetime, tr: Translator | None = None) -> str:
     """„18:00“."""
-    return format_time(value, "HH:mm", locale=LOCALE)
+    if tr is None or tr.is_source:
+        return format_time(value, "HH:mm", locale=LOCALE)
+    return format_time(value, "short", locale=tr.locale)
 
 
 def last_day(start: date, end: date | None) -> date:
@@ -42,29 +55,43 @@ def last_day(start: date, end: date | None) -> date:
     return end - timedelta(days=1)
 
 
-def when(start: date | datetime, end: date | datetime | None) -> str:
+def _at(value: datetime, tr: Translator) -> str:
+    return tr.gettext("{day}, {time}").format(day=day(value, tr), time=clock(value, tr))
+
+
+def when(start: date | datetime, end: date | datetime | None,
+         tr: Translator | None = None) -> str:
     """Date and time of one occurrence (already local): the event page's line."""
+    t = _tr(tr)
+    _ = t.gettext
     if not isinstance(start, datetime):
         last = last_day(start, end if isinstance(end, date) else None)
-        return day(start) if last == start else f"{day(start)} bis {day(last)}"
-    text = f"{day(start)}, {clock(start)}"
+        return day(start, t) if last == start else _("{start} bis {end}").format(
+            start=day(start, t), end=day(last, t))
     if not isinstance(end, datetime) or end <= start:
-        return f"{text} Uhr"
+        return _("{time} Uhr").format(time=_at(start, t))
     if end.date() == start.date():
-        return f"{text}–{clock(end)} Uhr"
-    return f"{text} Uhr bis {day(end)}, {clock(end)} Uhr"
+        span = _("{start}–{end} Uhr").format(start=clock(start, t), end=clock(end, t))
+        return _("{day}, {time}").format(day=day(start, t), time=span)
+    return _("{start} bis {end}").format(start=_("{time} Uhr").format(time=_at(start, t)),
+                                         end=_("{time} Uhr").format(time=_at(end, t)))
 
 
-def hours(start: date | datetime, end: date | datetime | None) -> str:
+def hours(start: date | datetime, end: date | datetime | None,
+          tr: Translator | None = None) -> str:
     """The time part for a list under a day heading: „18:00–20:00 Uhr“, „ganztägig“."""
+    t = _tr(tr)
+    _ = t.gettext
     if not isinstance(start, datetime):
         last = last_day(start, end if isinstance(end, date) else None)
-        return "ganztägig" if last == start else f"ganztägig, bis {day(last)}"
+        return _("ganztägig") if last == start else _("ganztägig, bis {day}").format(
+            day=day(last, t))
     if not isinstance(end, datetime) or end <= start:
-        return f"{clock(start)} Uhr"
+        return _("{time} Uhr").format(time=clock(start, t))
     if end.date() == start.date():
-        return f"{clock(start)}–{clock(end)} Uhr"
-    return f"{clock(start)} Uhr bis {day(end)}, {clock(end)} Uhr"
+        return _("{start}–{end} Uhr").format(start=clock(start, t), end=clock(end, t))
+    return _("{start} bis {end}").format(start=_("{time} Uhr").format(time=clock(start, t)),
+                                         end=_("{time} Uhr").format(time=_at(end, t)))
 
 
 def iso(value: date | datetime) -> str:

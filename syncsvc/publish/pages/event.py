@@ -19,7 +19,7 @@ from ..common import event_link, is_series
 from ..ics import render_calendar
 from . import dates
 from .address import map_link, parse_place, schema_place
-from .layout import Site, page
+from .layout import Site, lang_attrs, page
 from .links import Links, subscribe_block
 from .model import CANCELLED, MOVED, Entry
 
@@ -40,10 +40,11 @@ def single_event(e: Entry) -> PublishedEvent:
     return replace(pe, uid=uid, event=ev)
 
 
-def render_ics(e: Entry, site: Site, tz: str, refresh_s: int) -> bytes:
+def render_ics(e: Entry, site: Site, tz: str, refresh_s: int, localizer=None) -> bytes:
     return render_calendar([single_event(e)], name=site.name, tz=tz, base_url=site.base,
-                           refresh_s=refresh_s, self_path="/" + e.ics,
-                           title=" ".join(f"{site.name} – {e.title}".split()))
+                           refresh_s=refresh_s, self_path=f"/{site.prefix}{e.ics}",
+                           title=" ".join(f"{site.name} – {e.title}".split()),
+                           localizer=localizer)
 
 
 def json_ld(e: Entry, site: Site) -> dict:
@@ -51,8 +52,8 @@ def json_ld(e: Entry, site: Site) -> dict:
     out: dict = {
         "@context": "https://schema.org", "@type": "Event", "name": ev.summary,
         "startDate": dates.iso(e.start), "eventStatus": STATUS[e.status],
-        "eventAttendanceMode": OFFLINE, "inLanguage": "de",
-        "url": f"{site.base}/{e.page}",
+        "eventAttendanceMode": OFFLINE, "inLanguage": e.title_lang,
+        "url": f"{site.base}/{site.prefix}{e.page}",
     }
     if e.end is not None:
         end = e.end if hasattr(e.end, "hour") else dates.last_day(e.start, e.end)
@@ -74,59 +75,72 @@ def script_json(doc: dict) -> str:
 
 
 def render_page(e: Entry, site: Site, links: Links) -> str:
-    ev, pe = e.event, e.listed.published
-    parts = [f"<h1>{escape(ev.summary)}</h1>", status_box(e), facts(e, links)]
-    parts.append(description(ev))
+    ev, pe, tr = e.event, e.listed.published, site.tr
+    _ = tr.gettext
+    title = f"<span{lang_attrs(e.title_lang, site.lang)}>{escape(ev.summary)}</span>" \
+        if e.title_lang != site.lang else escape(ev.summary)
+    parts = [f"<h1>{title}</h1>", status_box(e, tr), facts(e, links)]
+    parts.append(description(ev, lang_attrs(e.description_lang, site.lang)))
     more = event_link(pe)
     if more:
-        who = f" bei {escape(pe.sources[0].name)}" if pe.sources else ""
-        parts.append(f"<p><a href=\"{escape(more)}\">Mehr zu „{escape(ev.summary)}“{who}"
-                     "</a></p>")
+        text = _("Mehr zu „{title}“ bei {name}").format(title=ev.summary,
+                                                       name=pe.sources[0].name) \
+            if pe.sources else _("Mehr zu „{title}“").format(title=ev.summary)
+        parts.append(f"<p><a href=\"{escape(more)}\">{escape(text)}</a></p>")
+    when = dates.when(e.start, e.end, tr)
+    add, hint = _("In meinen Kalender"), _("(Kalenderdatei für diesen einen Termin)")
     parts.append(
         "<p class=\"action-row\">"
-        f"<a class=\"action\" href=\"{escape(site.base)}/{escape(e.ics)}\">In meinen Kalender"
-        f"<span class=\"sr\">: {escape(ev.summary)}, {escape(dates.when(e.start, e.end))}"
-        "</span></a> <span class=\"meta\">(Kalenderdatei für diesen einen Termin)</span></p>")
+        f"<a class=\"action\" href=\"{escape(links.url(e.ics))}\">{escape(add)}"
+        f"<span class=\"sr\">: {escape(ev.summary)}, {escape(when)}"
+        f"</span></a> <span class=\"meta\">{escape(hint)}</span></p>")
     parts.append(subscribe_block(links, pe.categories))
     head = ("<script type=\"application/ld+json\">\n"
             f"{script_json(json_ld(e, site))}\n</script>\n")
-    title = f"{ev.summary} – {dates.when(e.start, e.end)} – {site.name}"
-    return page(site, title, "\n".join(p for p in parts if p), head=head,
-                canonical=f"{site.base}/{e.page}")
+    return page(site, f"{ev.summary} – {when} – {site.name}", "\n".join(p for p in parts if p),
+                head=head, canonical=links.url(e.page))
 
 
-def status_box(e: Entry) -> str:
+def status_box(e: Entry, tr) -> str:
+    _ = tr.gettext
     if e.status == CANCELLED:
-        return ("<p class=\"box\"><span class=\"badge no\">Abgesagt</span> Dieser Termin "
-                "findet nicht statt.</p>")
+        badge, text = _("Abgesagt"), _("Dieser Termin findet nicht statt.")
+        return (f"<p class=\"box\"><span class=\"badge no\">{escape(badge)}</span> "
+                f"{escape(text)}</p>")
     if e.status == MOVED and e.original is not None:
-        return ("<p class=\"box\"><span class=\"badge mv\">Verlegt</span> Neuer Termin: "
-                f"{escape(dates.when(e.start, e.end))}. Ursprünglich geplant: "
-                f"{escape(dates.when(e.original, None))}.</p>")
+        text = _("Neuer Termin: {new}. Ursprünglich geplant: {old}.").format(
+            new=dates.when(e.start, e.end, tr), old=dates.when(e.original, None, tr))
+        badge = _("Verlegt")
+        return (f"<p class=\"box\"><span class=\"badge mv\">{escape(badge)}</span> "
+                f"{escape(text)}</p>")
     return ""
 
 
 def facts(e: Entry, links: Links) -> str:
-    ev, pe = e.event, e.listed.published
-    rows = [("Wann", f"<time datetime=\"{escape(dates.iso(e.start))}\">"
-                     f"{escape(dates.when(e.start, e.end))}</time>")]
+    ev, pe, tr = e.event, e.listed.published, links.tr
+    _ = tr.gettext
+    rows = [(_("Wann"), f"<time datetime=\"{escape(dates.iso(e.start))}\">"
+                        f"{escape(dates.when(e.start, e.end, tr))}</time>")]
     if ev.location.strip():
         osm = escape(map_link(ev.location))
-        rows.append(("Wo", f"{escape(ev.location)}<br><a href=\"{osm}\">„{escape(ev.location)}“"
-                           " auf OpenStreetMap suchen</a>"))
+        search = _("„{place}“ auf OpenStreetMap suchen").format(place=ev.location)
+        rows.append((_("Wo"), f"<bdi>{escape(ev.location)}</bdi><br><a href=\"{osm}\">"
+                              f"{escape(search)}</a>"))
     cats = [links.category_link(c) for c in pe.categories]
     if cats:
-        rows.append(("Kategorie", ", ".join(cats)))
+        rows.append((_("Kategorie"), ", ".join(cats)))
     if pe.sources:
-        rows.append(("Angekündigt von", "<br>".join(links.partner_line(s)
-                                                     for s in pe.sources)))
-    body = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
+        rows.append((_("Angekündigt von"), "<br>".join(links.partner_line(s)
+                                                        for s in pe.sources)))
+    body = "".join(f"<dt>{escape(k)}</dt><dd>{v}</dd>" for k, v in rows)
     return f"<dl class=\"facts\">{body}</dl>"
 
 
-def description(ev) -> str:
-    """Sanitized HTML from normalize (partner text is untrusted); plain text escaped."""
+def description(ev, attrs: str = "") -> str:
+    """Sanitized HTML from normalize (partner text is untrusted); plain text escaped.
+    ``attrs``: lang/dir of a description in another language than the page."""
     if ev.description_html.strip():
-        return f"<div class=\"description\">{ev.description_html}</div>"
+        return f"<div class=\"description\"{attrs}>{ev.description_html}</div>"
     paras = [p.strip() for p in ev.description.split("\n\n") if p.strip()]
-    return "".join("<p>" + escape(p).replace("\n", "<br>") + "</p>" for p in paras)
+    text = "".join("<p>" + escape(p).replace("\n", "<br>") + "</p>" for p in paras)
+    return f"<div{attrs}>{text}</div>" if attrs and text else text

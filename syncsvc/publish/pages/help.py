@@ -9,6 +9,7 @@ service's own address, so the examples are addresses a reader can copy.
 from __future__ import annotations
 
 from functools import lru_cache
+from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,5 +43,12 @@ def guide_html(base: str) -> str:
 
 
 def render_guide(site: Site) -> str:
-    return page(site, f"Kalender abonnieren – {site.name}", guide_html(site.base),
-                canonical=f"{site.base}/termine/abonnieren.html")
+    """The guide is written in German only so far: on another language's page it says so
+    in that language and is marked as German text."""
+    _ = site.tr.gettext
+    body = guide_html(site.base)
+    if not site.tr.is_source:
+        note = _("Diese Anleitung gibt es bisher nur auf Deutsch.")
+        body = f"<p class=\"box\">{escape(note)}</p>\n<div lang=\"de\" dir=\"ltr\">{body}</div>"
+    return page(site, _("Kalender abonnieren – {name}").format(name=site.name), body,
+                canonical=f"{site.base}/{site.prefix}termine/abonnieren.html")

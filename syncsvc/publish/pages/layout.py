@@ -14,6 +14,8 @@ import hashlib
 from dataclasses import dataclass
 from html import escape
 
+from ...i18n import SOURCE, Translator, direction, native_name, translator
+
 STYLE = (
     ":root{color-scheme:light dark;--bg:#fff;--fg:#1b1b1b;--muted:#474747;--link:#0b4fa8;"
     "--line:#c9c9c9;--soft:#f2f4f7;--no-bg:#fde8e6;--no-fg:#8f1d12;--mv-bg:#fff1cc;"
@@ -35,7 +37,8 @@ STYLE = (
     "a{color:var(--link);text-underline-offset:.15em}a:hover{text-decoration-thickness:2px}"
     "a:focus-visible,summary:focus-visible{outline:3px solid var(--focus);outline-offset:2px;"
     "border-radius:2px}"
-    ".skip{position:absolute;left:-100vw;top:0}.skip:focus{left:.5rem;top:.5rem;"
+    ".skip{position:absolute;inset-inline-start:-100vw;top:0}.skip:focus{"
+    "inset-inline-start:.5rem;top:.5rem;"
     "background:var(--bg);padding:.4rem .6rem;z-index:2}"
     "h1{font-size:1.6rem;line-height:1.25;margin:1.2rem 0 .8rem}"
     "h2{font-size:1.25rem;line-height:1.3;margin:2rem 0 .5rem;padding-bottom:.2rem;"
@@ -51,18 +54,20 @@ STYLE = (
     "margin:.3rem 0}"
     ".box{background:var(--soft);border-radius:6px;padding:.6rem .9rem;margin:1rem 0}"
     ".action{display:inline-block;padding:.45rem .8rem;border:2px solid var(--link);"
-    "border-radius:6px;font-weight:700;text-decoration:none;margin:.2rem .4rem .2rem 0}"
+    "border-radius:6px;font-weight:700;text-decoration:none;margin-block:.2rem;"
+    "margin-inline:0 .4rem}"
     "dl.facts{margin:1rem 0}dl.facts dt{font-weight:700;margin-top:.6rem}"
     "dl.facts dd{margin:0}"
     "code,pre{font-family:ui-monospace,monospace;font-size:.92em;background:var(--soft);"
     "border-radius:4px}code{padding:0 .2em;overflow-wrap:anywhere}"
     "pre{padding:.6rem;white-space:pre-wrap;overflow-wrap:anywhere}"
     ".table{overflow-x:auto}table{border-collapse:collapse;width:100%}"
-    "th,td{border:1px solid var(--line);padding:.3rem .4rem;text-align:left;"
+    "th,td{border:1px solid var(--line);padding:.3rem .4rem;text-align:start;"
     "vertical-align:top}"
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);"
     "white-space:nowrap}"
-    "img{max-width:100%}"
+    "img{max-width:100%}nav.langs ul{display:flex;flex-wrap:wrap;gap:.2rem 1rem;"
+    "list-style:none;margin:.3rem 0 0;padding:0;font-size:.95em}"
     "@media (min-width:48rem){body{font-size:1.125rem}h1{font-size:2rem}}"
     "@media print{:root{--bg:#fff;--fg:#000;--muted:#222;--link:#000}"
     "header.site nav,.filters,.skip,.action-row,footer.site{display:none}"
@@ -87,44 +92,121 @@ class Site:
     base: str  # base URL without trailing slash
     impressum_url: str = ""
     datenschutz_url: str = ""
+    lang: str = SOURCE  # the page's language
+    languages: tuple[str, ...] = (SOURCE,)  # every published language (language links)
+
+    @property
+    def prefix(self) -> str:
+        """The language's folder: "" for German (its URLs are what they always were)."""
+        return "" if self.lang == SOURCE else f"{self.lang}/"
+
+    @property
+    def home(self) -> str:
+        """The start page of the page's language (German: /de/, since / may redirect)."""
+        return f"{self.base}/{self.lang}/" if len(self.languages) > 1 else f"{self.base}/"
+
+    @property
+    def tr(self) -> Translator:
+        return translator(self.lang)
+
+    def in_lang(self, lang: str) -> Site:
+        return Site(self.name, self.base, self.impressum_url, self.datenschutz_url, lang,
+                    self.languages)
 
 
-def site_of(settings) -> Site:
+def site_of(settings, lang: str = SOURCE) -> Site:
     return Site(settings.name, settings.base_url.rstrip("/"),
-                getattr(settings, "impressum_url", ""), getattr(settings, "datenschutz_url", ""))
+                getattr(settings, "impressum_url", ""), getattr(settings, "datenschutz_url", ""),
+                lang, tuple(getattr(settings, "languages", (SOURCE,))))
 
 
-def page(site: Site, title: str, body: str, *, head: str = "", canonical: str = "") -> str:
-    """A whole HTML document; ``body`` is already escaped HTML for inside <main>."""
+def lang_attrs(text_lang: str, page_lang: str) -> str:
+    """``lang``/``dir`` for a text in another language than its page (screen readers read
+    it in its own voice, bidi lays a German title out left-to-right on an Arabic page)."""
+    if text_lang == page_lang:
+        return ""
+    return f" lang=\"{escape(text_lang)}\" dir=\"{direction(text_lang)}\""
+
+
+def page(site: Site, title: str, body: str, *, head: str = "", canonical: str = "",
+         here: str | None = None) -> str:
+    """A whole HTML document; ``body`` is already escaped HTML for inside <main>.
+    ``here``: the page's path inside a language's folder ("" = start page), for the
+    language links; by default taken from ``canonical``."""
+    _ = site.tr.gettext
     link = f'<link rel="canonical" href="{escape(canonical)}">\n' if canonical else ""
+    if here is None:
+        here = canonical.removeprefix(f"{site.base}/{site.prefix}")
+    rtl = " dir=\"rtl\"" if site.tr.direction == "rtl" else ""
+    skip = _("Zum Inhalt springen")
     return (
-        "<!doctype html>\n<html lang=\"de\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<!doctype html>\n<html lang=\"{escape(site.lang)}\"{rtl}>\n"
+        "<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<title>{escape(title)}</title>\n{link}<style>{STYLE}</style>\n{head}</head>\n"
-        "<body>\n<a class=\"skip\" href=\"#inhalt\">Zum Inhalt springen</a>\n"
-        f"{header(site)}\n<main id=\"inhalt\" class=\"wrap content\">\n{body}\n</main>\n"
-        f"{footer(site)}\n</body>\n</html>\n"
+        f"<title>{escape(title)}</title>\n{link}{alternates(site, here)}"
+        f"<style>{STYLE}</style>\n{head}</head>\n"
+        f"<body>\n<a class=\"skip\" href=\"#inhalt\">{escape(skip)}</a>\n"
+        f"{header(site, here)}\n<main id=\"inhalt\" class=\"wrap content\">\n{body}\n"
+        f"</main>\n{footer(site)}\n</body>\n</html>\n"
     )
 
 
-def header(site: Site) -> str:
+def lang_url(site: Site, lang: str, here: str) -> str:
+    """The same page in ``lang``: every language has its own stable URL."""
+    if lang == SOURCE:
+        return f"{site.base}/{here}" if here else f"{site.base}/de/"
+    return f"{site.base}/{lang}/{here}"
+
+
+def alternates(site: Site, here: str) -> str:
+    if len(site.languages) < 2:
+        return ""
+    return "".join(f"<link rel=\"alternate\" hreflang=\"{escape(lang)}\" "
+                   f"href=\"{escape(lang_url(site, lang, here))}\">\n"
+                   for lang in site.languages)
+
+
+def language_links(site: Site, here: str) -> str:
+    if len(site.languages) < 2:
+        return ""
+    items = []
+    for lang in site.languages:
+        current = " aria-current=\"true\"" if lang == site.lang else ""
+        items.append(f"<li><a href=\"{escape(lang_url(site, lang, here))}\" "
+                     f"hreflang=\"{escape(lang)}\"{lang_attrs(lang, site.lang)}{current}>"
+                     f"{escape(native_name(lang))}</a></li>")
+    label = site.tr.gettext("Sprache")
+    return (f"<nav class=\"langs\" aria-label=\"{escape(label)}\">"
+            f"<ul>{''.join(items)}</ul></nav>")
+
+
+def header(site: Site, here: str = "") -> str:
+    _ = site.tr.gettext
+    home = escape(site.home)
+    pages = escape(f"{site.base}/{site.prefix}termine/")
+    nav, start, dates = _("Hauptnavigation"), _("Startseite"), _("Alle Termine")
+    subscribe = _("Kalender abonnieren")
     return (
         "<header class=\"site\"><div class=\"wrap\">"
-        f"<a href=\"{escape(site.base)}/\">{escape(site.name)}</a>\n"
-        "<nav aria-label=\"Hauptnavigation\"><ul>"
-        f"<li><a href=\"{escape(site.base)}/\">Startseite</a></li>"
-        f"<li><a href=\"{escape(site.base)}/termine/\">Alle Termine</a></li>"
-        f"<li><a href=\"{escape(site.base)}/termine/abonnieren.html\">Kalender abonnieren</a>"
-        "</li></ul></nav></div></header>"
+        f"<a href=\"{home}\">{escape(site.name)}</a>\n"
+        f"<nav aria-label=\"{escape(nav)}\"><ul>"
+        f"<li><a href=\"{home}\">{escape(start)}</a></li>"
+        f"<li><a href=\"{pages}\">{escape(dates)}</a></li>"
+        f"<li><a href=\"{pages}abonnieren.html\">{escape(subscribe)}</a>"
+        f"</li></ul></nav>{language_links(site, here)}</div></header>"
     )
 
 
 def footer(site: Site) -> str:
+    _ = site.tr.gettext
     links = []
     if site.impressum_url:
-        links.append(f"<li><a href=\"{escape(site.impressum_url)}\">Impressum</a></li>")
+        text = _("Impressum")
+        links.append(f"<li><a href=\"{escape(site.impressum_url)}\">{escape(text)}</a></li>")
     if site.datenschutz_url:
-        links.append(f"<li><a href=\"{escape(site.datenschutz_url)}\">Datenschutz</a></li>")
+        text = _("Datenschutz")
+        links.append(f"<li><a href=\"{escape(site.datenschutz_url)}\">{escape(text)}</a></li>")
     items = f"<ul>{''.join(links)}</ul>" if links else ""
-    return (f"<footer class=\"site\"><div class=\"wrap\"><p>{escape(site.name)} – Termine der "
-            f"Partner im Netzwerk</p>{items}</div></footer>")
+    text = _("{name} – Termine der Partner im Netzwerk").format(name=site.name)
+    return (f"<footer class=\"site\"><div class=\"wrap\"><p>{escape(text)}</p>{items}</div>"
+            "</footer>")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import urlsplit, urlunsplit
 
+from ...i18n import SOURCE, Translator, translator
 from ...models import SourceRef
 from ..common import slugify
 from .model import PAGE_DIR
@@ -42,48 +43,65 @@ class Links:
     base: str
     categories: frozenset[str] = field(default_factory=frozenset)  # slugs with a page
     partners: frozenset[str] = field(default_factory=frozenset)  # source ids with a page
+    lang: str = SOURCE  # the pages' language: its folder prefixes every page link
+
+    @property
+    def tr(self) -> Translator:
+        return translator(self.lang)
 
     def url(self, path: str) -> str:
-        return f"{self.base}/{path}"
+        prefix = "" if self.lang == SOURCE else f"{self.lang}/"
+        return f"{self.base}/{prefix}{path}"
 
     def category_link(self, name: str) -> str:
         if slugify(name) not in self.categories:
             return escape(name)
+        label = self.tr.gettext("Alle Termine der Kategorie")
         return (f"<a href=\"{escape(self.url(category_page(name)))}\">"
-                f"<span class=\"sr\">Alle Termine der Kategorie </span>{escape(name)}</a>")
+                f"<span class=\"sr\">{escape(label)} </span>{escape(name)}</a>")
 
     def partner_link(self, ref: SourceRef) -> str:
         if ref.source_id not in self.partners:
-            return escape(ref.name)
+            return f"<bdi>{escape(ref.name)}</bdi>"
+        label = self.tr.gettext("Alle Termine von")
         return (f"<a href=\"{escape(self.url(partner_page(ref.source_id)))}\">"
-                f"<span class=\"sr\">Alle Termine von </span>{escape(ref.name)}</a>")
+                f"<span class=\"sr\">{escape(label)} </span><bdi>{escape(ref.name)}</bdi></a>")
 
     def partner_line(self, ref: SourceRef) -> str:
         """The partner (its filter page) and, if given, its own page for this event."""
         line = self.partner_link(ref)
         if ref.url:
-            line += (f" – <a href=\"{escape(ref.url)}\">Ankündigung bei "
-                     f"{escape(ref.name)}</a>")
+            text = self.tr.gettext("Ankündigung bei {name}").format(name=ref.name)
+            line += f" – <a href=\"{escape(ref.url)}\">{escape(text)}</a>"
         return line
 
 
-def subscribe_links(url: str, label: str) -> str:
-    return (f"<li>{escape(label)}: <a href=\"{escape(webcal(url))}\">{escape(label)} "
-            f"abonnieren (webcal)</a> · <a href=\"{escape(url)}\">{escape(label)} als "
-            "https-Adresse</a></li>")
+def subscribe_links(url: str, label: str, tr: Translator | None = None) -> str:
+    _ = (tr or translator(SOURCE)).gettext
+    subscribe = _("{label} abonnieren (webcal)").format(label=label)
+    https = _("{label} als https-Adresse").format(label=label)
+    return (f"<li>{escape(label)}: <a href=\"{escape(webcal(url))}\">{escape(subscribe)}</a> · "
+            f"<a href=\"{escape(url)}\">{escape(https)}</a></li>")
 
 
 def subscribe_block(links: Links, categories: Iterable[str]) -> str:
-    rows = [subscribe_links(links.url("calendar.ics"), "Alle Termine")]
+    """Subscriptions for an event page: every calendar in the page's language, and the
+    category calendars (German: they exist once, in German)."""
+    tr = links.tr
+    _ = tr.gettext
+    rows = [subscribe_links(links.url("calendar.ics"), _("Alle Termine"), tr)]
     seen = set()
     for name in categories:
         slug = slugify(name)
         if slug not in seen:
             seen.add(slug)
-            rows.append(subscribe_links(links.url(f"calendar/{slug}.ics"),
-                                        f"Kategorie „{name}“"))
-    return ("<section aria-labelledby=\"abo\"><h2 id=\"abo\">Termine abonnieren</h2>"
-            "<p>Ein Abo hält den eigenen Kalender von selbst aktuell. "
-            f"<a href=\"{escape(links.url(PAGE_DIR + '/abonnieren.html'))}\">Anleitung: "
-            "Kalender abonnieren</a></p>"
+            rows.append(subscribe_links(f"{links.base}/calendar/{slug}.ics",
+                                        _("Kategorie „{name}“").format(name=name), tr))
+    heading, why = _("Termine abonnieren"), _("Ein Abo hält den eigenen Kalender von selbst "
+                                              "aktuell.")
+    guide = _("Anleitung: Kalender abonnieren")
+    return (f"<section aria-labelledby=\"abo\"><h2 id=\"abo\">{escape(heading)}"
+            f"</h2><p>{escape(why)} "
+            f"<a href=\"{escape(links.url(PAGE_DIR + '/abonnieren.html'))}\">"
+            f"{escape(guide)}</a></p>"
             f"<ul>{''.join(rows)}</ul></section>")

@@ -14,32 +14,37 @@ from html import escape
 from ...models import SourceRef
 from ..common import slugify
 from . import dates
-from .layout import Site, page
+from .layout import Site, lang_attrs, page
 from .links import Links, category_page, month_page, partner_page
 from .model import CANCELLED, MOVED, PAGE_DIR, Entry
 
 
 def event_item(e: Entry, links: Links, *, show_day: bool = False) -> str:
-    pe = e.listed.published
-    when = dates.when(e.start, e.end) if show_day else dates.hours(e.start, e.end)
+    pe, tr = e.listed.published, links.tr
+    _ = tr.gettext
+    when = dates.when(e.start, e.end, tr) if show_day else dates.hours(e.start, e.end, tr)
     badge = ""
     if e.status == CANCELLED:
-        badge = "<span class=\"badge no\">Abgesagt</span> "
+        badge = "<span class=\"badge no\">" + escape(_("Abgesagt")) + "</span> "
     elif e.status == MOVED:
-        badge = "<span class=\"badge mv\">Verlegt</span> "
+        badge = "<span class=\"badge mv\">" + escape(_("Verlegt")) + "</span> "
     meta = [f"<time datetime=\"{escape(dates.iso(e.start))}\">{escape(when)}</time>"]
     if e.event.location.strip():
-        meta.append(escape(e.event.location))
-    lines = [f"<p class=\"ev-title\">{badge}<a href=\"{escape(links.url(e.page))}\">"
-             f"{escape(e.title)}</a></p>", f"<p class=\"meta\">{' · '.join(meta)}</p>"]
+        meta.append(f"<bdi>{escape(e.event.location)}</bdi>")
+    lines = [f"<p class=\"ev-title\">{badge}<a href=\"{escape(links.url(e.page))}\""
+             f"{lang_attrs(e.title_lang, links.lang)}>{escape(e.title)}</a></p>",
+             f"<p class=\"meta\">{' · '.join(meta)}</p>"]
     if e.status == MOVED and e.original is not None:
-        lines.append(f"<p class=\"meta\">Neuer Termin; ursprünglich "
-                     f"{escape(dates.when(e.original, None))}</p>")
+        moved = _("Neuer Termin; ursprünglich {when}").format(
+            when=dates.when(e.original, None, tr))
+        lines.append(f"<p class=\"meta\">{escape(moved)}</p>")
     extra = []
     if pe.categories:
-        extra.append("Kategorie: " + ", ".join(links.category_link(c) for c in pe.categories))
+        extra.append(escape(_("Kategorie:")) + " "
+                     + ", ".join(links.category_link(c) for c in pe.categories))
     if pe.sources:
-        extra.append("Von: " + ", ".join(links.partner_link(s) for s in pe.sources))
+        extra.append(escape(_("Von:")) + " "
+                     + ", ".join(links.partner_link(s) for s in pe.sources))
     if extra:
         lines.append(f"<p class=\"meta\">{' · '.join(extra)}</p>")
     css = " class=\"cancelled\"" if e.status == CANCELLED else ""
@@ -48,14 +53,16 @@ def event_item(e: Entry, links: Links, *, show_day: bool = False) -> str:
 
 def by_day(entries: Sequence[Entry], links: Links) -> str:
     if not entries:
-        return "<p>Zurzeit sind keine Termine angekündigt.</p>"
+        return "<p>" + escape(links.tr.gettext("Zurzeit sind keine Termine angekündigt.")) + \
+            "</p>"
     days: dict = {}
     for e in entries:
         days.setdefault(e.day, []).append(e)
     out = []
     for day, group in days.items():
         items = "\n".join(event_item(e, links) for e in group)
-        out.append(f"<h2>{escape(dates.day(day))}</h2>\n<ul class=\"events\">\n{items}\n</ul>")
+        out.append(f"<h2>{escape(dates.day(day, links.tr))}</h2>\n<ul class=\"events\">\n"
+                   f"{items}\n</ul>")
     return "\n".join(out)
 
 
@@ -64,6 +71,8 @@ def month_key(e: Entry) -> str:
 
 
 def filters(entries: Sequence[Entry], links: Links, partners: dict[str, str]) -> str:
+    tr = links.tr
+    _ = tr.gettext
     cats: Counter[str] = Counter()
     names: dict[str, str] = {}
     for e in entries:
@@ -71,20 +80,20 @@ def filters(entries: Sequence[Entry], links: Links, partners: dict[str, str]) ->
             cats[c] += 1
         for c in e.listed.published.categories:
             names.setdefault(slugify(c), c)
-    rows = [_filter_list("Nach Kategorie", [
+    rows = [_filter_list(tr, _("Nach Kategorie"), [
         (links.url(category_page(names[s])), names[s], n)
         for s, n in sorted(cats.items(), key=lambda kv: names[kv[0]].casefold())])]
     per_partner = Counter(sid for e in entries for sid in
                           dict.fromkeys(s.source_id for s in e.listed.published.sources)
                           if sid in partners)
-    rows.append(_filter_list("Nach Partner", [
+    rows.append(_filter_list(tr, _("Nach Partner"), [
         (links.url(partner_page(sid)), partners[sid], n)
         for sid, n in sorted(per_partner.items(), key=lambda kv: partners[kv[0]].casefold())]))
     months = Counter(month_key(e) for e in entries)
-    rows.append(_filter_list("Monatsübersicht", [
-        (links.url(month_page(k)), dates.month(_first(entries, k).day), n)
+    rows.append(_filter_list(tr, _("Monatsübersicht"), [
+        (links.url(month_page(k)), dates.month(_first(entries, k).day, tr), n)
         for k, n in sorted(months.items())]))
-    return ("<nav class=\"filters\" aria-label=\"Termine filtern\">"
+    return ("<nav class=\"filters\" aria-label=\"" + escape(_("Termine filtern")) + "\">"
             + "".join(r for r in rows if r) + "</nav>")
 
 
@@ -92,21 +101,27 @@ def _first(entries: Sequence[Entry], key: str) -> Entry:
     return next(e for e in entries if month_key(e) == key)
 
 
-def _filter_list(heading: str, rows: list[tuple[str, str, int]]) -> str:
+def _filter_list(tr, heading: str, rows: list[tuple[str, str, int]]) -> str:
     if not rows:
         return ""
-    items = "".join(f"<li><a href=\"{escape(url)}\">{escape(label)}</a> "
-                    f"<span class=\"meta\">({n} {'Termin' if n == 1 else 'Termine'})</span></li>"
+    items = "".join(f"<li><a href=\"{escape(url)}\"><bdi>{escape(label)}</bdi></a> "
+                    f"<span class=\"meta\">({escape(_count(tr, n))})</span></li>"
                     for url, label, n in rows)
     return f"<h2>{escape(heading)}</h2><ul>{items}</ul>"
 
 
+def _count(tr, n: int) -> str:
+    return tr.ngettext("{n} Termin", "{n} Termine", n).format(n=n)
+
+
 def listing(site: Site, links: Links, title: str, intro: str, entries: Sequence[Entry],
             path: str, nav: str = "") -> str:
+    _ = links.tr.gettext
+    back_to, by_days = _("Zurück zu allen Terminen"), _("Termine nach Tagen")
     back = "" if path == f"{PAGE_DIR}/index.html" else (
-        f"<p><a href=\"{escape(links.url(PAGE_DIR + '/'))}\">Zurück zu allen Terminen</a></p>")
+        f"<p><a href=\"{escape(links.url(PAGE_DIR + '/'))}\">{escape(back_to)}</a></p>")
     body = (f"<h1>{escape(title)}</h1>\n<p>{intro}</p>\n{back}{nav}\n"
-            f"<section aria-label=\"Termine nach Tagen\">{by_day(entries, links)}</section>")
+            f"<section aria-label=\"{escape(by_days)}\">{by_day(entries, links)}</section>")
     canonical = links.url(PAGE_DIR + "/") if not back else links.url(path)
     return page(site, f"{title} – {site.name}", body, canonical=canonical)
 
@@ -116,31 +131,35 @@ def filter_pages(site: Site, links: Links, upcoming: Sequence[Entry],
     """path → render for /termine/, every category, partner and month page."""
     out: dict[str, Callable[[], str]] = {}
     index = f"{PAGE_DIR}/index.html"
+    tr = links.tr
+    _ = tr.gettext
     out[index] = lambda: listing(
-        site, links, "Alle Termine",
-        f"Kommende Termine der Partner im Netzwerk {escape(site.name)}, nach Tagen.",
-        upcoming, index, filters(upcoming, links, partners))
+        site, links, _("Alle Termine"),
+        escape(_("Kommende Termine der Partner im Netzwerk {name}, nach Tagen.").format(
+            name=site.name)), upcoming, index, filters(upcoming, links, partners))
     names = {slugify(c): c for e in upcoming for c in reversed(e.listed.published.categories)}
     for slug, name in names.items():
         subset = [e for e in upcoming
                   if slug in {slugify(c) for c in e.listed.published.categories}]
-        out[category_page(name)] = _page(site, links, f"Termine: {name}",
-                                         f"Kommende Termine der Kategorie „{escape(name)}“.",
-                                         subset, category_page(name))
+        out[category_page(name)] = _page(
+            site, links, _("Termine: {name}").format(name=name),
+            escape(_("Kommende Termine der Kategorie „{name}“.").format(name=name)),
+            subset, category_page(name))
     for sid, name in partners.items():
         subset = [e for e in upcoming if sid in {s.source_id for s in e.listed.published.sources}]
         if subset:
-            out[partner_page(sid)] = _page(site, links, f"Termine von {name}",
-                                           f"Kommende Termine, angekündigt von {escape(name)}.",
-                                           subset, partner_page(sid))
+            out[partner_page(sid)] = _page(
+                site, links, _("Termine von {name}").format(name=name),
+                escape(_("Kommende Termine, angekündigt von {name}.").format(name=name)),
+                subset, partner_page(sid))
     months: dict[str, list[Entry]] = {}
     for e in upcoming:
         months.setdefault(month_key(e), []).append(e)
     for key, subset in months.items():
-        label = dates.month(subset[0].day)
-        out[month_page(key)] = _page(site, links, f"Termine im {label}",
-                                     f"Alle Termine im {escape(label)}.", subset,
-                                     month_page(key))
+        label = dates.month(subset[0].day, tr)
+        out[month_page(key)] = _page(site, links, _("Termine im {month}").format(month=label),
+                                     escape(_("Alle Termine im {month}.").format(month=label)),
+                                     subset, month_page(key))
     return out
 
 

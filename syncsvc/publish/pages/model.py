@@ -13,8 +13,10 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ...models import Event
 from ...recur.vevent import parse_instant
 from ..common import Listed
+from ..localize import Localizer
 from . import dates
 
 PAGE_DIR = "termine"
@@ -30,6 +32,9 @@ class Entry:
     original: date | datetime | None  # a moved occurrence: where it was (local)
     status: str  # "" | CANCELLED | MOVED
     stem: str  # termine/e/<date>-<hash>, without suffix
+    shown: Event  # the occurrence's record with the texts of the page's language
+    title_lang: str = "de"  # the language the title is written in
+    description_lang: str = "de"
 
     @property
     def day(self) -> date:
@@ -45,14 +50,14 @@ class Entry:
 
     @property
     def title(self) -> str:
-        return self.listed.occurrence.event.summary
+        return self.shown.summary
 
     @property
-    def event(self):
-        return self.listed.occurrence.event
+    def event(self) -> Event:
+        return self.shown
 
 
-def entry(x: Listed, tz: str) -> Entry:
+def entry(x: Listed, tz: str, localizer: Localizer | None = None) -> Entry:
     occ = x.occurrence
     ev = occ.event
     start = dates.local(occ.start, tz)
@@ -69,9 +74,12 @@ def entry(x: Listed, tz: str) -> Entry:
     digest = hashlib.sha256(f"{x.published.uid}\n{identity}".encode()).hexdigest()[:12]
     first = original if original is not None else start
     first_day = first.date() if isinstance(first, datetime) else first
+    loc = localizer or Localizer()
+    text = loc.text(ev)
     return Entry(x, start, end, original, status,
-                 f"{EVENT_DIR}/{first_day.isoformat()}-{digest}")
+                 f"{EVENT_DIR}/{first_day.isoformat()}-{digest}", loc.event(ev),
+                 text.title_lang, text.description_lang)
 
 
-def entries(listed: list[Listed], tz: str) -> list[Entry]:
-    return [entry(x, tz) for x in listed]
+def entries(listed: list[Listed], tz: str, localizer: Localizer | None = None) -> list[Entry]:
+    return [entry(x, tz, localizer) for x in listed]

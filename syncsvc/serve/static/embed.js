@@ -2,7 +2,9 @@
  * Usage: <div data-syncsvc-events data-category="Begegnung" data-limit="5"></div>
  *        <script src="https://HOST/embed.js" async></script>
  * Optional attributes: data-source="<source id>", data-src="https://HOST/events.json"
- * (only needed when the script's own address is unknown).
+ * (only needed when the script's own address is unknown), data-lang="ar" (a configured
+ * language: its /ar/events.json, its words from there, dates by Intl in that locale,
+ * right-to-left where the language is written so).
  * No framework, no requests beyond events.json; partner text is only ever set as text. */
 (function () {
   "use strict";
@@ -10,20 +12,50 @@
   var scriptSrc = script && script.src ? script.src : "";
   var TZ = "Europe/Berlin";
   var cache = {};
-  var dayFmt = new Intl.DateTimeFormat("de-DE", {
-    timeZone: TZ, weekday: "short", day: "numeric", month: "long", year: "numeric"
-  });
-  var timeFmt = new Intl.DateTimeFormat("de-DE", {
-    timeZone: TZ, hour: "2-digit", minute: "2-digit"
-  });
-  var allDayFmt = new Intl.DateTimeFormat("de-DE", {
-    timeZone: "UTC", weekday: "short", day: "numeric", month: "long", year: "numeric"
-  });
+  var formats = {};
+  // German words: the German events.json carries none (the other languages' come from
+  // the gettext catalogs, published in their events.json as "labels")
+  var GERMAN = {
+    none: "Keine anstehenden Termine.", list: "Anstehende Termine",
+    list_category: "Anstehende Termine: {category}", cancelled: "Abgesagt:",
+    failed: "Die Termine können gerade nicht angezeigt werden.", time: "{time} Uhr"
+  };
+
+  function fmt(lang) {
+    var locale = lang || "de-DE";
+    if (!formats[locale]) {
+      formats[locale] = {
+        day: new Intl.DateTimeFormat(locale, {
+          timeZone: TZ, weekday: "short", day: "numeric", month: "long", year: "numeric" }),
+        time: new Intl.DateTimeFormat(locale, {
+          timeZone: TZ, hour: "2-digit", minute: "2-digit" }),
+        allDay: new Intl.DateTimeFormat(locale, {
+          timeZone: "UTC", weekday: "short", day: "numeric", month: "long", year: "numeric" })
+      };
+    }
+    return formats[locale];
+  }
+
+  function language(el) {
+    var lang = (el.getAttribute("data-lang") || "").toLowerCase();
+    return /^[a-z]{2,3}$/.test(lang) && lang !== "de" ? lang : "";
+  }
 
   function feedUrl(el) {
-    if (scriptSrc) return new URL("events.json", scriptSrc).href;
+    var lang = language(el);
+    var file = lang ? lang + "/events.json" : "events.json";
+    if (scriptSrc) return new URL(file, scriptSrc).href;
     var own = el.getAttribute("data-src");
     return own ? new URL(own, document.baseURI).href : "";
+  }
+
+  function words(data) {
+    var out = {};
+    var given = data && data.labels && typeof data.labels === "object" ? data.labels : {};
+    Object.keys(GERMAN).forEach(function (k) {
+      out[k] = typeof given[k] === "string" && given[k] ? given[k] : GERMAN[k];
+    });
+    return out;
   }
 
   function load(url) {
@@ -43,15 +75,15 @@
     return new Date(isDate(s) ? s + "T00:00:00Z" : s);
   }
 
-  function label(ev) {
+  function label(ev, f, w) {
     var start = toDate(ev.start);
-    if (ev.all_day || isDate(ev.start)) return allDayFmt.format(start);
-    var text = dayFmt.format(start) + ", " + timeFmt.format(start);
+    if (ev.all_day || isDate(ev.start)) return f.allDay.format(start);
+    var text = f.day.format(start) + ", " + f.time.format(start);
     var end = typeof ev.end === "string" && !isDate(ev.end) ? toDate(ev.end) : null;
     if (end && !isNaN(end.getTime())) {
-      if (dayFmt.format(end) === dayFmt.format(start)) text += "–" + timeFmt.format(end);
+      if (f.day.format(end) === f.day.format(start)) text += "–" + f.time.format(end);
     }
-    return text + " Uhr";
+    return w.time.replace("{time}", text);
   }
 
   function safeHref(u) {
@@ -110,10 +142,10 @@
     return node;
   }
 
-  function item(ev) {
+  function item(ev, f, w, lang) {
     var li = el("li", "syncsvc-event");
     li.style.margin = "0 0 0.6em 0";
-    var time = el("time", "syncsvc-when", label(ev));
+    var time = el("time", "syncsvc-when", label(ev, f, w));
     time.setAttribute("datetime", ev.start);
     time.style.display = "block";
     time.style.fontSize = "0.9em";
@@ -124,12 +156,17 @@
       title.href = href;
       title.rel = "noopener";
     }
+    var own = typeof ev.title_language === "string" ? ev.title_language : "";
+    if (own && /^[a-z]{2,3}$/.test(own) && own !== (lang || "de")) {
+      title.lang = own;  // e.g. a German title in an Arabic list: read and laid out as German
+      title.dir = "auto";
+    }
     if (String(ev.status).toLowerCase() === "cancelled") {
-      li.appendChild(el("strong", "syncsvc-cancelled", "Abgesagt: "));
+      li.appendChild(el("strong", "syncsvc-cancelled", w.cancelled + " "));
     }
     li.appendChild(title);
     if (typeof ev.location === "string" && ev.location) {
-      var loc = el("span", "syncsvc-location", ev.location);
+      var loc = el("bdi", "syncsvc-location", ev.location);
       loc.style.display = "block";
       li.appendChild(loc);
     }
@@ -148,17 +185,25 @@
     var category = box.getAttribute("data-category") || "";
     var source = box.getAttribute("data-source") || "";
     var now = Date.now();
+    var lang = language(box);
+    var w = words(data);
+    var f = fmt(lang);
+    if (lang) {
+      box.lang = lang;
+      box.dir = data && data.writing_direction === "rtl" ? "rtl" : "ltr";
+    }
     var events = (data && Array.isArray(data.events) ? data.events : [])
       .filter(function (ev) { return upcoming(ev, now) && matches(ev, category, source); })
       .sort(function (a, b) { return toDate(a.start) - toDate(b.start); })
       .slice(0, limit);
-    if (!events.length) return message(box, "Keine anstehenden Termine.");
+    if (!events.length) return message(box, w.none);
     var ul = el("ul", "syncsvc-list");
-    ul.setAttribute("aria-label", category ? "Anstehende Termine: " + category : "Anstehende Termine");
+    ul.setAttribute("aria-label", category ? w.list_category.replace("{category}", category)
+      : w.list);
     ul.style.listStyle = "none";
     ul.style.margin = "0";
     ul.style.padding = "0";
-    events.forEach(function (ev) { ul.appendChild(item(ev)); });
+    events.forEach(function (ev) { ul.appendChild(item(ev, f, w, lang)); });
     box.replaceChildren(ul);
   }
 
@@ -173,7 +218,7 @@
       box.removeAttribute("aria-busy");
     };
     var fail = function () {
-      message(box, "Die Termine können gerade nicht angezeigt werden.");
+      message(box, GERMAN.failed);
       done();
     };
     if (!url) return fail();
