@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from syncsvc import config as cfg
-from syncsvc.config.check import check
 from syncsvc.errors import ConfigError
 from syncsvc.parse.schedule import parse_schedule
 from syncsvc.publish.memory import load_memory
+from syncsvc.service.check import check
 
 ROOT = Path(__file__).resolve().parents[2]
 
