@@ -42,7 +42,10 @@ copy_file() {
 mkdir -p "$target/feeds"
 copy_config syncsvc.toml
 copy_config syncsvc.docker.toml
-copy_file config/schulferien-hessen.ics "$target/schulferien-hessen.ics"
+for f in config/*; do  # the holiday file, the translation memory, whatever comes next
+    case "$f" in config/syncsvc.toml|config/syncsvc.docker.toml) continue ;; esac
+    copy_file "$f" "$target/${f#config/}"
+done
 find feeds -type f | sort | while read -r f; do
     copy_file "$f" "$target/$f"
 done
