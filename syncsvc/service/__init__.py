@@ -71,6 +71,20 @@ class Service:
     def republish(self, now: datetime | None = None):
         return _publishing.republish(self.settings, self.store, now or datetime.now(UTC))
 
+    def moderate(self, sub_id: int, action: str, *, reason: str = "",
+                 form: dict[str, str] | None = None, publish: bool = True) -> list[str]:
+        """Approve, reject or edit a submission of „Termin melden“, rebuild the events of
+        the source ``formular`` and (``publish``) republish when they changed. Returns
+        German problems; with problems nothing was changed (``service.moderation``)."""
+        from .moderation import moderate
+
+        now = datetime.now(UTC)
+        problems, changed = moderate(self.settings, self.store, sub_id, action,
+                                     reason=reason, form=form, now=now)
+        if publish and not problems and (changed or self.publish_needed((), now)):
+            self.republish(now)
+        return problems
+
     def accept(self, source_id: str) -> bool:
         """Apply a shrink-held set of one source (the admin's override)."""
         return self.pipeline.accept(source_id)
