@@ -170,6 +170,17 @@ class Daemon:
         with self.write_lock:
             self._publish_if_needed()
 
+    def _moderate(self, sub_id: int, action: str, *, reason: str = "",
+                  form: dict[str, str] | None = None) -> list[str]:
+        """What /admin calls to decide a submission: under the write lock, republished
+        with the daemon's own retry and metrics."""
+        with self.write_lock:
+            problems = self.service.moderate(sub_id, action, reason=reason, form=form,
+                                             publish=False)
+            if not problems:
+                self._publish_if_needed()
+            return problems
+
     # --- config reload ---------------------------------------------------------------
 
     def _mtime(self) -> float:
@@ -258,7 +269,8 @@ class Daemon:
         from .status import stored_events
 
         return make_admin(lambda: self.settings, self._status,
-                          lambda known: stored_events(self.settings, known))
+                          lambda known: stored_events(self.settings, known),
+                          moderate=self._moderate)
 
 
 def _guarded(job, source_id: str):
