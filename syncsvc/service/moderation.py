@@ -73,5 +73,26 @@ def purge_contacts(settings: Settings, today: date) -> int:
         return subs.purge_contacts(today, settings.submissions.keep_contact_days)
 
 
+class DailyPurge:
+    """``purge_contacts`` at most once per local day, for the daemon's 5-minute day tick:
+    the privacy promise on the form („gelöscht … Tage nach dem Termin“) must hold also
+    when nobody submits or moderates for weeks."""
+
+    def __init__(self) -> None:
+        self.day: date | None = None  # the local day of the last purge
+
+    def run(self, settings: Settings, now: datetime) -> int | None:
+        """The number of submissions purged, or None when today's purge already ran."""
+        today = local_day(settings, now)
+        if self.day == today:
+            return None
+        purged = purge_contacts(settings, today)
+        self.day = today
+        if purged:
+            log.info("contact data of %d submissions deleted", purged,
+                     extra=fields(source=FORM_ID))
+        return purged
+
+
 def local_day(settings: Settings, now: datetime) -> date:
     return now.astimezone(ZoneInfo(settings.timezone)).date()

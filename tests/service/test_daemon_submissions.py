@@ -56,3 +56,29 @@ def test_admin_moderation_waits_for_the_write_lock(daemon):
     ics = (daemon.settings.output_dir / "calendar.ics").read_text(encoding="utf-8")
     assert ics.count("Offenes Fastenbrechen") == 1
     assert daemon._moderate(987, "approve") == ["Es gibt keinen gemeldeten Termin #987."]
+
+
+def test_day_tick_purges_contact_data_once_per_local_day(daemon, monkeypatch):
+    settings, today = daemon.settings, date.today()
+    old = add(settings, day=(today - timedelta(days=31)).isoformat())
+    recent = add(settings, day=(today - timedelta(days=5)).isoformat())
+    daemon._day_tick()  # nobody ran a CLI command or submitted anything
+    assert row(settings, old)["contact_email"] == "" and row(settings, old)["contact_purged"]
+    assert row(settings, recent)["contact_email"] == FORM["contact_email"]
+    later = add(settings, day=(today - timedelta(days=40)).isoformat())
+    daemon._day_tick()  # five minutes later, the same day: no second purge
+    assert row(settings, later)["contact_email"] == FORM["contact_email"]
+
+    import syncsvc.service.daemon as module
+
+    real = module.datetime
+
+    class Tomorrow(real):
+        @classmethod
+        def now(cls, tz=None):
+            return real.now(tz) + timedelta(days=1)
+
+    monkeypatch.setattr(module, "datetime", Tomorrow)
+    daemon._day_tick()
+    assert row(settings, later)["contact_email"] == ""
+    assert row(settings, recent)["contact_email"] == FORM["contact_email"]
