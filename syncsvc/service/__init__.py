@@ -114,9 +114,11 @@ class Service:
     def app(self, *, status, metrics, healthy, admin):
         from ..serve import make_app
         from ..serve.submit import make_submit
+        from ..submit.notify import announce
         from .public import public_status
 
-        form = make_submit(self.settings) if self.settings.submissions.enabled else None
         settings = self.settings
+        form = make_submit(settings, notify=lambda sub_id, values: announce(
+            settings, sub_id, values)) if settings.submissions.enabled else None
         return make_app(settings, status=lambda: public_status(status(), settings),
                         metrics=metrics, healthy=healthy, admin=admin, submit=form)
