@@ -176,3 +176,29 @@ def test_refused_without_valid_csrf_or_auth(site, case):
         assert "abgelaufen oder ungültig" in r.text
     assert status_of(settings, sub_id) == "pending"
     assert published(settings) == []
+
+
+def test_from_the_public_form_through_admin_to_every_output(write_config, monkeypatch):
+    monkeypatch.setenv("SYNCSVC_ADMIN_TOKEN", TOKEN)
+    settings = write_config(extra="[submissions]\nmin_seconds = 0\n")
+    store = Store(settings.database)
+    service = Service(settings, store)
+    admin = make_admin(lambda: settings, lambda: read_status(settings),
+                       lambda known: stored_events(settings, known), moderate=service.moderate)
+    app = service.app(status=lambda: {}, metrics=None, healthy=None, admin=admin)
+    try:
+        with running(app) as url, login(url) as s:
+            form = requests.get(f"{url}/termin-melden", timeout=10).text
+            token = re.search(r'name="token" value="([^"]+)"', form).group(1)
+            data = {**FORM, "all_day": "", "consent": "1", "webseite": "", "token": token}
+            assert requests.post(f"{url}/termin-melden", data=data, timeout=10).ok
+            page = s.get(f"{url}/admin/meldungen", timeout=10).text
+            sub_id = int(re.search(r'href="/admin/meldungen/(\d+)"', page).group(1))
+            assert "Spielenachmittag" not in requests.get(f"{url}/termine/", timeout=10).text
+            r = s.post(f"{url}/admin/meldungen/{sub_id}", timeout=10,
+                       data={"csrf": csrf_of(s, url, sub_id), "aktion": "freigeben"})
+            assert r.ok and len(published(settings)) == 1
+            listing = requests.get(f"{url}/termine/", timeout=10).text
+            assert listing.count("Spielenachmittag") == 1 and "onerror" not in listing
+    finally:
+        store.close()
