@@ -76,3 +76,14 @@ def test_an_unset_password_variable_is_a_warning(write_config, monkeypatch, tmp_
     _, warnings = load_with_warnings(tmp_path / "config" / "syncsvc.toml")
     assert any("SYNCSVC_SMTP_PASSWORD" in w and "nicht gesetzt" in w for w in warnings)
     assert load(tmp_path / "config" / "syncsvc.toml").submissions.smtp_user == "termine"
+
+
+def test_check_never_prints_a_password_it_quotes(write_config, tmp_path, capsys):
+    from syncsvc.cli import main
+
+    with pytest.raises(ConfigError):
+        write_config(extra=GOOD + 'smtp_password = "Sommer2026!"\n')
+    main(["--config", str(tmp_path / "config" / "syncsvc.toml"), "check"])
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert 'smtp_password = "***"' in text and "Sommer2026" not in text
