@@ -202,3 +202,21 @@ def test_from_the_public_form_through_admin_to_every_output(write_config, monkey
             assert listing.count("Spielenachmittag") == 1 and "onerror" not in listing
     finally:
         store.close()
+
+
+def test_reject_while_pending_keeps_it_out_and_a_crafted_edit_is_harmless(site):
+    settings, url, sub_id = site
+    with login(url) as s:
+        token = csrf_of(s, url, sub_id)
+        r = s.post(f"{url}/admin/meldungen/{sub_id}", timeout=10,
+                   data={"csrf": token, "aktion": "speichern", "id": "abc", "status": "x",
+                         "title": "", "day": FORM["day"]})
+        assert r.status_code == 422 and "Bitte „Titel des Termins“ ausfüllen." in r.text
+        r = s.post(f"{url}/admin/meldungen/{sub_id}", timeout=10,
+                   data={"csrf": token, "aktion": "ablehnen", "grund": "<b>Spam</b>"})
+        assert r.status_code == 200 and "Warten auf Freigabe (0)" in r.text
+        assert "Freigegeben (0)" in r.text
+        detail = s.get(f"{url}/admin/meldungen/{sub_id}", timeout=10).text
+        assert "abgelehnt" in detail and "&lt;b&gt;Spam&lt;/b&gt;" in detail
+    assert status_of(settings, sub_id) == "rejected"
+    assert "Spielenachmittag" not in outputs(settings)

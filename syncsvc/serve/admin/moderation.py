@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 from ...config import Settings
 from ...logs import fields
 from ...store.submissions import Submissions
-from ...submit.fields import known_categories
+from ...submit.fields import EVENT_FIELDS, known_categories
 from .moderation_page import render_detail, render_list
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ PATH = "/admin/meldungen"
 CSRF_MAX_AGE_S = 8 * 3600  # as long as the login cookie lives
 _MAX_BODY = 32 * 1024
 _DETAIL = re.compile(r"^/admin/meldungen/(\d{1,9})$")
+EDITABLE = {f.name for f in EVENT_FIELDS}  # what a refused edit shows back as typed
 ACTIONS = {"freigeben": "approve", "ablehnen": "reject", "speichern": "edit"}
 DONE = {"approve": "freigegeben und veröffentlicht", "reject": "abgelehnt",
         "edit": "gespeichert"}
@@ -124,7 +125,7 @@ def _act(settings: Settings, moderate: Moderate, respond: Respond, row: dict,
     problems = moderate(row["id"], action, reason=form.get("grund", ""),
                         form=form if action == "edit" else None)
     if problems:
-        typed = {**row, **{k: v for k, v in form.items() if k in row}}
+        typed = {**row, **{k: v for k, v in form.items() if k in EDITABLE}}
         if action == "edit":
             typed["all_day"] = 1 if form.get("all_day") else 0
         return respond(422, render_detail(settings.name, typed, csrf, cats,
