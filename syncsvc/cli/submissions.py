@@ -1,8 +1,9 @@
 """Moderation of „Termin melden“: ``submissions`` lists, ``approve``/``reject`` decide.
 
-A decision rebuilds the events of the source ``formular`` and republishes at once; when
-the daemon holds the database lock, the events are written and the daemon is asked to
-republish (SIGHUP), as ``accept`` does. Every command also purges contact data that is
+A decision is recorded by ``service.moderation.record`` (shared with /admin), then the
+events of the source ``formular`` are rebuilt and republished at once; when the daemon
+holds the database lock, the events are written and the daemon is asked to republish
+(SIGHUP), as ``accept`` does. Every command also purges contact data that is
 older than ``keep_contact_days`` after its event.
 """
 
@@ -54,16 +55,15 @@ def cmd_reject(settings: cfg.Settings, args) -> int:
 
 def _decide(settings: cfg.Settings, sub_id: int, status: str, reason: str) -> None:
     from ..service import Service
+    from ..service.moderation import record
     from ..submit import refresh
     from . import _signal_daemon
 
     now = datetime.now(UTC)
-    with Submissions(settings.database) as subs:
-        if subs.get(sub_id) is None:
-            raise UserError(f"Es gibt keinen gemeldeten Termin #{sub_id}.")
-        subs.decide(sub_id, status, now.strftime("%Y-%m-%dT%H:%M:%SZ"), reason)
-        subs.purge_contacts(date.today(), settings.submissions.keep_contact_days)
-        approved = subs.with_status("approved")
+    action = "approve" if status == "approved" else "reject"
+    problems, approved = record(settings, sub_id, action, reason=reason, now=now)
+    if problems:
+        raise UserError(" ".join(problems))
     try:
         service, running = Service.open(settings), False
     except LockedError:

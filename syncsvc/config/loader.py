@@ -19,6 +19,8 @@ from .languages import read_languages, read_memory_path
 from .problems import Problem, read_toml, suggest
 from .records import DedupeSettings, Settings, SourceConfig, SubmissionSettings
 from .sections import parse_interval, read_interval, read_section
+from .smtp import KEYS as _SMTP_KEYS
+from .smtp import read_smtp, without_passwords
 from .sources import KINDS, read_sources
 from .urls import is_http
 
@@ -46,7 +48,7 @@ _DEDUPE_KEYS = {
     "synonyms": list,
 }
 _SUBMISSION_KEYS = {"enabled": bool, "keep_contact_days": int, "rate_limit": int,
-                    "min_seconds": (int, float)}
+                    "min_seconds": (int, float), **_SMTP_KEYS}
 _SECTIONS = ("service", "sources", "dedupe", "submissions")
 
 
@@ -56,8 +58,9 @@ def _submissions(sub: dict, problems: list[Problem]) -> SubmissionSettings:
             problems.append(Problem(f"[submissions]: '{key}' darf nicht negativ sein",
                                     ("submissions", key)))
             sub = {k: v for k, v in sub.items() if k != key}
-    values: dict[str, Any] = {k: float(v) if k == "min_seconds" else v for k, v in sub.items()}
-    return SubmissionSettings(**values)
+    values: dict[str, Any] = {k: float(v) if k == "min_seconds" else v for k, v in sub.items()
+                              if k not in _SMTP_KEYS}
+    return SubmissionSettings(**values, **read_smtp(sub, problems))
 
 
 def resolve_path(env: Mapping[str, str] | None = None, cli_path: str | None = None,
@@ -97,8 +100,8 @@ def _build(path: Path, data: dict, warnings: list[Problem]) -> Settings:
     settings = _service(path, base, svc, problems)
     dd = read_section(data.get("dedupe", {}), "[dedupe]", _DEDUPE_KEYS, problems, ("dedupe",))
     settings = replace(settings, dedupe=_dedupe(dd, problems))
-    sub = read_section(data.get("submissions", {}), "[submissions]", _SUBMISSION_KEYS, problems,
-                   ("submissions",))
+    sub = read_section(without_passwords(data.get("submissions", {}), problems),
+                       "[submissions]", _SUBMISSION_KEYS, problems, ("submissions",))
     settings = replace(settings, submissions=_submissions(sub, problems))
     raw_sources = data.get("sources", [])
     if not isinstance(raw_sources, list):

@@ -24,6 +24,7 @@ _HEADER_ARRAY = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_.-]+)\s*\]\]")
 _HEADER_TABLE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.-]+)\s*\]")
 _KEY = re.compile(r"^(\s*)([A-Za-z0-9_-]+)\s*=")
 _CREDENTIALS = re.compile(r"(://[^/\s:@\"']+:)[^@\s\"']+@")
+_PASSWORD_LINE = re.compile(r"^(\s*[\w-]*pass[\w-]*(?<!_env)\s*=\s*).+$", re.I)
 _AT = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
 _GERMAN_SYNTAX = {
     "Invalid value": "ungültiger Wert",
@@ -41,8 +42,9 @@ _GERMAN_SYNTAX = {
 
 
 def mask(text: str) -> str:
-    """The text with any password inside a URL replaced, so quoting a line leaks none."""
-    return _CREDENTIALS.sub(r"\1***@", text)
+    """The text with any password inside a URL, or as the value of a key named like a
+    password (``smtp_password = "…"``, refused but quoted), replaced: quoting leaks none."""
+    return _PASSWORD_LINE.sub(r'\1"***"', _CREDENTIALS.sub(r"\1***@", text))
 
 
 class Problem(str):

@@ -29,6 +29,14 @@ class SubmissionSettings:
     keep_contact_days: int = 30  # contact data is deleted this long after the event
     rate_limit: int = 5  # accepted submissions per address and hour
     min_seconds: float = 3.0  # a form sent back sooner was not filled in by a person
+    # optional e-mail notice to moderators on a new submission (``submit.notify``)
+    smtp_host: str = ""  # "" = no e-mail
+    smtp_port: int = 587
+    smtp_from: str = ""
+    smtp_to: tuple[str, ...] = ()
+    smtp_starttls: bool = True
+    smtp_user: str = ""  # "" = no login
+    smtp_password_env: str = ""  # name of the env var holding the password (never the secret)
 
 
 @dataclass(frozen=True)

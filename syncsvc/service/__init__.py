@@ -71,6 +71,20 @@ class Service:
     def republish(self, now: datetime | None = None):
         return _publishing.republish(self.settings, self.store, now or datetime.now(UTC))
 
+    def moderate(self, sub_id: int, action: str, *, reason: str = "",
+                 form: dict[str, str] | None = None, publish: bool = True) -> list[str]:
+        """Approve, reject or edit a submission of „Termin melden“, rebuild the events of
+        the source ``formular`` and (``publish``) republish when they changed. Returns
+        German problems; with problems nothing was changed (``service.moderation``)."""
+        from .moderation import moderate
+
+        now = datetime.now(UTC)
+        problems, changed = moderate(self.settings, self.store, sub_id, action,
+                                     reason=reason, form=form, now=now)
+        if publish and not problems and (changed or self.publish_needed((), now)):
+            self.republish(now)
+        return problems
+
     def accept(self, source_id: str) -> bool:
         """Apply a shrink-held set of one source (the admin's override)."""
         return self.pipeline.accept(source_id)
@@ -100,9 +114,11 @@ class Service:
     def app(self, *, status, metrics, healthy, admin):
         from ..serve import make_app
         from ..serve.submit import make_submit
+        from ..submit.notify import announce
         from .public import public_status
 
-        form = make_submit(self.settings) if self.settings.submissions.enabled else None
         settings = self.settings
+        form = make_submit(settings, notify=lambda sub_id, values: announce(
+            settings, sub_id, values)) if settings.submissions.enabled else None
         return make_app(settings, status=lambda: public_status(status(), settings),
                         metrics=metrics, healthy=healthy, admin=admin, submit=form)

@@ -26,7 +26,7 @@ from ..logs import fields
 from ..serve import serve, stop
 from ..store import Store
 from ..store.lock import DAEMON
-from . import Service, health
+from . import Service, health, moderation
 from .status import Metrics
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ class Daemon:
         self._thread: threading.Thread | None = None
         self.heartbeat = health.Heartbeat()
         self._unhealthy: list[str] = []
+        self.purge = moderation.DailyPurge()  # contact data of „Termin melden“
 
     def run(self) -> int:
         self.store = Store(self.settings.database, lock=True, role=DAEMON)
@@ -166,9 +167,23 @@ class Daemon:
         self.metrics.merges = sum(len(p.sources) - 1 for p in out.events)
 
     def _day_tick(self) -> None:
-        """Views list occurrences from today on: republish once the local day turns."""
+        """Views list occurrences from today on: republish once the local day turns; and
+        once per local day delete contact data of „Termin melden“ whose time is up, also
+        when nobody moderates (before, only a CLI decision or a new submission purged)."""
         with self.write_lock:
             self._publish_if_needed()
+            self.purge.run(self.settings, datetime.now(UTC))
+
+    def _moderate(self, sub_id: int, action: str, *, reason: str = "",
+                  form: dict[str, str] | None = None) -> list[str]:
+        """What /admin calls to decide a submission: under the write lock, republished
+        with the daemon's own retry and metrics."""
+        with self.write_lock:
+            problems = self.service.moderate(sub_id, action, reason=reason, form=form,
+                                             publish=False)
+            if not problems:
+                self._publish_if_needed()
+            return problems
 
     # --- config reload ---------------------------------------------------------------
 
@@ -258,7 +273,8 @@ class Daemon:
         from .status import stored_events
 
         return make_admin(lambda: self.settings, self._status,
-                          lambda known: stored_events(self.settings, known))
+                          lambda known: stored_events(self.settings, known),
+                          moderate=self._moderate)
 
 
 def _guarded(job, source_id: str):

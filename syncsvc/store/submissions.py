@@ -94,6 +94,17 @@ class Submissions:
             [status, now, reason, sub_id])
         return cur.rowcount == 1
 
+    def update(self, sub_id: int, values: dict[str, Any]) -> bool:
+        """Change a submission's event fields (the moderator's edit); contact data and
+        status stay as they are."""
+        cols = [k for k in FIELDS if k in values and not k.startswith("contact_")]
+        if not cols:
+            return False
+        cur = self.conn.execute(
+            f"UPDATE submissions SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
+            [*(values[c] for c in cols), sub_id])
+        return cur.rowcount == 1
+
     def purge_contacts(self, today: date, keep_days: int) -> int:
         """Empty contact data and address keys of events that ended ``keep_days`` ago."""
         cutoff = (today - timedelta(days=keep_days)).isoformat()

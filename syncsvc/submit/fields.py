@@ -42,6 +42,7 @@ FIELDS = (
     Field("contact_email", "E-Mail für Rückfragen", 200),
     Field("contact_phone", "Telefon für Rückfragen", 30),
 )
+EVENT_FIELDS = tuple(f for f in FIELDS if not f.name.startswith("contact_"))
 LABELS = {f.name: f.label for f in FIELDS}
 
 
@@ -50,12 +51,14 @@ def known_categories(settings) -> tuple[str, ...]:
     return tuple(sorted(found | set(DEFAULT_CATEGORIES), key=str.casefold))
 
 
-def check(form: dict[str, str], categories: tuple[str, ...], today: date
-          ) -> tuple[dict[str, object], list[str]]:
-    """(values to store, German problems); values are only complete without problems."""
+def check(form: dict[str, str], categories: tuple[str, ...], today: date, *,
+          contact: bool = True) -> tuple[dict[str, object], list[str]]:
+    """(values to store, German problems); values are only complete without problems.
+    ``contact=False`` checks the event fields only (a moderator's edit: the contact data
+    is the submitter's and may already be purged, and consent was given on the form)."""
     values: dict[str, object] = {}
     problems: list[str] = []
-    for f in FIELDS:
+    for f in FIELDS if contact else EVENT_FIELDS:
         text = form.get(f.name, "").strip()
         if len(text) > f.limit:
             problems.append(f"„{f.label}“ ist zu lang (höchstens {f.limit} Zeichen).")
@@ -63,13 +66,14 @@ def check(form: dict[str, str], categories: tuple[str, ...], today: date
             problems.append(f"Bitte „{f.label}“ ausfüllen.")
         values[f.name] = text
     values["all_day"] = 1 if form.get("all_day") else 0
-    problems += _semantics(values, categories, today)
-    if not form.get("consent"):
+    problems += _semantics(values, categories, today, contact)
+    if contact and not form.get("consent"):
         problems.append("Bitte der Speicherung der Angaben zustimmen (Kästchen am Ende).")
     return values, problems
 
 
-def _semantics(values: dict, categories: tuple[str, ...], today: date) -> list[str]:
+def _semantics(values: dict, categories: tuple[str, ...], today: date,
+               contact: bool) -> list[str]:
     problems = []
     try:
         if values["day"]:
@@ -82,6 +86,8 @@ def _semantics(values: dict, categories: tuple[str, ...], today: date) -> list[s
     problems += _times(values)
     if values["category"] and values["category"] not in categories:
         problems.append("Bitte eine Kategorie aus der Liste wählen.")
+    if not contact:
+        return problems
     if not values["contact_email"] and not values["contact_phone"]:
         problems.append("Bitte eine E-Mail-Adresse oder Telefonnummer für Rückfragen angeben.")
     if values["contact_email"] and not _EMAIL.match(str(values["contact_email"])):

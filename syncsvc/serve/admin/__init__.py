@@ -3,7 +3,8 @@
 Access: with ``admin_token`` configured, a request needs ``Authorization: Bearer <token>`` or
 the session cookie set by the login form at ``/admin/login`` (an HMAC of the token, never the
 token itself). Without a token the page is served only when the service binds to loopback.
-The HTML comes from ``page`` (every value html-escaped), the charts from ``chart``.
+The HTML comes from ``page`` (every value html-escaped), the charts from ``chart``; the
+moderation of „Termin melden“ under ``/admin/meldungen`` from ``moderation``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from ...config import Settings
 from ...logs import fields
 from .auth import Throttle
 from .chart import Stored, WeekCache
+from .moderation import PATH as MODERATION
+from .moderation import Moderate, make_moderation, with_link
 from .page import render_login, render_page
 
 log = logging.getLogger(__name__)
@@ -35,10 +38,13 @@ Response = tuple[int, list[tuple[str, str]], bytes]
 
 
 def make_admin(get_settings: Callable[[], Settings], status: Callable[[], dict],
-               stored: Stored) -> Callable[[dict], Response]:
+               stored: Stored, moderate: Moderate | None = None) -> Callable[[dict], Response]:
     """Build the admin handler the serve stage calls for every path under ``/admin``;
-    ``stored`` reads the stored events through the service (``chart.WeekCache``)."""
+    ``stored`` reads the stored events through the service (``chart.WeekCache``);
+    ``moderate`` (from the service) enables ``/admin/meldungen`` (``moderation``)."""
     weeks, throttle = WeekCache(stored), Throttle()
+    mod = make_moderation(get_settings, moderate, _html, lambda s: session_value(
+        s.admin_token or "loopback")) if moderate is not None else None
 
     def admin(environ: dict) -> Response:
         settings = get_settings()
@@ -67,14 +73,16 @@ def make_admin(get_settings: Callable[[], Settings], status: Callable[[], dict],
                          [("WWW-Authenticate", 'Bearer realm="syncsvc-admin"')])
         if attempt:
             throttle.succeeded(client)
+        if mod is not None and (path == MODERATION or path.startswith(MODERATION + "/")):
+            return mod(environ, path, method)
         if path != "/admin":
             return _html(404, render_login(settings.name, note="Diese Seite gibt es nicht.",
                                            form=False))
         if method not in ("GET", "HEAD"):
             return _html(405, b"", [("Allow", "GET, HEAD")])
         counts = weeks.get(settings)
-        return _html(200, render_page(settings, status(), counts,
-                                      logout=bool(settings.admin_token)))
+        page = render_page(settings, status(), counts, logout=bool(settings.admin_token))
+        return _html(200, with_link(page, settings) if mod is not None else page)
 
     return admin
 

@@ -4,6 +4,8 @@ Refusals store nothing and answer in German: a body over ``MAX_BODY``, a missing
 forged token, a form sent back faster than ``min_seconds``, a filled honeypot, more than
 ``rate_limit`` submissions per address and hour, or invalid fields (the form comes back
 with the reasons and the typed values). Each request opens its own short connection.
+Once a submission is committed, ``notify`` (from the service: the moderators' e-mail,
+sent in the background) is told about it.
 """
 
 from __future__ import annotations
@@ -29,8 +31,11 @@ CSP = ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
 Response = tuple[int, list[tuple[str, str]], bytes]
 
 
-def make_submit(settings: Settings, clock: Callable[[], float] = time.time
-                ) -> Callable[[dict], Response]:
+Notify = Callable[[int, dict], object]
+
+
+def make_submit(settings: Settings, clock: Callable[[], float] = time.time,
+                notify: Notify | None = None) -> Callable[[dict], Response]:
     def submit(environ: dict) -> Response:
         method = environ.get("REQUEST_METHOD", "GET")
         with Submissions(settings.database) as subs:
@@ -38,7 +43,7 @@ def make_submit(settings: Settings, clock: Callable[[], float] = time.time
                 return _form(settings, subs.secret(), clock())
             if method != "POST":
                 return _html(405, "", [("Allow", "GET, HEAD, POST")])
-            return _post(settings, subs, environ, clock())
+            return _post(settings, subs, environ, clock(), notify)
 
     return submit
 
@@ -50,7 +55,8 @@ def _form(settings: Settings, secret: bytes, now: float, values=None, problems=N
     return _html(code, body)
 
 
-def _post(settings: Settings, subs: Submissions, environ: dict, now: float) -> Response:
+def _post(settings: Settings, subs: Submissions, environ: dict, now: float,
+          notify: Notify | None) -> Response:
     form = _read(environ)
     if form is None:
         return _refuse(settings, 413, "Die Angaben sind zu umfangreich.")
@@ -74,6 +80,11 @@ def _post(settings: Settings, subs: Submissions, environ: dict, now: float) -> R
         return _refuse(settings, 429, "Von diesem Anschluss kamen in der letzten Stunde schon "
                        "viele Meldungen. Bitte später noch einmal versuchen.")
     log.info("source=formular submission %d stored as pending", sub_id)
+    if notify is not None:
+        try:  # the row is committed: a failing notice must not turn it into an error page
+            notify(sub_id, values)
+        except Exception:  # noqa: BLE001 - logged; the moderators still see it in /admin
+            log.exception("source=formular notice about submission %d failed", sub_id)
     return _html(200, render_done(settings.name))
 
 
