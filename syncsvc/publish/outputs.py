@@ -68,7 +68,8 @@ def write_outputs(root: Path, outputs: dict, run: Run,
                pages: Mapping[str, Callable[[], bytes]] | None = None) -> PublishResult:
     """Write format by format (.ics, events .rss, events .json, the rest), releasing each
     format's cache when its views are written, so only one format's fragments are held;
-    the public pages (not views: not in views.json) come last."""
+    the public pages (not views: not in views.json) right after the .ics views, whose
+    VEVENTs their single-event calendars reuse."""
     remove_leftovers(root)
     changed: dict[str, bool] = {}
     for phase, cache in ((_ICS, run.blocks), (_EVENTS_RSS, run.items),
@@ -76,16 +77,12 @@ def write_outputs(root: Path, outputs: dict, run: Run,
         for path, (view, render) in outputs.items():
             if path not in changed and (phase is None or _phase(view) == phase):
                 changed[path] = write_atomic(root / path, render())
+        if phase == _ICS:
+            _write_pages(root, pages or {}, changed)
         if cache is not None:
             cache.clear()
         if phase == _ICS:
             after_ics()
-    pages_written = False
-    for path, render in (pages or {}).items():
-        changed[path] = write_atomic(root / path, render(), durable=False)
-        pages_written = pages_written or changed[path]
-    if pages_written:
-        sync_all()  # durable before the run counts as published
     written = [p for p in changed if changed[p]]
     unchanged = [p for p in changed if not changed[p]]
     views = tuple(view for view, _ in outputs.values())
@@ -97,6 +94,16 @@ def write_outputs(root: Path, outputs: dict, run: Run,
     for path in written + removed:
         log.debug("published %s", path, extra=fields(source="*", stage="publish"))
     return PublishResult(tuple(written), tuple(unchanged), tuple(removed), views)
+
+
+def _write_pages(root: Path, pages: Mapping[str, Callable[[], bytes]],
+                 changed: dict[str, bool]) -> None:
+    written = False
+    for path, render in pages.items():
+        changed[path] = write_atomic(root / path, render(), durable=False)
+        written = written or changed[path]
+    if written:
+        sync_all()  # durable before the run counts as published
 
 
 _ICS, _EVENTS_RSS, _EVENTS_JSON = ("ics", "events"), ("rss", "events"), ("json", "events")

@@ -99,7 +99,7 @@ def publish_all(
         sel_s = by_source.get(sid, Selection()) if has_events else None
         _add_set(outputs, settings, run, f"sources/{sid}/", sel_s, sub if has_news else None,
                  _source_titles(settings.name, sname), source=sid, source_name=sname)
-    pages = page_files(sel.listed, sel.upcoming, settings, source_names, german)
+    pages = page_files(sel.listed, sel.upcoming, settings, source_names, german, run.blocks)
     for lang in settings.languages[1:]:
         views, translated = language_views(settings, sel, Localizer(lang, memory, langs),
                                            source_names)

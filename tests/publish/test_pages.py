@@ -295,3 +295,27 @@ def test_past_event_page_removed_with_its_occurrence(tmp_path):
     later = publish(tmp_path, now=datetime(2026, 7, 1, tzinfo=UTC))
     assert any(p.startswith("termine/e/") for p in later.removed)
     assert not read(root / "termine/index.html").text.count("Stadtfest Idstein")
+
+
+def test_single_event_ics_reusing_the_views_vevent_is_byte_identical(tmp_path: Path):
+    """A one-off's single-event .ics reuses the VEVENT the calendar views serialized; the
+    bytes must be those of rendering it on its own."""
+    from syncsvc.publish.ics import vevent_blocks
+    from syncsvc.publish.localize import Localizer
+    from syncsvc.publish.pages.event import render_ics, single_event
+    from syncsvc.publish.pages.layout import site_of
+    from syncsvc.publish.pages.model import entries
+    from syncsvc.publish.select import select
+
+    s = settings(tmp_path)
+    sel = select(all_events(), NOW, NOW.replace(year=NOW.year - 1),
+                 NOW.replace(year=NOW.year + 1), s.max_occurrences)
+    loc, site = Localizer(), site_of(s)
+    blocks = vevent_blocks(localizer=loc)
+    one_offs = 0
+    for e in entries(list(sel.listed), s.timezone, loc):
+        reused = render_ics(e, site, s.timezone, s.interval_s, loc, blocks)
+        alone = render_ics(e, site, s.timezone, s.interval_s, loc)
+        assert reused == alone, e.ics
+        one_offs += single_event(e) is e.listed.published
+    assert one_offs >= 2  # the reuse path was taken

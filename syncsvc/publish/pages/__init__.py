@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 
-from ..common import Listed, slugify
+from ..common import Fragments, Listed, slugify
 from ..localize import Localizer
 from . import dates
 from .event import render_ics, render_page
@@ -33,9 +33,12 @@ UPCOMING_MAX = 30  # the start page shows 5; the rest covers dates ending betwee
 
 def page_files(listed: Sequence[Listed], upcoming: Sequence[Listed], settings,
                source_names: Mapping[str, str],
-               localizer: Localizer | None = None) -> dict[str, Callable[[], bytes]]:
+               localizer: Localizer | None = None,
+               blocks: Fragments | None = None) -> dict[str, Callable[[], bytes]]:
     """path (relative to output_dir) → render, for every page of this run, in
-    ``localizer``'s language (German: under termine/, any other under <lang>/termine/)."""
+    ``localizer``'s language (German: under termine/, any other under <lang>/termine/).
+    ``blocks``: the German views' VEVENTs, reused by the single-event .ics files (those
+    pages are then written while the views' blocks are still held)."""
     loc = localizer or Localizer()
     site = site_of(settings, loc.lang)
     tz = settings.timezone
@@ -54,7 +57,7 @@ def page_files(listed: Sequence[Listed], upcoming: Sequence[Listed], settings,
     pages[UPCOMING] = lambda: upcoming_json(soon[:UPCOMING_MAX], links)
     for e in all_entries:
         pages[e.page] = _utf8(_bind(render_page, e, site, links))
-        pages[e.ics] = _bind(render_ics, e, site, tz, settings.interval_s, loc)
+        pages[e.ics] = _bind(render_ics, e, site, tz, settings.interval_s, loc, blocks)
     return {site.prefix + path: render for path, render in pages.items()}
 
 

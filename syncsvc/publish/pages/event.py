@@ -15,8 +15,8 @@ from html import escape
 
 from ...models import PublishedEvent
 from ...recur.vevent import format_instant
-from ..common import event_link, is_series
-from ..ics import render_calendar
+from ..common import Fragments, event_link, is_series
+from ..ics import calendar_chunks, render_calendar
 from . import dates
 from .address import map_link, parse_place, schema_place
 from .layout import Site, lang_attrs, page
@@ -37,14 +37,26 @@ def single_event(e: Entry) -> PublishedEvent:
     ev = replace(occ.event, uid=uid, start=format_instant(occ.start),
                  end=format_instant(occ.end) if occ.end is not None else "", rrule="",
                  rdates=(), exdates=(), recurrence_id="", utc_anchor=False)
+    if not own and replace(ev, uid=pe.event.uid) == pe.event:
+        return pe  # a one-off: the very record the calendar views serialized (its VEVENT
+        # carries pe.uid either way)
     return replace(pe, uid=uid, event=ev)
 
 
-def render_ics(e: Entry, site: Site, tz: str, refresh_s: int, localizer=None) -> bytes:
-    return render_calendar([single_event(e)], name=site.name, tz=tz, base_url=site.base,
+def render_ics(e: Entry, site: Site, tz: str, refresh_s: int, localizer=None,
+               blocks: Fragments | None = None) -> bytes:
+    """The occurrence's own calendar. ``blocks``: the run's VEVENTs of the German views;
+    a one-off is the same record there, so its serialized VEVENT is reused (rendering
+    one VEVENT per page again was the largest cost of a cold publish)."""
+    title = " ".join(f"{site.name} – {e.title}".split())
+    single = single_event(e)
+    if blocks is not None and single is e.listed.published:
+        return b"".join(calendar_chunks([single], blocks, name=site.name, tz=tz,
+                                        base_url=site.base, refresh_s=refresh_s,
+                                        self_path=f"/{site.prefix}{e.ics}", title=title))
+    return render_calendar([single], name=site.name, tz=tz, base_url=site.base,
                            refresh_s=refresh_s, self_path=f"/{site.prefix}{e.ics}",
-                           title=" ".join(f"{site.name} – {e.title}".split()),
-                           localizer=localizer)
+                           title=title, localizer=localizer)
 
 
 def json_ld(e: Entry, site: Site) -> dict:
