@@ -5,8 +5,20 @@ events.json, per-category and per-source views, views.json) and writes the chang
 atomically. The renderers in ``ics``, ``rss`` and ``jsonfeed`` are pure: records in, bytes out.
 """
 
-from .outputs import PublishResult, View
-from .views import publish_all
-from .write import write_atomic
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["PublishResult", "View", "publish_all", "write_atomic"]
+_HOMES = {"PublishResult": "outputs", "View": "outputs", "publish_all": "views",
+          "write_atomic": "write"}
+
+
+def __getattr__(name: str) -> Any:
+    """Loaded on first use: a module that needs one helper of this package (the
+    translation memory, say) does not pay for every renderer."""
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f".{_HOMES[name]}", __name__), name)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from ..config import Settings, SourceConfig
 from ..store import Store
-from . import republish as _publishing  # modules, so service.republish stays the module
+from . import freshness
 from . import status as _status
 from .sync import Pipeline, SyncReport
 
@@ -66,10 +66,12 @@ class Service:
 
     def publish_needed(self, reports=(), now: datetime | None = None) -> bool:
         now = now or datetime.now(UTC)
-        return _publishing.needed(self.settings, self.store, list(reports), now)
+        return freshness.needed(self.settings, self.store, list(reports), now)
 
     def republish(self, now: datetime | None = None):
-        return _publishing.republish(self.settings, self.store, now or datetime.now(UTC))
+        from .republish import republish  # dedupe and the renderers: only when needed
+
+        return republish(self.settings, self.store, now or datetime.now(UTC))
 
     def moderate(self, sub_id: int, action: str, *, reason: str = "",
                  form: dict[str, str] | None = None, publish: bool = True) -> list[str]:

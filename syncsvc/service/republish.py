@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from ..config import Settings
 from ..dedupe import DedupeResult, dedupe_events, dedupe_news
 from ..logs import fields
-from ..models import PublishedEvent, PublishedItem, SyncReport, digest
-from ..publish.memory import load_memory, memory_digest
+from ..models import PublishedEvent, PublishedItem, digest
+from ..publish.memory import load_memory
 from ..publish.own import own_records
 from ..publish.views import publish_all
 from ..recur.expand import occurrences
 from ..store import Store
 from ..submit import FORM_ID, FORM_SOURCE
+from .freshness import local_day, publish_fingerprint
 from .sync import iso
 
 log = logging.getLogger(__name__)
@@ -64,38 +63,6 @@ def build(settings: Settings, store: Store, now: datetime) -> Republished:
     return Republished(published, tuple(news), result, (), tuple(own_records(published, events)))
 
 
-def publish_fingerprint(settings: Settings) -> str:
-    """Everything in the config that shapes the outputs besides the stored data (the
-    translation memory file included: an edit there republishes without a restart)."""
-    parts: tuple = (settings.name, settings.base_url, settings.timezone, settings.interval_s,
-                    settings.past_days, settings.future_months, settings.max_occurrences,
-                    settings.dedupe, str(settings.output_dir),
-                    tuple((s.id, s.name, s.kind, s.priority, s.enabled)
-                          for s in settings.sources))
-    if len(settings.languages) > 1 or settings.translations:  # else: the digest as before
-        parts += (settings.languages, memory_digest(load_memory(settings.translations)[0]),
-                  tuple((s.id, s.language) for s in settings.sources))
-    return digest(parts)
-
-
-def needed(settings: Settings, store: Store, reports: Sequence[SyncReport],
-           now: datetime) -> bool:
-    """Republish only when something changed: data (or an earlier publish of it failed),
-    publishing config, the local day (the horizon of the views moves), or an output went
-    missing. A pass where every
-    source answered 304 therefore costs no dedupe and no rendering."""
-    return (any(r.changed for r in reports)
-            or store.published_version() != store.data_version()
-            or store.meta("published_day") != _local_day(settings, now)
-            or store.meta("published_config") != publish_fingerprint(settings)
-            or not (settings.output_dir / "calendar.ics").exists()
-            or not (settings.output_dir / "views.json").exists())
-
-
-def _local_day(settings: Settings, now: datetime) -> str:
-    return now.astimezone(ZoneInfo(settings.timezone)).date().isoformat()
-
-
 def republish(settings: Settings, store: Store, now: datetime) -> Republished:
     """Build and write every output; returns which files changed. The data version read
     first is recorded as published only once every file is written."""
@@ -108,7 +75,7 @@ def republish(settings: Settings, store: Store, now: datetime) -> Republished:
                          save_vevents=lambda fresh: store.save_vevents("event", fresh, keys),
                          own=built.own, memory=load_memory(settings.translations)[0])
     changed = tuple(result.written) + tuple(result.removed)
-    store.set_meta("published_day", _local_day(settings, now))
+    store.set_meta("published_day", local_day(settings, now))
     store.set_meta("published_config", publish_fingerprint(settings))
     store.mark_published(version)
     log.info("published %d events, %d news items, %d files changed",

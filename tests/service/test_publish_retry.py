@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pytest
 import schedule
 
+from syncsvc.service import freshness
 from syncsvc.service import republish as rp
 from syncsvc.service.daemon import _guarded
 from syncsvc.service.sync import Pipeline
@@ -49,10 +50,10 @@ def test_publish_killed_after_the_commit_is_retried_by_the_next_pass(env):
     store.set_meta("published_version", "0")
     again = Pipeline(settings, store, clock=lambda: NOW).sync_all()
     assert not any(r.changed for r in again)  # nothing new upstream
-    assert rp.needed(settings, store, again, NOW)
+    assert freshness.needed(settings, store, again, NOW)
     rp.republish(settings, store, NOW)
     assert (settings.output_dir / "events.json").exists()
-    assert not rp.needed(settings, store, again, NOW)
+    assert not freshness.needed(settings, store, again, NOW)
 
 
 def test_failed_publish_leaves_the_data_marked_unpublished(env, monkeypatch):
@@ -67,10 +68,10 @@ def test_failed_publish_leaves_the_data_marked_unpublished(env, monkeypatch):
         rp.republish(settings, store, NOW)
     assert store.published_version() != store.data_version()
     monkeypatch.undo()
-    assert rp.needed(settings, store, [], NOW)
+    assert freshness.needed(settings, store, [], NOW)
     rp.republish(settings, store, NOW)
     assert store.published_version() == store.data_version()
-    assert not rp.needed(settings, store, reports[:0], NOW)
+    assert not freshness.needed(settings, store, reports[:0], NOW)
 
 
 def test_a_job_that_raises_runs_again_only_at_its_interval():
