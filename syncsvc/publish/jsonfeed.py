@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ..models import PublishedItem, SourceRef
-from .common import Fragments, Listed, attribution_html, event_link
+from .common import Fragments, Listed, attribution_html, event_link, slugify
 from .localize import Localizer
 
 JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -143,6 +143,9 @@ def _event_json(x: Listed, pe, occ, ev) -> dict:
         "description": ev.description,
         "description_html": ev.description_html,
         "categories": list(pe.categories),
+        # the keys of the category views (spellings that share a slug share a view): the
+        # widget filters by them, so it shows what calendar/<slug>.ics shows
+        "category_slugs": sorted({slugify(c) for c in pe.categories}),
         "sources": sources_json(pe.sources),
         "status": ev.status or "CONFIRMED",
     }

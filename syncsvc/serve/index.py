@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from ..config import Settings
 from ..i18n import N_, SOURCE, Translator
 from ..logs import fields
+from ..publish.common import slugify
 from ..publish.pages.layout import CSP, lang_attrs, page, site_of
 
 __all__ = ["CSP", "embed_snippet", "load_views", "render_index", "to_webcal"]
@@ -195,7 +196,9 @@ def _section(key: tuple[str, str], views: list[dict], base: str, tr: Translator,
     else:
         heading = html.escape(_("Alle Termine und Nachrichten"))
     items = "\n".join(_item(v, base, tr) for v in views)
-    snippet = html.escape(embed_snippet(base, category, source, lang))
+    # the view's key, not its display name: every spelling that shares the view matches
+    snippet = html.escape(embed_snippet(base, slugify(category) if category else "", source,
+                                        lang))
     code = _("Einbau-Code für Websites:")
     return (f"<section>\n<h3>{heading}</h3>\n<ul>\n{items}\n</ul>\n"
             f"<p>{html.escape(code)}</p>\n<pre><code>{snippet}</code></pre>\n</section>")

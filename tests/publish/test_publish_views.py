@@ -175,3 +175,22 @@ def test_temp_files_of_a_killed_writer_are_cleaned_up(tmp_path, out):
         path.write_bytes(b"half a file")
     publish(tmp_path)
     assert not [p for p in leftovers if p.exists()]
+
+
+def test_events_json_names_each_events_category_views(tmp_path):
+    """The widget filters by ``category_slugs``: they must be the category views' file
+    names, so two spellings sharing calendar/fuehrung.ics share the widget box too."""
+    evs = events()
+    evs = [replace(evs[0], categories=("Führung",)), replace(evs[2], categories=("Fuehrung",)),
+           *evs[3:]]
+    publish(tmp_path, evs)
+    out = tmp_path / "public"
+    views = {p.stem for p in (out / "calendar").glob("*.ics")}
+    doc = json.loads((out / "events.json").read_text(encoding="utf-8"))
+    for entry in doc["events"]:
+        assert set(entry["category_slugs"]) == {slugify(c) for c in entry["categories"]}
+        assert set(entry["category_slugs"]) <= views
+    cal = icalendar.Calendar.from_ical((out / "calendar" / "fuehrung.ics").read_bytes())
+    in_view = {str(e["UID"]) for e in cal.walk("VEVENT")}
+    in_box = {e["uid"] for e in doc["events"] if "fuehrung" in e["category_slugs"]}
+    assert in_box == in_view and len(in_view) == 2

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from syncsvc.config import Settings
+from syncsvc.publish.common import slugify
 from syncsvc.serve import make_app, stop
 
 from browser import chromium_page, screenshot_path
@@ -41,6 +42,7 @@ def event(eid: str, title: str, start: str, end: str, categories: list[str], **e
     return {"id": eid, "uid": f"{eid}@test", "title": title, "start": start, "end": end,
             "all_day": len(start) == 10, "timezone": "Europe/Berlin", "location": "",
             "url": "", "description": "", "categories": categories,
+            "category_slugs": sorted({slugify(c) for c in categories}),
             "sources": [{"id": "ibb", "name": "Idstein bleibt bunt e.V.",
                          "url": "https://example.org/"}], "status": "confirmed", **extra}
 
@@ -61,6 +63,11 @@ EVENTS = [
     *(event(f"kurs{n}", f"Deutschkurs Woche {n}", at(TOMORROW + timedelta(weeks=n), 17),
             at(TOMORROW + timedelta(weeks=n), 19), ["Kurs"]) for n in range(1, 5)),
 ]
+# two partners' spellings of one category: calendar/fuehrung.ics lists both
+SPELLINGS = [
+    event("burg", "Burgführung", at(TOMORROW, 14), at(TOMORROW, 15), ["Führung"]),
+    event("altstadt", "Altstadtrundgang", at(DAY2, 14), at(DAY2, 16), ["Fuehrung"]),
+]
 
 
 def host_page(syncsvc: str) -> str:
@@ -71,6 +78,7 @@ def host_page(syncsvc: str) -> str:
 <section id="two"><div data-syncsvc-events></div></section>
 <section id="fest"><h2>Feste</h2><div data-syncsvc-events data-category="fest"></div></section>
 <section id="none"><div data-syncsvc-events data-category="Sport"></div></section>
+<section id="view"><div data-syncsvc-events data-category="fuehrung"></div></section>
 <script src="{syncsvc}/embed.js" async></script></body></html>"""
 
 
@@ -99,7 +107,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def _open(page, url: str, boxes: int = 4) -> None:
+def _open(page, url: str, boxes: int = 5) -> None:
     page.goto(url)
     page.wait_for_function(
         f"document.querySelectorAll('[data-syncsvc-state=done]').length === {boxes}",
@@ -157,3 +165,15 @@ def test_widget_shows_quiet_error_when_feed_is_missing(sites):
         assert page.locator("#all").inner_text().strip() == \
             "Die Termine können gerade nicht angezeigt werden."
         assert page.locator("[data-syncsvc-events] li").count() == 0
+
+
+def test_widget_filters_by_the_view_key_like_the_category_calendar(sites):
+    """Finding: two spellings sharing calendar/fuehrung.ics ("Führung", "Fuehrung"); the
+    widget matched the name only and showed fewer events than the calendar."""
+    (sites["out"] / "events.json").write_text(json.dumps(
+        {"version": 1, "title": "WIR in Idstein", "events": SPELLINGS}, ensure_ascii=False),
+        "utf-8")
+    with chromium_page() as page:
+        _open(page, sites["page"])
+        assert page.locator("#view .syncsvc-title").all_inner_texts() == \
+            ["Burgführung", "Altstadtrundgang"]

@@ -59,7 +59,9 @@ def test_index_lists_views_with_subscribe_links(base):
     assert "https://termine.example.org/news.rss" in page.hrefs
     assert not any(h.startswith("webcal:") and h.endswith(".rss") for h in page.hrefs)
     assert not any("javascript" in h for h in page.hrefs)
-    assert '<div data-syncsvc-events data-category="Begegnung" data-limit="5"></div>' in page.text
+    # the snippet names the view's key, so every spelling sharing calendar/begegnung.ics
+    # shows in the widget too
+    assert '<div data-syncsvc-events data-category="begegnung" data-limit="5"></div>' in page.text
     assert '<script src="https://termine.example.org/embed.js" async></script>' in page.text
     assert "Begegnung – Termine" in page.text and "Idstein bleibt bunt" in page.text
 

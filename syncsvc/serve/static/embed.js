@@ -124,9 +124,13 @@
 
   function matches(ev, category, source) {
     if (category) {
+      // by name, or by the view's key (data-category="fuehrung" matches "Führung" and
+      // "Fuehrung" alike, as calendar/fuehrung.ics does)
       var cats = Array.isArray(ev.categories) ? ev.categories : [];
+      var slugs = Array.isArray(ev.category_slugs) ? ev.category_slugs : [];
       var want = category.toLowerCase();
-      if (!cats.some(function (c) { return String(c).toLowerCase() === want; })) return false;
+      var named = function (c) { return String(c).toLowerCase() === want; };
+      if (!cats.some(named) && !slugs.some(named)) return false;
     }
     if (source) {
       var srcs = Array.isArray(ev.sources) ? ev.sources : [];
