@@ -87,7 +87,8 @@ def test_daemon_serves_calendar_and_exits_cleanly_on_sigterm(daemon_config):
         assert r.headers["Content-Type"] == "text/calendar; charset=utf-8"
         cal = icalendar.Calendar.from_ical(r.content)
         assert len(cal.walk("VEVENT")) == 2
-        news = requests.get(base + "/news.rss", timeout=5)
+        # served from the start, the outputs of a first publish appear file by file
+        news = wait_http(base + "/news.rss", proc)
         assert news.headers["Content-Type"] == "application/rss+xml; charset=utf-8"
     finally:
         code, err = stop(proc)
