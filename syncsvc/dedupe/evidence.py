@@ -71,6 +71,7 @@ _SPLIT = re.compile(r"[,;\n(]")
 _YEAR = re.compile(r"^(19|20)\d\d$")  # a year says nothing about which event it is
 
 
+INFLECTION = 5  # letters a German ending adds: "-s", "-en", "-innen" (Anfänger/-innen)
 COMMON_SHARE = 0.1  # a word in more than this share of distinct titles identifies nothing
 COMMON_MIN_TITLES = 200  # below this many distinct titles, shares say too little
 
@@ -147,10 +148,13 @@ def head_segment(location: str) -> str:
 
 @lru_cache(maxsize=1 << 17)
 def same_word(a: str, b: str) -> bool:
-    """Equal, a compound/inflection of each other (≥ 5 letters in common), or a typo."""
+    """Equal, an inflection of each other (≥ 5 letters in common, an ending of at most
+    INFLECTION letters), a compound and its head, or a typo. A longer tail is a compound
+    *modifier*: "Frauenfrühstück" is a Frühstück, not the "Frauen" of "Yoga für Frauen"."""
     if a == b:
         return True
-    if len(a) >= 5 and len(b) >= 5 and (a.startswith(b) or b.startswith(a)):
+    if len(a) >= 5 and len(b) >= 5 and abs(len(a) - len(b)) <= INFLECTION and (
+            a.startswith(b) or b.startswith(a)):
         return True
     if len(a) >= 6 and len(b) >= 6 and (a.endswith(b) or b.endswith(a)):
         return True  # a German compound and its head: "Themenworkshop" / "Workshop"
@@ -165,6 +169,14 @@ def _covered(word: str, pool: frozenset[str]) -> bool:
     if len(word) < 5 or word.isdigit():
         return False
     return any(same_word(word, p) for p in pool if len(p) >= 5)
+
+
+def _split_compound(word: str, own: frozenset[str], pool: frozenset[str]) -> bool:
+    """``word`` is the first part of a compound in ``pool`` whose rest is another word of
+    its own title: "Kinder-Flohmarkt" against "Kinderflohmarkt" (one word written as two)."""
+    return len(word) >= 3 and any(
+        len(p) > len(word) and p.startswith(word) and _covered(p[len(word):], own)
+        for p in pool)
 
 
 def _same_place_word(word: str, pool: Iterable[str]) -> bool:
@@ -201,14 +213,14 @@ def place_relation(pa: tuple[frozenset, frozenset], pb: tuple[frozenset, frozens
 
 
 def compare_titles(a: frozenset[str], b: frozenset[str], explain_a: frozenset[str],
-                   explain_b: frozenset[str]) -> tuple[frozenset, frozenset, frozenset]:
-    """(shared, extra in a, extra in b); extra words found in the other's place or
-    organiser name are explained and dropped."""
-    shared = frozenset(w for w in a if _covered(w, b))
+                   explain_b: frozenset[str]) -> tuple[frozenset, ...]:
+    """(shared, extra in a, extra in b, explained in a, explained in b): words of one
+    title found in the other's place or organiser name are explained, not extra."""
+    shared = frozenset(w for w in a if _covered(w, b) or _split_compound(w, a, b))
     extra_a = frozenset(w for w in a - shared if not _covered(w, explain_b))
-    shared_b = frozenset(w for w in b if _covered(w, a))
+    shared_b = frozenset(w for w in b if _covered(w, a) or _split_compound(w, b, a))
     extra_b = frozenset(w for w in b - shared_b if not _covered(w, explain_a))
-    return shared, extra_a, extra_b
+    return shared, extra_a, extra_b, a - shared - extra_a, b - shared_b - extra_b
 
 
 def block_keys(concepts: frozenset[str]) -> frozenset[str]:

@@ -201,6 +201,7 @@ def _time_reason(minutes: int) -> str:
 
 
 AUTHORITY = "abgesagt/verlegt von der Quelle mit höherer Priorität: gilt für beide"
+SERIES_TIME = timedelta(minutes=10)  # a one-off folds into a series date only this close
 WIDE = timedelta(minutes=60)  # strong title and place: a listing this late is the same
 
 
@@ -217,7 +218,11 @@ def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
     numbers = number_conflict(a.title, b.title)
     if numbers:  # vetoed whatever else agrees: "Modul 1" / "Modul 2" (cheap, common)
         return _numbered(when, title_similarity(a.title, b.title), numbers)
-    shared, ea, eb = compare_titles(a.concepts, b.concepts, a.explain, b.explain)
+    shared, ea, eb, xa, xb = compare_titles(a.concepts, b.concepts, a.explain, b.explain)
+    if xa and eb:  # a names b's place/organiser, but b has words a lacks: own words both
+        ea = ea | xa
+    if xb and ea:
+        eb = eb | xb
     if shared and shared.isdisjoint(a.rare):
         shared = frozenset()  # only common words agree: no evidence (IDF)
     place = place_relation(a.places, b.places, a.villages, b.villages)
@@ -225,8 +230,9 @@ def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
         return None
     late = a.utc is not None and b.utc is not None and abs(a.ts - b.ts) > tol.total_seconds()
     mixed = (a.utc is None) != (b.utc is None)
+    off_series = off_series_time(a, b)
     return _judge(when, title_similarity(a.title, b.title), tuple(sorted(shared)),
-                  tuple(sorted(ea)), tuple(sorted(eb)), place, late, mixed, None,
+                  tuple(sorted(ea)), tuple(sorted(eb)), place, late, mixed, off_series,
                   kind_conflict(a.concepts, b.concepts), _status(a, b),
                   bool(apart) and frozenset((a.base, b.base)) in apart, s.location_bonus)
 
@@ -248,7 +254,7 @@ def _status(a: Rec, b: Rec) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def _judge(when: str, fuzzy: float, shared: tuple, ea: tuple, eb: tuple, place: str, late: bool,
-           mixed: bool, numbers: tuple[str, str] | None, kinds: str, status: str,
+           mixed: bool, off_series: bool, kinds: str, status: str,
            forced_apart: bool, bonus: float) -> tuple[float, tuple[str, ...], bool]:
     """The readable decision for one combination of evidence (cached: combinations repeat)."""
     union = len(shared) + len(ea) + len(eb)
@@ -277,8 +283,9 @@ def _judge(when: str, fuzzy: float, shared: tuple, ea: tuple, eb: tuple, place: 
         vetoes.append("mehr als die Toleranz auseinander ohne gleichen Titel und Ort")
     if mixed and (ea or eb):
         vetoes.append("ganztägig gegen Termin mit Uhrzeit: nur bei gleichem Titel")
-    if numbers:
-        vetoes.append(f"andere Nummer im Titel ({numbers[0]} ≠ {numbers[1]})")
+    if off_series:
+        vetoes.append("Einzeltermin zu anderer Uhrzeit als der Serientermin (eine Serie hat "
+                      "ihre feste Zeit; eine Kopie übernimmt sie)")
     if kinds:
         vetoes.append(kinds)
     if status == "conflict":
@@ -288,6 +295,14 @@ def _judge(when: str, fuzzy: float, shared: tuple, ea: tuple, eb: tuple, place: 
     if forced_apart:
         vetoes.append("per Konfiguration getrennt (force_apart)")
     return round(score, 1), tuple(reasons + vetoes), not vetoes
+
+
+def off_series_time(a: Rec, b: Rec) -> bool:
+    """A one-off against a series date at another time of day: a series has its fixed
+    time and a partner re-announcing one of its dates copies it, so a one-off at the same
+    place that day but at another hour is another event (an extra session, a crowded hall)."""
+    return ((not a.target) != (not b.target) and a.utc is not None and b.utc is not None
+            and abs(a.ts - b.ts) > SERIES_TIME.total_seconds())
 
 
 def hard_veto(a: Rec, b: Rec) -> str:
@@ -300,4 +315,7 @@ def hard_veto(a: Rec, b: Rec) -> str:
         return f"Gruppe enthielte {a.ref} und {b.ref}: andere Stufe/Nummer im Titel"
     if _status(a, b) == "conflict":
         return f"Gruppe enthielte {a.ref} und {b.ref}: nur einer ist abgesagt"
+    if off_series_time(a, b):
+        return (f"Gruppe enthielte {a.ref} und {b.ref}: Einzeltermin zu anderer Uhrzeit als "
+                "die Serie")
     return ""
