@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import gc
 import logging
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from itertools import repeat
 
 from ..config import DedupeSettings, SourceConfig
 from ..models import Event, PublishedEvent
@@ -89,7 +87,9 @@ def _dedupe(events, sources, settings, memory, expand) -> DedupeResult:
         if scored is None:
             continue
         score, reasons, ok = scored
-        a, b = sorted((recs[i].ref, recs[j].ref))
+        a, b = recs[i].ref, recs[j].ref
+        if b < a:
+            a, b = b, a
         if ok:  # decided below, strongest evidence (then the highest priority) first
             top = max(recs[i].prio, recs[j].prio)
             merges.append((-score, -top, a, b, i, j, reasons))
@@ -230,7 +230,8 @@ def _publish(groups, folds, removed, recs, masters, overrides, sources,
     for g, grp in enumerate(groups):
         members = [recs[i] for i in grp if recs[i].state != "DELETED"]
         members = [r for r in members if not r.target or g in folds and r.target != folds[g]]
-        members.sort(key=_winner_key)
+        if len(members) > 1:
+            members.sort(key=_winner_key)
         if g in folds:
             folded_into[folds[g]].extend(members)
         elif members and not members[0].target:
@@ -284,34 +285,54 @@ def candidate_pairs(recs: Sequence[Rec], tol: timedelta,
     by_day: dict[tuple[str, date], list[int]] = defaultdict(list)
     all_day = {r.day for r in recs if r.utc is None}
     for i, r in enumerate(recs):
-        for k in r.keys:
-            if r.utc is not None:
+        if r.utc is not None:
+            for k in r.keys:
                 by_key[k].append((r.ts, i))
-            if r.day in all_day:
+        if r.day in all_day:
+            for k in r.keys:
                 by_day[(k, r.day)].append(i)
     out: set[tuple[int, int]] = set()
     for timed in by_key.values():
-        if len(timed) < 2:
-            continue
-        timed.sort()  # by (start, index): every pair below comes out already ordered
-        ts = [t for t, _ in timed]
-        idx = [i for _, i in timed]
-        for n, t in enumerate(ts):
-            end = bisect_right(ts, t + far, n + 1)
-            if end == n + 1:
-                continue
-            mid = bisect_right(ts, t + near, n + 1, end)
-            i = idx[n]
-            out.update(zip(repeat(i), idx[n + 1:mid]))
-            if mid < end:
-                pk = recs[i].pkeys
-                out.update((i, j) for j in idx[mid:end] if not pk.isdisjoint(recs[j].pkeys))
+        _sweep(timed, recs, near, far, out)
     for idx in by_day.values():
         alls = [i for i in idx if recs[i].utc is None]
         for i in alls:
             out.update(_ordered(recs, i, j) for j in idx if j != i)
-    return sorted((p for p in out if recs[p[0]].ev.source_id != recs[p[1]].ev.source_id),
-                  key=lambda p: (recs[p[0]].ts, p[0], recs[p[1]].ts, p[1]))
+    ts = [r.ts for r in recs]
+    src = [r.ev.source_id for r in recs]
+    return sorted((p for p in out if src[p[0]] != src[p[1]]),
+                  key=lambda p: (ts[p[0]], p[0], ts[p[1]], p[1]))
+
+
+def _sweep(timed: list[tuple[int, int]], recs: Sequence[Rec], near: float, far: float,
+           out: set[tuple[int, int]]) -> None:
+    """Add the pairs of one key's (start, index) list that start within ``near``, or within
+    ``far`` at a place sharing a key; each pair comes out already ordered."""
+    m = len(timed)
+    if m < 2:
+        return
+    timed.sort()
+    ts = [t for t, _ in timed]
+    idx = [i for _, i in timed]
+    pks: list[frozenset[str]] | None = None
+    add = out.add
+    for n in range(m - 1):
+        t = ts[n]
+        if ts[n + 1] - t > far:  # the common case: nothing close enough follows
+            continue
+        i, e, lim = idx[n], n + 1, t + near
+        while e < m and ts[e] <= lim:
+            add((i, idx[e]))
+            e += 1
+        lim = t + far
+        if e < m and ts[e] <= lim:
+            if pks is None:
+                pks = [recs[x].pkeys for x in idx]
+            pk = pks[n]
+            while e < m and ts[e] <= lim:
+                if not pk.isdisjoint(pks[e]):
+                    add((i, idx[e]))
+                e += 1
 
 
 def _ordered(recs: Sequence[Rec], i: int, j: int) -> tuple[int, int]:

@@ -76,16 +76,26 @@ COMMON_SHARE = 0.1  # a word in more than this share of distinct titles identifi
 COMMON_MIN_TITLES = 200  # below this many distinct titles, shares say too little
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
+class Phrases:
+    """Phrase → concept replacements, longest phrase first. Hashed by identity: it keys
+    the per-title cache, and hashing every phrase on each lookup cost more than the lookup."""
+
+    pairs: tuple[tuple[str, str], ...]
+    firsts: frozenset[str]  # the phrases' first words: a title without one needs no scan
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Vocabulary:
     """Phrase → concept replacements (built-in vocabulary plus admin synonyms) and the
-    words too common among this run's titles to say which event it is."""
+    words too common among this run's titles to say which event it is (identity-hashed,
+    as it keys the evidence cache)."""
 
-    phrases: tuple[tuple[str, str], ...]
+    table: Phrases
     common: frozenset[str] = frozenset()
 
     def concepts(self, title: str) -> frozenset[str]:
-        return _concepts(title, self.phrases)
+        return _concepts(title, self.table)
 
     def rare(self, concepts: frozenset[str]) -> frozenset[str]:
         """The words that can show two titles agree: common words only ever disagree
@@ -100,10 +110,10 @@ class Vocabulary:
             return self
         df: dict[str, int] = {}
         for t in distinct:
-            for w in _concepts(t, self.phrases):
+            for w in _concepts(t, self.table):
                 df[w] = df.get(w, 0) + 1
         cut = COMMON_SHARE * len(distinct)
-        return Vocabulary(self.phrases, frozenset(w for w, n in df.items() if n > cut))
+        return Vocabulary(self.table, frozenset(w for w, n in df.items() if n > cut))
 
 
 def vocabulary(synonyms: Iterable[Sequence[str]] = (), norm=None) -> Vocabulary:
@@ -113,16 +123,19 @@ def vocabulary(synonyms: Iterable[Sequence[str]] = (), norm=None) -> Vocabulary:
         names = [norm(g) if norm else g for g in group if g]
         pairs += [(n, names[0]) for n in names[1:] if n and n != names[0]]
     pairs.sort(key=lambda p: -len(p[0]))  # longest phrase first
-    return Vocabulary(tuple(pairs))
+    return Vocabulary(Phrases(tuple(pairs), frozenset(p.split()[0] for p, _ in pairs)))
 
 
 @lru_cache(maxsize=1 << 18)
-def _concepts(title: str, phrases: tuple[tuple[str, str], ...]) -> frozenset[str]:
-    text = f" {title} "
-    for phrase, concept in phrases:
-        if f" {phrase} " in text:
-            text = text.replace(f" {phrase} ", f" {concept} ")
-    return frozenset(w for w in text.split() if w not in FILLER and not _YEAR.match(w))
+def _concepts(title: str, table: Phrases) -> frozenset[str]:
+    words = title.split()
+    if not table.firsts.isdisjoint(words):  # else no phrase can occur: nothing to replace
+        text = f" {title} "
+        for phrase, concept in table.pairs:
+            if f" {phrase} " in text:
+                text = text.replace(f" {phrase} ", f" {concept} ")
+        words = text.split()
+    return frozenset(w for w in words if w not in FILLER and not _YEAR.match(w))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -229,14 +242,19 @@ def block_keys(concepts: frozenset[str]) -> frozenset[str]:
     head). Numbers get a key only in a title of numbers alone (a shared "2" is no
     evidence, but "Termin 2" vs "Termin 2" has nothing else)."""
     words = [w for w in concepts if not w.isdigit()] or concepts
-    keys = set()
-    for w in words:
-        keys.add("<" + w[:5] if len(w) >= 5 else w)  # equal words share the prefix too
-        if len(w) >= 6:
-            keys.add(">" + w[-6:])
-    return frozenset(keys)
+    if len(words) == 1:
+        return _word_keys(next(iter(words)))
+    return frozenset().union(*map(_word_keys, words))
 
 
+@lru_cache(maxsize=1 << 16)
+def _word_keys(w: str) -> frozenset[str]:
+    if len(w) >= 6:
+        return frozenset(("<" + w[:5], ">" + w[-6:]))
+    return frozenset(("<" + w[:5] if len(w) >= 5 else w,))  # equal words share the prefix
+
+
+@lru_cache(maxsize=1 << 14)
 def place_keys(places: tuple[frozenset, frozenset], villages: frozenset[str]) -> frozenset[str]:
     """Keys two locations share whenever ``place_relation`` could call them the same."""
     return frozenset({w[:5] for w in places[0]} | {"~" + v for v in villages})

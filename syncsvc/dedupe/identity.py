@@ -62,6 +62,8 @@ UidClaim = tuple[str, tuple[tuple[int, str], ...]]  # winner ref, (-priority, re
 def claim(member_refs: Sequence[tuple[int, str]], memory: Mapping[str, str],
           winner_ref: str) -> UidClaim:
     """member_refs: (priority, ref); remembered UIDs ordered by priority desc, then UID."""
+    if not memory:
+        return winner_ref, ()
     return winner_ref, tuple(sorted({(-p, memory[r]) for p, r in member_refs if r in memory}))
 
 
@@ -103,4 +105,4 @@ class Clusters:
         return ri
 
     def groups(self) -> list[list[int]]:
-        return [sorted(m) for m in self.members.values()]
+        return [sorted(m) if len(m) > 1 else m for m in self.members.values()]

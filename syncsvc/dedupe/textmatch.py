@@ -101,15 +101,20 @@ def _stem(title: str) -> str:
 
 def number_conflict(a: str, b: str) -> tuple[str, str] | None:
     """Both normalized titles carry numbers (not years) and they differ: "Teil 1" vs "Teil 2"."""
-    na, nb = title_numbers(a), title_numbers(b)
+    return numbers_differ(title_numbers(a), title_numbers(b))
+
+
+def numbers_differ(na: frozenset[str], nb: frozenset[str]) -> tuple[str, str] | None:
+    """The two sets of title numbers, readable, when both have some and they differ."""
     if na and nb and na != nb:
         return " ".join(sorted(na)), " ".join(sorted(nb))
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Rec:
-    """An event (or a series occurrence) with its matching evidence precomputed."""
+    """An event (or a series occurrence) with its matching evidence precomputed (not
+    frozen: 150,000 frozen inits cost a measurable share of a 100k dedupe; never changed)."""
 
     ev: Event
     ref: str  # member ref (occurrences: "source:uid@occurrence")
@@ -142,34 +147,51 @@ def make_rec(ev: Event, prio: int, start: str = "", occ_ref: str = "", *,
              target: tuple = (), location: str | None = None) -> Rec:
     """Precompute evidence; ``start`` overrides the event's start (series occurrences)."""
     start = start or ev.start
-    if len(start) == 10:
-        day, utc = date.fromisoformat(start), None
-    else:
-        utc = datetime.fromisoformat(start.replace("Z", "+00:00"))
-        day = utc.astimezone(_zone(ev.tzid)).date()
+    day, utc, ts = _when(start, ev.tzid)
     loc = ev.location if location is None else location
-    title, place, concepts, places, villages, explain, keys, pkeys, rare = _evidence(
-        ev.summary, loc, org, vocab)
+    (title, place, concepts, places, villages, explain, keys, pkeys, rare, numbers,
+     stem) = _evidence(ev.summary, loc, org, vocab)
     return Rec(ev, occ_ref or ref(ev.source_id, ev.uid, ev.recurrence_id),
-               ref(ev.source_id, ev.uid), title, place, day, utc, prio,
-               int(utc.timestamp()) if utc else 0, title_numbers(title), _stem(title),
+               ref(ev.source_id, ev.uid), title, place, day, utc, prio, ts, numbers, stem,
                concepts, places, villages, explain,
                state or ("CANCELLED" if ev.status == "CANCELLED" else "CONFIRMED"), target,
                start if target else "", keys, pkeys, rare)
 
 
+@lru_cache(maxsize=1 << 16)
+def _when(start: str, tzid: str) -> tuple[date, datetime | None, int]:
+    """(local day, UTC instant or None for all-day, epoch seconds or 0) of a start key."""
+    if len(start) == 10:
+        return date.fromisoformat(start), None, 0
+    utc = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    return utc.astimezone(_zone(tzid)).date(), utc, int(utc.timestamp())
+
+
 @lru_cache(maxsize=1 << 18)
 def _evidence(summary: str, loc: str, org: str, vocab: Vocabulary) -> tuple:
     """The text evidence of one title/place/organiser (a series' dates share it)."""
-    title, place = norm_title(summary), norm_title(loc)
+    title = norm_title(summary)
     concepts = vocab.concepts(title)
     rare = vocab.rare(concepts)
-    words = frozenset(place.split())
+    place, words, explain, places = _place_facts(loc)
     villages = (concepts | words) & VILLAGES
-    explain = words | frozenset(norm_title(org).split()) | frozenset(place.replace(" ", "").split())
-    places = place_words(place, norm_title(head_segment(loc)))
+    explain = explain | _org_words(org)
     return (title, place, concepts, places, villages, explain, block_keys(rare),
-            place_keys(places, villages), rare)
+            place_keys(places, villages), rare, title_numbers(title), _stem(title))
+
+
+@lru_cache(maxsize=1 << 14)
+def _place_facts(loc: str) -> tuple[str, frozenset[str], frozenset[str], tuple]:
+    """(normalized place, its words, the words that explain a title, venue words)."""
+    place = norm_title(loc)
+    words = frozenset(place.split())
+    explain = words | frozenset(place.replace(" ", "").split())
+    return place, words, explain, place_words(place, norm_title(head_segment(loc)))
+
+
+@lru_cache(maxsize=1 << 12)
+def _org_words(org: str) -> frozenset[str]:
+    return frozenset(norm_title(org).split())
 
 
 @lru_cache(maxsize=1 << 18)
@@ -215,7 +237,7 @@ def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
     when = same_time(a, b, max(tol, WIDE))
     if not when or (a.state == "DELETED" and b.state == "DELETED"):
         return None
-    numbers = number_conflict(a.title, b.title)
+    numbers = numbers_differ(a.numbers, b.numbers)
     if numbers:  # vetoed whatever else agrees: "Modul 1" / "Modul 2" (cheap, common)
         return _numbered(when, title_similarity(a.title, b.title), numbers)
     shared, ea, eb, xa, xb = compare_titles(a.concepts, b.concepts, a.explain, b.explain)
@@ -311,7 +333,7 @@ def hard_veto(a: Rec, b: Rec) -> str:
         return "Gruppe enthält schon einen Eintrag derselben Quelle"
     if place_relation(a.places, b.places, a.villages, b.villages) == "other":
         return f"Gruppe enthielte {a.ref} und {b.ref}: anderer Ort"
-    if kind_conflict(a.concepts, b.concepts) or number_conflict(a.title, b.title):
+    if kind_conflict(a.concepts, b.concepts) or numbers_differ(a.numbers, b.numbers):
         return f"Gruppe enthielte {a.ref} und {b.ref}: andere Stufe/Nummer im Titel"
     if _status(a, b) == "conflict":
         return f"Gruppe enthielte {a.ref} und {b.ref}: nur einer ist abgesagt"
