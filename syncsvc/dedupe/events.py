@@ -228,6 +228,11 @@ def _publish(groups, folds, removed, recs, masters, overrides, sources,
     folded_into: dict[Target, list[Rec]] = defaultdict(list)
     units: list[tuple[Rec, list[Rec]]] = []
     for g, grp in enumerate(groups):
+        if len(grp) == 1 and g not in folds:  # most entries: one event, nothing folded
+            r = recs[grp[0]]
+            if r.state != "DELETED" and not r.target:
+                units.append((r, [r]))
+            continue
         members = [recs[i] for i in grp if recs[i].state != "DELETED"]
         members = [r for r in members if not r.target or g in folds and r.target != folds[g]]
         if len(members) > 1:
@@ -256,6 +261,12 @@ def _publish(groups, folds, removed, recs, masters, overrides, sources,
 
 
 def _entry(uid: str, event: Event, members: list[Rec], sources) -> PublishedEvent:
+    if len(members) == 1:
+        r = members[0]
+        return PublishedEvent(
+            uid=uid, event=event, sources=(source_ref(sources, r.ev.source_id, r.ev.url),),
+            categories=unite((r.ev.categories,)),
+            members=((*r.target[:2], r.occ) if r.target and r.occ else r.ev.key,))
     refs, seen = [], set()
     for r in members:
         if r.ev.source_id not in seen:

@@ -68,7 +68,6 @@ PLACE_FILLER = frozenset((
 ))
 _PLACE_SAME = (("buecherei", "bibliothek"), ("buergerzentrum", "buergerhaus"))
 _SPLIT = re.compile(r"[,;\n(]")
-_YEAR = re.compile(r"^(19|20)\d\d$")  # a year says nothing about which event it is
 
 
 INFLECTION = 5  # letters a German ending adds: "-s", "-en", "-innen" (Anfänger/-innen)
@@ -135,7 +134,12 @@ def _concepts(title: str, table: Phrases) -> frozenset[str]:
             if f" {phrase} " in text:
                 text = text.replace(f" {phrase} ", f" {concept} ")
         words = text.split()
-    return frozenset(w for w in words if w not in FILLER and not _YEAR.match(w))
+    return frozenset(w for w in words if w not in FILLER and not _is_year(w))
+
+
+def _is_year(word: str) -> bool:
+    """A year says nothing about which event it is (words are ASCII after normalizing)."""
+    return len(word) == 4 and word[:2] in ("19", "20") and word.isdigit()
 
 
 @lru_cache(maxsize=1 << 16)
