@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 from ..config import DedupeSettings, SourceConfig
 from ..models import Event, PublishedEvent
+from .authority import Overruled, overruled
 from .evidence import vocabulary
 from .identity import Clusters, Match, assign_uids, claim, priority, ref, source_ref, unite
 from .news import dedupe_news
@@ -27,6 +28,7 @@ from .series import Target, occurrence_recs
 from .textmatch import (
     WIDE,
     Rec,
+    _when,
     canonical_url,
     evaluate,
     hard_veto,
@@ -45,6 +47,7 @@ FORCED = "per Konfiguration zusammengelegt (force_together)"
 class DedupeResult:
     published: tuple[PublishedEvent, ...]  # sequence=0, dtstamp="" (the store fills those)
     matches: tuple[Match, ...]  # every scored candidate pair, for `syncsvc explain`
+    overruled: tuple[Overruled, ...] = ()  # partner copies of dates the city cancelled/moved
 
 
 def dedupe_events(events: Sequence[Event], sources: Mapping[str, SourceConfig],
@@ -108,9 +111,11 @@ def _dedupe(events, sources, settings, memory, expand) -> DedupeResult:
     folds.update({g: forced_folds[i] for g, grp in enumerate(groups)
                   for i in grp if i in forced_folds})
     published = _publish(groups, folds, removed, recs, masters, overrides, sources, memory)
+    cases = overruled(groups, recs, {o.key: _when(o.start, o.tzid)[0].isoformat()
+                                     for found in overrides.values() for o in found})
     log.info("source=%s dedupe: %d events → %d published, %d candidate pairs",
              "*", len(events), len(published), len(matches))
-    return DedupeResult(tuple(published), tuple(matches))  # order: canonical input
+    return DedupeResult(tuple(published), tuple(matches), cases)  # order: canonical input
 
 
 def _series_folds(groups: list[list[int]], recs: list[Rec]):

@@ -20,7 +20,7 @@ from dateutil.rrule import rrulestr
 from ..models import Event
 from .evidence import Vocabulary
 from .identity import ref
-from .textmatch import AUTHORITY, Rec, make_rec
+from .textmatch import Rec, make_rec
 
 log = logging.getLogger(__name__)
 Target = tuple[str, str, str]  # key of the published series entry (master or override)
@@ -123,26 +123,3 @@ def _rule_keys(m: Event, lo: datetime, hi: datetime, cap: int) -> list[str]:
     if lo <= first < hi and m.start not in keys:
         keys.insert(0, m.start)  # DTSTART is always an occurrence (RFC 5545), rule or not
     return keys + list(m.rdates)
-
-
-
-
-
-def authority_notes(matches, sources) -> list[str]:
-    """German /admin flags: a partner still announces a date the higher-priority source
-    (the city) cancelled or moved; the partner's copy is hidden, the partner should know."""
-    notes = set()
-    for m in matches:
-        if not m.merged or AUTHORITY not in m.reasons:
-            continue
-        def prio(r: str) -> int:
-            src = sources.get(r.split(":", 1)[0])
-            return src.priority if src else 0
-        dead, live = (m.a, m.b) if prio(m.a) > prio(m.b) else (m.b, m.a)  # the rule's premise
-        sid, boss = live.split(":", 1)[0], dead.split(":", 1)[0]
-        when = (dead.split("@", 1)[1].rstrip("~")[:10] if "@" in dead else "")
-        name = sources[sid].name if sid in sources else sid
-        city = sources[boss].name if boss in sources else boss
-        notes.add(f"Partner {name} kündigt einen Termin an, den {city} abgesagt/verlegt hat"
-                  + (f" ({when})" if when else "") + ".")
-    return sorted(notes)

@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 
 from ..config import Settings
+from ..dedupe.authority import OVERRULED_META, stored_notes
 from ..parse import holidays as hol
 from ..store import Store
 
@@ -76,7 +77,8 @@ def warnings(settings: Settings, today: date | None = None) -> list[str]:
 
 def status_document(settings: Settings, store: Store, now: datetime | None = None) -> dict:
     return {"service": settings.name, "sources": source_status(settings, store, now),
-            "warnings": warnings(settings)}
+            "warnings": warnings(settings),
+            "authority_notes": stored_notes(store.meta(OVERRULED_META), settings.sources)}
 
 
 def read_status(settings: Settings) -> dict:
