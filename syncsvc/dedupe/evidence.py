@@ -264,10 +264,11 @@ def place_keys(places: tuple[frozenset, frozenset], villages: frozenset[str]) ->
     return frozenset({w[:5] for w in places[0]} | {"~" + v for v in villages})
 
 
-def near_words(ea: frozenset[str], eb: frozenset[str]) -> bool:
-    """Every extra word has a long, ≥ 80 % similar counterpart ("bürgerliches" /
-    "bürgerschaftliches"): a rewording, acceptable only at the same place."""
+def near_words(ea: frozenset[str], eb: frozenset[str], threshold: float = 80.0) -> bool:
+    """Every extra word has a long counterpart at least ``threshold`` % similar
+    ("bürgerliches" / "bürgerschaftliches": 81): a rewording, acceptable only at the same
+    place. ``[dedupe] title_threshold`` sets the threshold."""
     def paired(xs, ys):
-        return all(len(x) >= 10 and any(len(y) >= 10 and fuzz.ratio(x, y) >= 80 for y in ys)
-                   for x in xs)
+        return all(len(x) >= 10 and any(len(y) >= 10 and fuzz.ratio(x, y) >= threshold
+                                        for y in ys) for x in xs)
     return bool(ea and eb) and paired(ea, eb) and paired(eb, ea)

@@ -257,7 +257,8 @@ def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
     return _judge(when, title_similarity(a.title, b.title), tuple(sorted(shared)),
                   tuple(sorted(ea)), tuple(sorted(eb)), place, late, mixed, off_series,
                   kind_conflict(a.concepts, b.concepts), _status(a, b),
-                  bool(apart) and frozenset((a.base, b.base)) in apart, s.location_bonus)
+                  bool(apart) and frozenset((a.base, b.base)) in apart, s.location_bonus,
+                  s.title_threshold)
 
 
 @lru_cache(maxsize=1 << 12)
@@ -278,7 +279,8 @@ def _status(a: Rec, b: Rec) -> str:
 @lru_cache(maxsize=1 << 16)
 def _judge(when: str, fuzzy: float, shared: tuple, ea: tuple, eb: tuple, place: str, late: bool,
            mixed: bool, off_series: bool, kinds: str, status: str,
-           forced_apart: bool, bonus: float) -> tuple[float, tuple[str, ...], bool]:
+           forced_apart: bool, bonus: float,
+           threshold: float) -> tuple[float, tuple[str, ...], bool]:
     """The readable decision for one combination of evidence (cached: combinations repeat)."""
     union = len(shared) + len(ea) + len(eb)
     score = 50.0 + 50.0 * len(shared) / union if shared else 0.0
@@ -292,8 +294,9 @@ def _judge(when: str, fuzzy: float, shared: tuple, ea: tuple, eb: tuple, place: 
         vetoes.append("anderer Ort (anderes Haus oder anderer Stadtteil)")
     else:
         reasons.append("Ort unbestimmt (neutral)")
-    if ea and eb and near_words(frozenset(ea), frozenset(eb)) and place == "same":
-        reasons.append(f"ähnliche Wörter ({' '.join(ea)} / {' '.join(eb)}), gleicher Ort")
+    if ea and eb and place == "same" and near_words(frozenset(ea), frozenset(eb), threshold):
+        reasons.append(f"ähnliche Wörter ({' '.join(ea)} / {' '.join(eb)}, ≥ {threshold:g} %), "
+                       "gleicher Ort")
     elif ea and eb:
         vetoes.append(f"beide Titel haben eigene Wörter ({' '.join(ea)} / {' '.join(eb)})")
     elif (ea or eb) and place != "same":
