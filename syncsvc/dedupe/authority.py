@@ -1,7 +1,7 @@
 """The authority rule's outcome: partners still announcing a date the city cancelled or moved.
 
 A higher-priority source's cancellation or move of an occurrence wins over lower-priority
-copies of it: they fold into that occurrence (``textmatch.AUTHORITY`` is the reason) and
+copies of it: they fold into that occurrence (``verdict.AUTHORITY`` is the reason) and
 are no longer published on their own. The partner's calendar is still wrong, and its
 residents may still go to a cancelled café, so every such fold is recorded as an
 ``Overruled`` case; the service stores them and /admin shows them in German.
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from .textmatch import Rec
+from .records import Rec
 
 WHAT = {"abgesagt": "abgesagt", "verlegt": "verlegt"}  # the admin reads the German word
 OVERRULED_META = "dedupe_overruled"  # the store's meta key for the last dedupe's cases

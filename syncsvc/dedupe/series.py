@@ -16,9 +16,8 @@ from ..models import Event
 from ..recur.expand import occurrences, starts
 from .evidence import Vocabulary
 from .identity import ref
-from .textmatch import Rec, make_rec
+from .records import Rec, make_rec
 
-Target = tuple[str, str, str]  # key of the published series entry (master or override)
 # The service publishes 30 days back and 18 months ahead: two partners' copies of a
 # series are matched over that whole span, not only around the one-offs.
 HORIZON = timedelta(days=30 + 18 * 31)
