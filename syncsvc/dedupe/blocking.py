@@ -26,39 +26,40 @@ def candidate_pairs(recs: Sequence[Rec], tol: timedelta,
     """
     wide = wide or tol
     near, far = tol.total_seconds(), wide.total_seconds()
-    by_key: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    ts = [r.ts for r in recs]
+    by_key: dict[str, list[int]] = defaultdict(list)
     by_day: dict[tuple[str, date], list[int]] = defaultdict(list)
     all_day = {r.day for r in recs if r.utc is None}
     for i, r in enumerate(recs):
         if r.utc is not None:
             for k in r.keys:
-                by_key[k].append((r.ts, i))
+                by_key[k].append(i)
         if r.day in all_day:
             for k in r.keys:
                 by_day[(k, r.day)].append(i)
     out: set[tuple[int, int]] = set()
-    for timed in by_key.values():
-        _sweep(timed, recs, near, far, out)
+    swept: set[tuple[int, ...]] = set()
+    for idx in by_key.values():
+        members = tuple(idx)  # in index order: equal tuples, equal members
+        if len(idx) > 1 and members not in swept:  # keys of one word share their members:
+            swept.add(members)  # the pairs of an equal list are already found
+            idx.sort(key=ts.__getitem__)  # stable: by (start, index)
+            _sweep(idx, ts, recs, near, far, out)
     for idx in by_day.values():
         alls = [i for i in idx if recs[i].utc is None]
         for i in alls:
             out.update(_ordered(recs, i, j) for j in idx if j != i)
-    ts = [r.ts for r in recs]
     src = [r.ev.source_id for r in recs]
     return sorted((p for p in out if src[p[0]] != src[p[1]]),
                   key=lambda p: (ts[p[0]], p[0], ts[p[1]], p[1]))
 
 
-def _sweep(timed: list[tuple[int, int]], recs: Sequence[Rec], near: float, far: float,
+def _sweep(idx: list[int], start: list[int], recs: Sequence[Rec], near: float, far: float,
            out: set[tuple[int, int]]) -> None:
-    """Add the pairs of one key's (start, index) list that start within ``near``, or within
-    ``far`` at a place sharing a key; each pair comes out already ordered."""
-    m = len(timed)
-    if m < 2:
-        return
-    timed.sort()
-    ts = [t for t, _ in timed]
-    idx = [i for _, i in timed]
+    """Add the pairs of one key's indices (sorted by start) that start within ``near``, or
+    within ``far`` at a place sharing a key; each pair comes out already ordered."""
+    m = len(idx)
+    ts = [start[i] for i in idx]
     pks: list[frozenset[str]] | None = None
     add = out.add
     for n in range(m - 1):

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
+from functools import lru_cache
 
 from ..logs import fields
-from ..models import Event, PublishedEvent
+from ..models import Event, PublishedEvent, SourceRef
 from .identity import assign_uids, claim, priority, ref, source_ref, unite
 from .records import Rec, make_rec
 
@@ -66,7 +68,15 @@ def publish(groups, folds, removed, recs, masters, overrides, sources,
     claims = [claim([(r.prio, r.ref) for r in m], memory, w.ref) for w, m in units]
     claims += [claim([(priority(sources, k[0]), ref(*k))], memory, ref(*k)) for k in masters]
     uids = assign_uids(claims)
-    out = [_entry(uids[w.ref], w.ev, m, sources) for w, m in units]
+    known: dict[tuple[str, str], SourceRef] = {}
+
+    def attribution(r: Rec) -> SourceRef:  # shared: entries of one source repeat it
+        key = (r.ev.source_id, r.ev.url)
+        if key not in known:
+            known[key] = source_ref(sources, *key)
+        return known[key]
+
+    out = [_entry(uids[w.ref], w.ev, m, attribution) for w, m in units]
     for key, master in masters.items():
         uid = uids[ref(*key)]
         gone = removed.get(key, set())
@@ -77,26 +87,33 @@ def publish(groups, folds, removed, recs, masters, overrides, sources,
                 continue  # this occurrence is published by another source's entry
             extra = folded_into.get((e.source_id, e.uid, e.recurrence_id), [])
             winner = make_rec(e, priority(sources, e.source_id))
-            out.append(_entry(uid, e, [winner, *sorted(extra, key=_winner_key)], sources))
+            out.append(_entry(uid, e, [winner, *sorted(extra, key=_winner_key)], attribution))
     out.sort(key=lambda p: (p.event.start, p.uid, p.event.recurrence_id))
     return out
 
 
-def _entry(uid: str, event: Event, members: list[Rec], sources) -> PublishedEvent:
+def _entry(uid: str, event: Event, members: list[Rec],
+           attribution: Callable[[Rec], SourceRef]) -> PublishedEvent:
     if len(members) == 1:
         r = members[0]
         return PublishedEvent(
-            uid=uid, event=event, sources=(source_ref(sources, r.ev.source_id, r.ev.url),),
-            categories=unite((r.ev.categories,)),
+            uid=uid, event=event, sources=(attribution(r),),
+            categories=_categories(tuple(r.ev.categories)),
             members=((*r.target[:2], r.occ) if r.target and r.occ else r.ev.key,))
     refs, seen = [], set()
     for r in members:
         if r.ev.source_id not in seen:
             seen.add(r.ev.source_id)
-            refs.append(source_ref(sources, r.ev.source_id, r.ev.url))
+            refs.append(attribution(r))
     return PublishedEvent(
         uid=uid, event=event, sources=tuple(refs),
         categories=unite(r.ev.categories for r in members),
         members=tuple((*r.target[:2], r.occ) if r.target and r.occ
                       else r.ev.key for r in members),
     )
+
+
+@lru_cache(maxsize=1 << 12)
+def _categories(categories: tuple[str, ...]) -> tuple[str, ...]:
+    """One member's categories, united (cached: a network has few distinct sets)."""
+    return unite((categories,))

@@ -88,25 +88,27 @@ def _evidence(summary: str, loc: str, org: str, vocab: Vocabulary) -> tuple:
     title = norm_title(summary)
     concepts = vocab.concepts(title)
     rare = vocab.rare(concepts)
-    place, words, explain, places = _place_facts(loc)
-    villages = (concepts | words) & VILLAGES
-    explain = explain | _org_words(org)
-    return (title, place, concepts, places, villages, explain, block_keys(rare),
+    place, named, places = _place_facts(loc)
+    own = concepts & VILLAGES  # a Stadtteil named in the title
+    villages = own | named if own else named
+    return (title, place, concepts, places, villages, _explain(loc, org), block_keys(rare),
             place_keys(places, villages), rare, title_numbers(title), title_stem(title))
 
 
 @lru_cache(maxsize=1 << 14)
-def _place_facts(loc: str) -> tuple[str, frozenset[str], frozenset[str], tuple]:
-    """(normalized place, its words, the words that explain a title, venue words)."""
+def _place_facts(loc: str) -> tuple[str, frozenset[str], tuple]:
+    """(normalized place, the Stadtteile it names, venue words) of a location."""
     place = norm_title(loc)
-    words = frozenset(place.split())
-    explain = words | frozenset(place.replace(" ", "").split())
-    return place, words, explain, place_words(place, norm_title(head_segment(loc)))
+    return (place, frozenset(place.split()) & VILLAGES,
+            place_words(place, norm_title(head_segment(loc))))
 
 
-@lru_cache(maxsize=1 << 12)
-def _org_words(org: str) -> frozenset[str]:
-    return frozenset(norm_title(org).split())
+@lru_cache(maxsize=1 << 14)
+def _explain(loc: str, org: str) -> frozenset[str]:
+    """Words of the place and the organiser: extra title words they explain."""
+    place = norm_title(loc)
+    return (frozenset(place.split()) | frozenset(place.replace(" ", "").split())
+            | frozenset(norm_title(org).split()))
 
 
 @lru_cache(maxsize=64)

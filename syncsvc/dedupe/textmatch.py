@@ -20,7 +20,7 @@ STOP_WORDS = frozenset((
     "von", "vom", "bei", "beim", "auf", "aus", "ueber", "nach", "idstein", "idsteiner",
     "ev", "the", "and", "of",
 ))
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+_WORD = re.compile(r"[a-z0-9]+")
 _NUMBER = re.compile(r"\b\d+\b")
 _NUMBER_NOT_YEAR = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+\b")
 _COMBINING = re.compile("[\u0300-\u036f]")
@@ -35,7 +35,7 @@ def normalize_title(title: str) -> str:
         text = text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
         if not text.isascii():
             text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    words = _NON_WORD.sub(" ", text).split()
+    words = _WORD.findall(text)  # the runs between non-word characters
     kept = [w for w in words if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
     return " ".join(kept)
 
@@ -85,8 +85,13 @@ def number_conflict(a: str, b: str) -> tuple[str, str] | None:
 def numbers_differ(na: frozenset[str], nb: frozenset[str]) -> tuple[str, str] | None:
     """The two sets of title numbers, readable, when both have some and they differ."""
     if na and nb and na != nb:
-        return " ".join(sorted(na)), " ".join(sorted(nb))
+        return _numbers_text(na), _numbers_text(nb)
     return None
+
+
+@lru_cache(maxsize=1 << 16)
+def _numbers_text(numbers: frozenset[str]) -> str:
+    return " ".join(sorted(numbers))
 
 
 @lru_cache(maxsize=1 << 18)
