@@ -50,8 +50,13 @@ def candidate_pairs(recs: Sequence[Rec], tol: timedelta,
         for i in alls:
             out.update(_ordered(recs, i, j) for j in idx if j != i)
     src = [r.ev.source_id for r in recs]
-    return sorted((p for p in out if src[p[0]] != src[p[1]]),
-                  key=lambda p: (ts[p[0]], p[0], ts[p[1]], p[1]))
+    rank = [0] * len(recs)  # position in (start, index) order: one int orders a pair
+    for n, i in enumerate(sorted(range(len(recs)), key=ts.__getitem__)):
+        rank[i] = n
+    size = len(recs)
+    keyed = [(rank[i] * size + rank[j], i, j) for i, j in out if src[i] != src[j]]
+    keyed.sort()  # = by (start i, i, start j, j)
+    return [(i, j) for _, i, j in keyed]
 
 
 def _sweep(idx: list[int], start: list[int], recs: Sequence[Rec], near: float, far: float,

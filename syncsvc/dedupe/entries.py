@@ -65,7 +65,8 @@ def publish(groups, folds, removed, recs, masters, overrides, sources,
             folded_into[folds[g]].extend(members)
         elif members and not members[0].target:
             units.append((members[0], members))
-    claims = [claim([(r.prio, r.ref) for r in m], memory, w.ref) for w, m in units]
+    claims = ([claim([(r.prio, r.ref) for r in m], memory, w.ref) for w, m in units]
+              if memory else [(w.ref, ()) for w, _ in units])  # nothing remembered yet
     claims += [claim([(priority(sources, k[0]), ref(*k))], memory, ref(*k)) for k in masters]
     uids = assign_uids(claims)
     known: dict[tuple[str, str], SourceRef] = {}

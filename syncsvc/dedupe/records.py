@@ -23,7 +23,7 @@ from .evidence import (
     vocabulary,
 )
 from .identity import ref
-from .textmatch import norm_title, normalize_title, title_numbers, title_stem
+from .textmatch import norm_title, normalize_title, title_numbers
 
 
 @dataclass(slots=True, eq=False)
@@ -41,7 +41,6 @@ class Rec:
     prio: int
     ts: int = 0  # utc as epoch seconds (fast arithmetic); 0 for all-day
     numbers: frozenset[str] = frozenset()  # numbers in the title (not years)
-    stem: str = ""  # title without its numbers
     concepts: frozenset[str] = frozenset()  # title words after vocabulary and filler
     places: tuple = (frozenset(), frozenset())  # (venue words, words of the first segment)
     villages: frozenset[str] = frozenset()  # Stadtteile named in title or location
@@ -64,13 +63,23 @@ def make_rec(ev: Event, prio: int, start: str = "", occ_ref: str = "", *,
     start = start or ev.start
     day, utc, ts = start_facts(start, ev.tzid)
     loc = ev.location if location is None else location
-    (title, place, concepts, places, villages, explain, keys, pkeys, rare, numbers,
-     stem) = _evidence(ev.summary, loc, org, vocab)
+    title, place, concepts, places, villages, explain, keys, pkeys, rare, numbers = _evidence(
+        ev.summary, loc, org, vocab)
     return Rec(ev, occ_ref or ref(ev.source_id, ev.uid, ev.recurrence_id),
-               ref(ev.source_id, ev.uid), title, place, day, utc, prio, ts, numbers, stem,
+               ref(ev.source_id, ev.uid), title, place, day, utc, prio, ts, numbers,
                concepts, places, villages, explain,
                state or ("CANCELLED" if ev.status == "CANCELLED" else "CONFIRMED"), target,
                start if target else "", keys, pkeys, rare)
+
+
+def at_start(rec: Rec, start: str, occ_ref: str) -> Rec:
+    """``rec`` (a series occurrence) at another of its series' starts: what ``make_rec``
+    returns for that start, without recomputing the evidence."""
+    day, utc, ts = start_facts(start, rec.ev.tzid)
+    return Rec(rec.ev, occ_ref, rec.base, rec.title, rec.place, day, utc, rec.prio, ts,
+               rec.numbers, rec.concepts, rec.places, rec.villages, rec.explain,
+               rec.state, rec.target, start if rec.target else "", rec.keys, rec.pkeys,
+               rec.rare)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -92,7 +101,7 @@ def _evidence(summary: str, loc: str, org: str, vocab: Vocabulary) -> tuple:
     own = concepts & VILLAGES  # a Stadtteil named in the title
     villages = own | named if own else named
     return (title, place, concepts, places, villages, _explain(loc, org), block_keys(rare),
-            place_keys(places, villages), rare, title_numbers(title), title_stem(title))
+            place_keys(places, villages), rare, title_numbers(title))
 
 
 @lru_cache(maxsize=1 << 14)

@@ -16,7 +16,7 @@ from ..models import Event
 from ..recur.expand import occurrences, starts
 from .evidence import Vocabulary
 from .identity import ref
-from .records import Rec, make_rec
+from .records import Rec, at_start, make_rec
 
 # The service publishes 30 days back and 18 months ahead: two partners' copies of a
 # series are matched over that whole span, not only around the one-offs.
@@ -38,12 +38,18 @@ def occurrence_recs(masters: dict, overrides: dict, days: list[date], expand: Ca
     series = [e for m in live for e in (m, *overrides.get((m.source_id, m.uid), ()))]
     found = starts(series, lo, hi, 2000, full=expand or occurrences)  # the one expander
     out = []
+    first: dict[tuple[str, str, str], Rec] = {}  # per series record: its evidence, once
     for ev, key in found:
+        occ_ref = ref(ev.source_id, ev.uid, key)
+        seen = first.get(ev.key)
+        if seen is not None and seen.ev is ev:
+            out.append(at_start(seen, key, occ_ref))
+            continue
         state = "CANCELLED" if ev.status == "CANCELLED" else ""
-        out.append(make_rec(ev, prio(ev.source_id), start=key,
-                            occ_ref=ref(ev.source_id, ev.uid, key), vocab=vocab,
-                            org=org(ev.source_id), state=state,
-                            target=(ev.source_id, ev.uid, ev.recurrence_id)))
+        first[ev.key] = rec = make_rec(ev, prio(ev.source_id), start=key, occ_ref=occ_ref,
+                                       vocab=vocab, org=org(ev.source_id), state=state,
+                                       target=(ev.source_id, ev.uid, ev.recurrence_id))
+        out.append(rec)
     for m in live:
         out += _removed(m, overrides.get((m.source_id, m.uid), ()), lo_day, hi_day, prio, org,
                         vocab)

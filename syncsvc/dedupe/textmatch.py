@@ -21,7 +21,6 @@ STOP_WORDS = frozenset((
     "ev", "the", "and", "of",
 ))
 _WORD = re.compile(r"[a-z0-9]+")
-_NUMBER = re.compile(r"\b\d+\b")
 _NUMBER_NOT_YEAR = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+\b")
 _COMBINING = re.compile("[\u0300-\u036f]")
 _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_hsenc"
@@ -70,11 +69,6 @@ def title_similarity(a: str, b: str) -> float:
 def title_numbers(title: str) -> frozenset[str]:
     """Numbers in a normalized title, years excepted: "teil 2 2026" → {"2"}."""
     return frozenset(_NUMBER_NOT_YEAR.findall(title))
-
-
-@lru_cache(maxsize=1 << 16)
-def title_stem(title: str) -> str:
-    return " ".join(_NUMBER.sub(" ", title).split())
 
 
 def number_conflict(a: str, b: str) -> tuple[str, str] | None:

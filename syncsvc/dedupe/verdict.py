@@ -44,12 +44,16 @@ def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
     None when the two share nothing but the time slot (no common title concept and no
     common place) or are two deleted dates: never merged, not worth explaining.
     """
-    when = same_time(a, b, max(tol, WIDE))
+    if a.utc is not None and b.utc is not None:  # same_time, inlined: the common case
+        seconds = abs(a.ts - b.ts)
+        when = _time_reason(seconds // 60) if seconds <= _far(tol) else ""
+    else:
+        when = same_time(a, b, max(tol, WIDE))
     if not when or (a.state == "DELETED" and b.state == "DELETED"):
         return None
-    numbers = numbers_differ(a.numbers, b.numbers)
-    if numbers:  # vetoed whatever else agrees: "Modul 1" / "Modul 2" (cheap, common)
-        return _numbered(when, title_similarity(a.title, b.title), numbers)
+    na, nb = a.numbers, b.numbers
+    if na and nb and na != nb:  # vetoed whatever else agrees: "Modul 1" / "Modul 2"
+        return _numbered(when, title_similarity(a.title, b.title), numbers_differ(na, nb))
     shared, ea, eb, xa, xb = compare_titles(a.concepts, b.concepts, a.explain, b.explain)
     if xa and eb:  # a names b's place/organiser, but b has words a lacks: own words both
         ea = ea | xa
@@ -68,6 +72,11 @@ def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
                   kind_conflict(a.concepts, b.concepts), _status(a, b),
                   bool(apart) and frozenset((a.base, b.base)) in apart, s.location_bonus,
                   s.title_threshold)
+
+
+@lru_cache(maxsize=64)
+def _far(tol: timedelta) -> float:
+    return max(tol, WIDE).total_seconds()
 
 
 @lru_cache(maxsize=1 << 12)
