@@ -11,9 +11,11 @@ place (a different venue or Stadtteil; a vague "Idstein" stays neutral).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 from rapidfuzz import fuzz
 
@@ -107,10 +109,8 @@ class Vocabulary:
         distinct = set(titles)
         if len(distinct) < COMMON_MIN_TITLES:
             return self
-        df: dict[str, int] = {}
-        for t in distinct:
-            for w in _concepts(t, self.table):
-                df[w] = df.get(w, 0) + 1
+        table = self.table
+        df = Counter(chain.from_iterable(_concepts(t, table) for t in distinct))
         cut = COMMON_SHARE * len(distinct)
         return Vocabulary(self.table, frozenset(w for w, n in df.items() if n > cut))
 
@@ -134,12 +134,12 @@ def _concepts(title: str, table: Phrases) -> frozenset[str]:
             if f" {phrase} " in text:
                 text = text.replace(f" {phrase} ", f" {concept} ")
         words = text.split()
-    return frozenset(w for w in words if w not in FILLER and not _is_year(w))
+    # a year says nothing about which event it is (words are ASCII after normalizing)
+    return frozenset(w for w in words if w not in FILLER and not (
+        len(w) == 4 and w[:2] in _CENTURIES and w.isdigit()))
 
 
-def _is_year(word: str) -> bool:
-    """A year says nothing about which event it is (words are ASCII after normalizing)."""
-    return len(word) == 4 and word[:2] in ("19", "20") and word.isdigit()
+_CENTURIES = ("19", "20")
 
 
 @lru_cache(maxsize=1 << 16)
