@@ -81,16 +81,14 @@ def _dedupe(events, sources, settings, memory, expand) -> DedupeResult:
     forced_folds = _force_together(recs[:n_single], masters, settings, clusters, matches)
     merges = []
     for i, j in candidate_pairs(recs, tol, max(tol, WIDE)):
-        scored = evaluate(recs[i], recs[j], settings, tol, apart)
+        ri, rj = recs[i], recs[j]
+        scored = evaluate(ri, rj, settings, tol, apart)
         if scored is None:
             continue
         score, reasons, ok = scored
-        a, b = recs[i].ref, recs[j].ref
-        if b < a:
-            a, b = b, a
+        a, b = (ri.ref, rj.ref) if ri.ref < rj.ref else (rj.ref, ri.ref)
         if ok:  # decided below, strongest evidence (then the highest priority) first
-            top = max(recs[i].prio, recs[j].prio)
-            merges.append((-score, -top, a, b, i, j, reasons))
+            merges.append((-score, -max(ri.prio, rj.prio), a, b, i, j, reasons))
         else:
             matches.append(Match(a, b, score, reasons, False))
     merges.sort(key=lambda t: t[:6])

@@ -53,7 +53,7 @@ def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
         return None
     na, nb = a.numbers, b.numbers
     if na and nb and na != nb:  # vetoed whatever else agrees: "Modul 1" / "Modul 2"
-        return _numbered(when, title_similarity(a.title, b.title), numbers_differ(na, nb))
+        return _numbered(when, title_similarity(a.title, b.title), na, nb)
     shared, ea, eb, xa, xb = compare_titles(a.concepts, b.concepts, a.explain, b.explain)
     if xa and eb:  # a names b's place/organiser, but b has words a lacks: own words both
         ea = ea | xa
@@ -79,8 +79,8 @@ def _far(tol: timedelta) -> float:
     return max(tol, WIDE).total_seconds()
 
 
-@lru_cache(maxsize=1 << 12)
-def _numbered(when: str, fuzzy: float, numbers: tuple[str, str]) -> tuple:
+def _numbered(when: str, fuzzy: float, na: frozenset[str], nb: frozenset[str]) -> tuple:
+    numbers = numbers_differ(na, nb) or ("", "")
     return 0.0, (when, f"Titel {fuzzy:.0f} % ähnlich",
                  f"andere Nummer im Titel ({numbers[0]} ≠ {numbers[1]})"), False
 

@@ -23,7 +23,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -99,7 +99,9 @@ def _bare_rule_keys(m: Event, start: datetime, end: datetime, cap: int) -> list[
         found = [s for s in islice(rule.xafter(start, inc=True), cap) if s < end]
     except (ValueError, TypeError, KeyError, OverflowError):
         return None  # e.g. a floating UNTIL with a zoned DTSTART: the full expander copes
-    keys = [format_instant(s) for s in found]
+    # format_instant's form ("…Z"), by isoformat: a fifth of strftime's cost per date
+    keys = [s.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+            for s in found]
     if start <= first < end and m.start not in keys:
         keys.insert(0, m.start)  # DTSTART is always an occurrence (RFC 5545), rule or not
     return keys[:cap]
