@@ -203,6 +203,7 @@ def _same_place_word(word: str, pool: Iterable[str]) -> bool:
         word.startswith(p) or p.startswith(word))) for p in pool)
 
 
+@lru_cache(maxsize=1 << 16)
 def kind_conflict(a: frozenset[str], b: frozenset[str]) -> str:
     """A readable veto when both titles name different values of one kind, else ""."""
     for kind, values in KINDS.items():
@@ -213,6 +214,7 @@ def kind_conflict(a: frozenset[str], b: frozenset[str]) -> str:
     return ""
 
 
+@lru_cache(maxsize=1 << 16)
 def place_relation(pa: tuple[frozenset, frozenset], pb: tuple[frozenset, frozenset],
                    va: frozenset[str], vb: frozenset[str]) -> str:
     """"same", "other" (a contradiction) or "vague" for two places and their villages."""
@@ -233,11 +235,22 @@ def compare_titles(a: frozenset[str], b: frozenset[str], explain_a: frozenset[st
                    explain_b: frozenset[str]) -> tuple[frozenset, ...]:
     """(shared, extra in a, extra in b, explained in a, explained in b): words of one
     title found in the other's place or organiser name are explained, not extra."""
-    shared = frozenset(w for w in a if _covered(w, b) or _split_compound(w, a, b))
-    extra_a = frozenset(w for w in a - shared if not _covered(w, explain_b))
-    shared_b = frozenset(w for w in b if _covered(w, a) or _split_compound(w, b, a))
-    extra_b = frozenset(w for w in b - shared_b if not _covered(w, explain_a))
+    shared, shared_b = _shared_words(a, b)
+    extra_a = _unexplained(a - shared, explain_b)
+    extra_b = _unexplained(b - shared_b, explain_a)
     return shared, extra_a, extra_b, a - shared - extra_a, b - shared_b - extra_b
+
+
+@lru_cache(maxsize=1 << 17)
+def _unexplained(words: frozenset[str], explain: frozenset[str]) -> frozenset[str]:
+    return frozenset(w for w in words if not _covered(w, explain)) if words else words
+
+
+@lru_cache(maxsize=1 << 16)
+def _shared_words(a: frozenset[str], b: frozenset[str]) -> tuple[frozenset, frozenset]:
+    """(words of a found in b, words of b found in a); titles repeat across a network."""
+    return (frozenset(w for w in a if _covered(w, b) or _split_compound(w, a, b)),
+            frozenset(w for w in b if _covered(w, a) or _split_compound(w, b, a)))
 
 
 def block_keys(concepts: frozenset[str]) -> frozenset[str]:

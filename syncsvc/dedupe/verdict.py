@@ -67,8 +67,8 @@ def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
     late = a.utc is not None and b.utc is not None and abs(a.ts - b.ts) > tol.total_seconds()
     mixed = (a.utc is None) != (b.utc is None)
     off_series = off_series_time(a, b)
-    return _judge(when, title_similarity(a.title, b.title), tuple(sorted(shared)),
-                  tuple(sorted(ea)), tuple(sorted(eb)), place, late, mixed, off_series,
+    return _judge(when, title_similarity(a.title, b.title), _words(shared),
+                  _words(ea), _words(eb), place, late, mixed, off_series,
                   kind_conflict(a.concepts, b.concepts), _status(a, b),
                   bool(apart) and frozenset((a.base, b.base)) in apart, s.location_bonus,
                   s.title_threshold)
@@ -77,6 +77,11 @@ def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
 @lru_cache(maxsize=64)
 def _far(tol: timedelta) -> float:
     return max(tol, WIDE).total_seconds()
+
+
+@lru_cache(maxsize=1 << 14)
+def _words(words: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(words))
 
 
 def _numbered(when: str, fuzzy: float, na: frozenset[str], nb: frozenset[str]) -> tuple:
