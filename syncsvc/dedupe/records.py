@@ -65,8 +65,9 @@ def make_rec(ev: Event, prio: int, start: str = "", occ_ref: str = "", *,
     loc = ev.location if location is None else location
     title, place, concepts, places, villages, explain, keys, pkeys, rare, numbers = _evidence(
         ev.summary, loc, org, vocab)
-    return Rec(ev, occ_ref or ref(ev.source_id, ev.uid, ev.recurrence_id),
-               ref(ev.source_id, ev.uid), title, place, day, utc, prio, ts, numbers,
+    base = ref(ev.source_id, ev.uid)
+    return Rec(ev, occ_ref or (f"{base}@{ev.recurrence_id}" if ev.recurrence_id else base),
+               base, title, place, day, utc, prio, ts, numbers,
                concepts, places, villages, explain,
                state or ("CANCELLED" if ev.status == "CANCELLED" else "CONFIRMED"), target,
                start if target else "", keys, pkeys, rare)

@@ -21,6 +21,7 @@ STOP_WORDS = frozenset((
     "ev", "the", "and", "of",
 ))
 _WORD = re.compile(r"[a-z0-9]+")
+_NUMBER_NOT_YEAR = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+\b")
 _COMBINING = re.compile("[\u0300-\u036f]")
 _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_hsenc"
                        r"|_hsmi|ref_src|wt_mc|pk_campaign|pk_kwd|pk_source|pk_medium)$")
@@ -66,10 +67,8 @@ def title_similarity(a: str, b: str) -> float:
 
 @lru_cache(maxsize=1 << 16)
 def title_numbers(title: str) -> frozenset[str]:
-    """Numbers in a normalized title, years excepted: "teil 2 2026" → {"2"} (its words are
-    ASCII letters and digits, so a number is a word of digits)."""
-    return frozenset(w for w in title.split() if w.isdigit() and not (
-        len(w) == 4 and w[:2] in ("19", "20")))
+    """Numbers in a normalized title, years excepted: "teil 2 2026" → {"2"}."""
+    return frozenset(_NUMBER_NOT_YEAR.findall(title))
 
 
 def number_conflict(a: str, b: str) -> tuple[str, str] | None:
