@@ -12,6 +12,7 @@ dedupe wall time. It reports; it never fails the caller.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -80,7 +81,15 @@ def run(partners: int, per_source: int, seed: int) -> dict:
             "lookalikes_merged": {c: [wrong[c], n] for c, n in
                                   sorted(Counter(negatives.values()).items())},
             "undeclared_false_merges": undeclared, "crowded_originals": w.crowded,
-            "examples": examples}
+            "examples": examples, "fingerprint": fingerprint(result)}
+
+
+def fingerprint(result) -> str:
+    """A digest of every published entry's UID and members and every scored pair: equal
+    before and after a change that must not change results (a speed-up)."""
+    doc = repr((sorted((p.uid, p.event.recurrence_id, p.members) for p in result.published),
+                sorted((m.a, m.b, m.score, m.reasons, m.merged) for m in result.matches)))
+    return hashlib.sha256(doc.encode("utf-8")).hexdigest()[:16]
 
 
 def _closure(positives: dict[frozenset, str]) -> set[frozenset]:
@@ -121,6 +130,7 @@ def render(r: dict) -> str:
              + f"; other false merges {r['undeclared_false_merges']} "
              f"({r['crowded_originals']} originals could not avoid an indistinguishable twin)"]
     lines += [f"   {e}" for e in r["examples"]]
+    lines.append(f"   result fingerprint {r['fingerprint']} (equal before and after a speed-up)")
     return "\n".join(lines)
 
 

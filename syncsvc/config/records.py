@@ -12,7 +12,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class DedupeSettings:
-    title_threshold: float = 80.0  # rapidfuzz token_set_ratio on normalized titles, 0..100
+    title_threshold: float = 80.0  # 0..100: differing title words this similar are a rewording
     time_tolerance_min: int = 30  # start instants this close count as "same time"
     location_bonus: float = 8.0  # score added when locations match well
     news_title_threshold: float = 85.0

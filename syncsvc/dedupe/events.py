@@ -4,38 +4,33 @@ Pure: takes normalized ``Event`` records, returns ``PublishedEvent`` clusters wi
 UIDs plus every scored candidate pair (``Match``) so ``syncsvc explain`` can say why.
 Candidates are blocked by time (start instants within the tolerance, all-day entries by
 local date), never all-pairs; a candidate is scored (and explained) when it shares more
-than the time slot: a title at least EVIDENCE_FLOOR similar, or the same place.
-Series (RRULE) are never fused with each other; a partner's one-off that equals an
-occurrence of a series is folded into that series (series.py).
+than the time slot: a rare title concept, or the same place (``verdict``). Candidates
+come from ``blocking``, the clusters become entries in ``entries``; a partner's one-off
+or series date that equals an occurrence of a series folds into it (``series``).
 """
 
 from __future__ import annotations
 
 import gc
 import logging
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
-from itertools import repeat
+from dataclasses import dataclass
+from datetime import timedelta
 
 from ..config import DedupeSettings, SourceConfig
+from ..logs import fields
 from ..models import Event, PublishedEvent
+from .authority import Overruled, overruled
+from .blocking import candidate_pairs
+from .entries import Target, publish, series_folds
 from .evidence import vocabulary
-from .identity import Clusters, Match, assign_uids, claim, priority, ref, source_ref, unite
+from .identity import Clusters, Match, priority, ref
 from .news import dedupe_news
-from .series import Target, occurrence_recs
-from .textmatch import (
-    WIDE,
-    Rec,
-    canonical_url,
-    evaluate,
-    hard_veto,
-    make_rec,
-    norm_title,
-    normalize_title,
-)
+from .records import Rec, make_rec, start_facts
+from .series import occurrence_recs
+from .textmatch import canonical_url, norm_title, normalize_title
+from .verdict import WIDE, evaluate, hard_veto
 
 __all__ = ["DedupeResult", "Match", "canonical_url", "dedupe_events", "dedupe_news",
            "normalize_title"]
@@ -47,6 +42,7 @@ FORCED = "per Konfiguration zusammengelegt (force_together)"
 class DedupeResult:
     published: tuple[PublishedEvent, ...]  # sequence=0, dtstamp="" (the store fills those)
     matches: tuple[Match, ...]  # every scored candidate pair, for `syncsvc explain`
+    overruled: tuple[Overruled, ...] = ()  # partner copies of dates the city cancelled/moved
 
 
 def dedupe_events(events: Sequence[Event], sources: Mapping[str, SourceConfig],
@@ -85,14 +81,14 @@ def _dedupe(events, sources, settings, memory, expand) -> DedupeResult:
     forced_folds = _force_together(recs[:n_single], masters, settings, clusters, matches)
     merges = []
     for i, j in candidate_pairs(recs, tol, max(tol, WIDE)):
-        scored = evaluate(recs[i], recs[j], settings, tol, apart)
+        ri, rj = recs[i], recs[j]
+        scored = evaluate(ri, rj, settings, tol, apart)
         if scored is None:
             continue
         score, reasons, ok = scored
-        a, b = sorted((recs[i].ref, recs[j].ref))
+        a, b = (ri.ref, rj.ref) if ri.ref < rj.ref else (rj.ref, ri.ref)
         if ok:  # decided below, strongest evidence (then the highest priority) first
-            top = max(recs[i].prio, recs[j].prio)
-            merges.append((-score, -top, a, b, i, j, reasons))
+            merges.append((-score, -max(ri.prio, rj.prio), a, b, i, j, reasons))
         else:
             matches.append(Match(a, b, score, reasons, False))
     merges.sort(key=lambda t: t[:6])
@@ -104,32 +100,15 @@ def _dedupe(events, sources, settings, memory, expand) -> DedupeResult:
                 reasons = ("Termin einer Serie: wird in die Serie eingefaltet", *reasons)
         matches.append(Match(a, b, -neg, (*reasons, why) if why else reasons, not why))
     groups = clusters.groups()
-    folds, removed = _series_folds(groups, recs)
+    folds, removed = series_folds(groups, recs)
     folds.update({g: forced_folds[i] for g, grp in enumerate(groups)
                   for i in grp if i in forced_folds})
-    published = _publish(groups, folds, removed, recs, masters, overrides, sources, memory)
-    log.info("source=%s dedupe: %d events → %d published, %d candidate pairs",
-             "*", len(events), len(published), len(matches))
-    return DedupeResult(tuple(published), tuple(matches))  # order: canonical input
-
-
-def _series_folds(groups: list[list[int]], recs: list[Rec]):
-    """A group with series occurrences folds into its highest-priority occurrence's entry;
-    other series' occurrences in it are removed from their own series (EXDATE)."""
-    folds: dict[int, Target] = {}
-    removed: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for g, grp in enumerate(groups):
-        occs = [recs[i] for i in grp if recs[i].target]
-        if not occs or len(grp) == 1:
-            continue
-        best = min(occs, key=lambda r: (-r.prio, r.state == "DELETED", r.ref))
-        folds[g] = best.target
-        for r in occs:
-            if r is not best and r.state != "DELETED":
-                removed[r.target[:2]].add(r.occ)
-                log.debug("source=%s occurrence %s folded into %s", r.ev.source_id, r.ref,
-                          ref(*best.target))
-    return folds, removed
+    published = publish(groups, folds, removed, recs, masters, overrides, sources, memory)
+    cases = overruled(groups, recs, {o.key: start_facts(o.start, o.tzid)[0].isoformat()
+                                     for found in overrides.values() for o in found})
+    log.info("dedupe: %d events → %d published, %d candidate pairs", len(events),
+             len(published), len(matches), extra=fields(source="*", stage="dedupe"))
+    return DedupeResult(tuple(published), tuple(matches), cases)  # order: canonical input
 
 
 def _unique(events: Sequence[Event]) -> list[Event]:
@@ -215,105 +194,3 @@ def _force_together(recs: list[Rec], masters: dict, settings: DedupeSettings,
             folds[idx[0]] = (*series[0], "")
             matches.append(_match(ref(*series[0]), recs[idx[0]].ref, 100.0, [FORCED], True))
     return folds
-
-
-def _winner_key(r: Rec):
-    e = r.ev
-    return (-r.prio, -len(e.description), not e.url, not e.location, e.source_id, e.uid,
-            e.recurrence_id)
-
-
-def _publish(groups, folds, removed, recs, masters, overrides, sources,
-             memory) -> list[PublishedEvent]:
-    folded_into: dict[Target, list[Rec]] = defaultdict(list)
-    units: list[tuple[Rec, list[Rec]]] = []
-    for g, grp in enumerate(groups):
-        members = [recs[i] for i in grp if recs[i].state != "DELETED"]
-        members = [r for r in members if not r.target or g in folds and r.target != folds[g]]
-        members.sort(key=_winner_key)
-        if g in folds:
-            folded_into[folds[g]].extend(members)
-        elif members and not members[0].target:
-            units.append((members[0], members))
-    claims = [claim([(r.prio, r.ref) for r in m], memory, w.ref) for w, m in units]
-    claims += [claim([(priority(sources, k[0]), ref(*k))], memory, ref(*k)) for k in masters]
-    uids = assign_uids(claims)
-    out = [_entry(uids[w.ref], w.ev, m, sources) for w, m in units]
-    for key, master in masters.items():
-        uid = uids[ref(*key)]
-        gone = removed.get(key, set())
-        if gone:
-            master = replace(master, exdates=tuple(sorted({*master.exdates, *gone})))
-        for e in (master, *overrides.get(key, ())):
-            if e.recurrence_id and e.start in gone:
-                continue  # this occurrence is published by another source's entry
-            extra = folded_into.get((e.source_id, e.uid, e.recurrence_id), [])
-            winner = make_rec(e, priority(sources, e.source_id))
-            out.append(_entry(uid, e, [winner, *sorted(extra, key=_winner_key)], sources))
-    out.sort(key=lambda p: (p.event.start, p.uid, p.event.recurrence_id))
-    return out
-
-
-def _entry(uid: str, event: Event, members: list[Rec], sources) -> PublishedEvent:
-    refs, seen = [], set()
-    for r in members:
-        if r.ev.source_id not in seen:
-            seen.add(r.ev.source_id)
-            refs.append(source_ref(sources, r.ev.source_id, r.ev.url))
-    return PublishedEvent(
-        uid=uid, event=event, sources=tuple(refs),
-        categories=unite(r.ev.categories for r in members),
-        members=tuple((*r.target[:2], r.occ) if r.target and r.occ
-                      else r.ev.key for r in members),
-    )
-
-
-def candidate_pairs(recs: Sequence[Rec], tol: timedelta,
-                    wide: timedelta | None = None) -> list[tuple[int, int]]:
-    """Pairs of different sources that could merge, blocked by title key and time.
-
-    A pair can merge only if its titles share a word (``evaluate`` vetoes the rest), so
-    candidates come from an inverted index of title keys (``evidence.block_keys``, common
-    words excluded): starts within ``tol``, or within ``wide`` at a place sharing a key
-    (a late listing merges only at the same place); all-day entries pair with anything
-    sharing a key on the same local day. Sorted, so the order never depends on hashing.
-    """
-    wide = wide or tol
-    near, far = tol.total_seconds(), wide.total_seconds()
-    by_key: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    by_day: dict[tuple[str, date], list[int]] = defaultdict(list)
-    all_day = {r.day for r in recs if r.utc is None}
-    for i, r in enumerate(recs):
-        for k in r.keys:
-            if r.utc is not None:
-                by_key[k].append((r.ts, i))
-            if r.day in all_day:
-                by_day[(k, r.day)].append(i)
-    out: set[tuple[int, int]] = set()
-    for timed in by_key.values():
-        if len(timed) < 2:
-            continue
-        timed.sort()  # by (start, index): every pair below comes out already ordered
-        ts = [t for t, _ in timed]
-        idx = [i for _, i in timed]
-        for n, t in enumerate(ts):
-            end = bisect_right(ts, t + far, n + 1)
-            if end == n + 1:
-                continue
-            mid = bisect_right(ts, t + near, n + 1, end)
-            i = idx[n]
-            out.update(zip(repeat(i), idx[n + 1:mid]))
-            if mid < end:
-                pk = recs[i].pkeys
-                out.update((i, j) for j in idx[mid:end] if not pk.isdisjoint(recs[j].pkeys))
-    for idx in by_day.values():
-        alls = [i for i in idx if recs[i].utc is None]
-        for i in alls:
-            out.update(_ordered(recs, i, j) for j in idx if j != i)
-    return sorted((p for p in out if recs[p[0]].ev.source_id != recs[p[1]].ev.source_id),
-                  key=lambda p: (recs[p[0]].ts, p[0], recs[p[1]].ts, p[1]))
-
-
-def _ordered(recs: Sequence[Rec], i: int, j: int) -> tuple[int, int]:
-    """The earlier start first (all-day first), as explanations name them."""
-    return (i, j) if (recs[i].ts, i) <= (recs[j].ts, j) else (j, i)

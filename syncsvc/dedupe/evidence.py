@@ -11,9 +11,11 @@ place (a different venue or Stadtteil; a vague "Idstein" stays neutral).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 from rapidfuzz import fuzz
 
@@ -68,23 +70,33 @@ PLACE_FILLER = frozenset((
 ))
 _PLACE_SAME = (("buecherei", "bibliothek"), ("buergerzentrum", "buergerhaus"))
 _SPLIT = re.compile(r"[,;\n(]")
-_YEAR = re.compile(r"^(19|20)\d\d$")  # a year says nothing about which event it is
 
 
+INFLECTION = 5  # letters a German ending adds: "-s", "-en", "-innen" (Anfänger/-innen)
 COMMON_SHARE = 0.1  # a word in more than this share of distinct titles identifies nothing
 COMMON_MIN_TITLES = 200  # below this many distinct titles, shares say too little
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
+class Phrases:
+    """Phrase → concept replacements, longest phrase first. Hashed by identity: it keys
+    the per-title cache, and hashing every phrase on each lookup cost more than the lookup."""
+
+    pairs: tuple[tuple[str, str], ...]
+    firsts: frozenset[str]  # the phrases' first words: a title without one needs no scan
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Vocabulary:
     """Phrase → concept replacements (built-in vocabulary plus admin synonyms) and the
-    words too common among this run's titles to say which event it is."""
+    words too common among this run's titles to say which event it is (identity-hashed,
+    as it keys the evidence cache)."""
 
-    phrases: tuple[tuple[str, str], ...]
+    table: Phrases
     common: frozenset[str] = frozenset()
 
     def concepts(self, title: str) -> frozenset[str]:
-        return _concepts(title, self.phrases)
+        return _concepts(title, self.table)
 
     def rare(self, concepts: frozenset[str]) -> frozenset[str]:
         """The words that can show two titles agree: common words only ever disagree
@@ -97,12 +109,10 @@ class Vocabulary:
         distinct = set(titles)
         if len(distinct) < COMMON_MIN_TITLES:
             return self
-        df: dict[str, int] = {}
-        for t in distinct:
-            for w in _concepts(t, self.phrases):
-                df[w] = df.get(w, 0) + 1
+        table = self.table
+        df = Counter(chain.from_iterable(_concepts(t, table) for t in distinct))
         cut = COMMON_SHARE * len(distinct)
-        return Vocabulary(self.phrases, frozenset(w for w, n in df.items() if n > cut))
+        return Vocabulary(self.table, frozenset(w for w, n in df.items() if n > cut))
 
 
 def vocabulary(synonyms: Iterable[Sequence[str]] = (), norm=None) -> Vocabulary:
@@ -112,16 +122,24 @@ def vocabulary(synonyms: Iterable[Sequence[str]] = (), norm=None) -> Vocabulary:
         names = [norm(g) if norm else g for g in group if g]
         pairs += [(n, names[0]) for n in names[1:] if n and n != names[0]]
     pairs.sort(key=lambda p: -len(p[0]))  # longest phrase first
-    return Vocabulary(tuple(pairs))
+    return Vocabulary(Phrases(tuple(pairs), frozenset(p.split()[0] for p, _ in pairs)))
 
 
 @lru_cache(maxsize=1 << 18)
-def _concepts(title: str, phrases: tuple[tuple[str, str], ...]) -> frozenset[str]:
-    text = f" {title} "
-    for phrase, concept in phrases:
-        if f" {phrase} " in text:
-            text = text.replace(f" {phrase} ", f" {concept} ")
-    return frozenset(w for w in text.split() if w not in FILLER and not _YEAR.match(w))
+def _concepts(title: str, table: Phrases) -> frozenset[str]:
+    words = title.split()
+    if not table.firsts.isdisjoint(words):  # else no phrase can occur: nothing to replace
+        text = f" {title} "
+        for phrase, concept in table.pairs:
+            if f" {phrase} " in text:
+                text = text.replace(f" {phrase} ", f" {concept} ")
+        words = text.split()
+    # a year says nothing about which event it is (words are ASCII after normalizing)
+    return frozenset(w for w in words if w not in FILLER and not (
+        len(w) == 4 and w[:2] in _CENTURIES and w.isdigit()))
+
+
+_CENTURIES = ("19", "20")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -147,10 +165,13 @@ def head_segment(location: str) -> str:
 
 @lru_cache(maxsize=1 << 17)
 def same_word(a: str, b: str) -> bool:
-    """Equal, a compound/inflection of each other (≥ 5 letters in common), or a typo."""
+    """Equal, an inflection of each other (≥ 5 letters in common, an ending of at most
+    INFLECTION letters), a compound and its head, or a typo. A longer tail is a compound
+    *modifier*: "Frauenfrühstück" is a Frühstück, not the "Frauen" of "Yoga für Frauen"."""
     if a == b:
         return True
-    if len(a) >= 5 and len(b) >= 5 and (a.startswith(b) or b.startswith(a)):
+    if len(a) >= 5 and len(b) >= 5 and abs(len(a) - len(b)) <= INFLECTION and (
+            a.startswith(b) or b.startswith(a)):
         return True
     if len(a) >= 6 and len(b) >= 6 and (a.endswith(b) or b.endswith(a)):
         return True  # a German compound and its head: "Themenworkshop" / "Workshop"
@@ -167,6 +188,14 @@ def _covered(word: str, pool: frozenset[str]) -> bool:
     return any(same_word(word, p) for p in pool if len(p) >= 5)
 
 
+def _split_compound(word: str, own: frozenset[str], pool: frozenset[str]) -> bool:
+    """``word`` is the first part of a compound in ``pool`` whose rest is another word of
+    its own title: "Kinder-Flohmarkt" against "Kinderflohmarkt" (one word written as two)."""
+    return len(word) >= 3 and any(
+        len(p) > len(word) and p.startswith(word) and _covered(p[len(word):], own)
+        for p in pool)
+
+
 def _same_place_word(word: str, pool: Iterable[str]) -> bool:
     """Places match on a word or its inflection ("Killingerhauses"), never on a compound's
     head: "Familienzentrum" is not the "Caritas-Zentrum"."""
@@ -174,6 +203,7 @@ def _same_place_word(word: str, pool: Iterable[str]) -> bool:
         word.startswith(p) or p.startswith(word))) for p in pool)
 
 
+@lru_cache(maxsize=1 << 16)
 def kind_conflict(a: frozenset[str], b: frozenset[str]) -> str:
     """A readable veto when both titles name different values of one kind, else ""."""
     for kind, values in KINDS.items():
@@ -184,6 +214,7 @@ def kind_conflict(a: frozenset[str], b: frozenset[str]) -> str:
     return ""
 
 
+@lru_cache(maxsize=1 << 16)
 def place_relation(pa: tuple[frozenset, frozenset], pb: tuple[frozenset, frozenset],
                    va: frozenset[str], vb: frozenset[str]) -> str:
     """"same", "other" (a contradiction) or "vague" for two places and their villages."""
@@ -201,14 +232,25 @@ def place_relation(pa: tuple[frozenset, frozenset], pb: tuple[frozenset, frozens
 
 
 def compare_titles(a: frozenset[str], b: frozenset[str], explain_a: frozenset[str],
-                   explain_b: frozenset[str]) -> tuple[frozenset, frozenset, frozenset]:
-    """(shared, extra in a, extra in b); extra words found in the other's place or
-    organiser name are explained and dropped."""
-    shared = frozenset(w for w in a if _covered(w, b))
-    extra_a = frozenset(w for w in a - shared if not _covered(w, explain_b))
-    shared_b = frozenset(w for w in b if _covered(w, a))
-    extra_b = frozenset(w for w in b - shared_b if not _covered(w, explain_a))
-    return shared, extra_a, extra_b
+                   explain_b: frozenset[str]) -> tuple[frozenset, ...]:
+    """(shared, extra in a, extra in b, explained in a, explained in b): words of one
+    title found in the other's place or organiser name are explained, not extra."""
+    shared, shared_b = _shared_words(a, b)
+    extra_a = _unexplained(a - shared, explain_b)
+    extra_b = _unexplained(b - shared_b, explain_a)
+    return shared, extra_a, extra_b, a - shared - extra_a, b - shared_b - extra_b
+
+
+@lru_cache(maxsize=1 << 17)
+def _unexplained(words: frozenset[str], explain: frozenset[str]) -> frozenset[str]:
+    return frozenset(w for w in words if not _covered(w, explain)) if words else words
+
+
+@lru_cache(maxsize=1 << 16)
+def _shared_words(a: frozenset[str], b: frozenset[str]) -> tuple[frozenset, frozenset]:
+    """(words of a found in b, words of b found in a); titles repeat across a network."""
+    return (frozenset(w for w in a if _covered(w, b) or _split_compound(w, a, b)),
+            frozenset(w for w in b if _covered(w, a) or _split_compound(w, b, a)))
 
 
 def block_keys(concepts: frozenset[str]) -> frozenset[str]:
@@ -217,23 +259,29 @@ def block_keys(concepts: frozenset[str]) -> frozenset[str]:
     head). Numbers get a key only in a title of numbers alone (a shared "2" is no
     evidence, but "Termin 2" vs "Termin 2" has nothing else)."""
     words = [w for w in concepts if not w.isdigit()] or concepts
-    keys = set()
-    for w in words:
-        keys.add("<" + w[:5] if len(w) >= 5 else w)  # equal words share the prefix too
-        if len(w) >= 6:
-            keys.add(">" + w[-6:])
-    return frozenset(keys)
+    if len(words) == 1:
+        return _word_keys(next(iter(words)))
+    return frozenset().union(*map(_word_keys, words))
 
 
+@lru_cache(maxsize=1 << 16)
+def _word_keys(w: str) -> frozenset[str]:
+    if len(w) >= 6:
+        return frozenset(("<" + w[:5], ">" + w[-6:]))
+    return frozenset(("<" + w[:5] if len(w) >= 5 else w,))  # equal words share the prefix
+
+
+@lru_cache(maxsize=1 << 14)
 def place_keys(places: tuple[frozenset, frozenset], villages: frozenset[str]) -> frozenset[str]:
     """Keys two locations share whenever ``place_relation`` could call them the same."""
     return frozenset({w[:5] for w in places[0]} | {"~" + v for v in villages})
 
 
-def near_words(ea: frozenset[str], eb: frozenset[str]) -> bool:
-    """Every extra word has a long, ≥ 80 % similar counterpart ("bürgerliches" /
-    "bürgerschaftliches"): a rewording, acceptable only at the same place."""
+def near_words(ea: frozenset[str], eb: frozenset[str], threshold: float = 80.0) -> bool:
+    """Every extra word has a long counterpart at least ``threshold`` % similar
+    ("bürgerliches" / "bürgerschaftliches": 81): a rewording, acceptable only at the same
+    place. ``[dedupe] title_threshold`` sets the threshold."""
     def paired(xs, ys):
-        return all(len(x) >= 10 and any(len(y) >= 10 and fuzz.ratio(x, y) >= 80 for y in ys)
-                   for x in xs)
+        return all(len(x) >= 10 and any(len(y) >= 10 and fuzz.ratio(x, y) >= threshold
+                                        for y in ys) for x in xs)
     return bool(ea and eb) and paired(ea, eb) and paired(eb, ea)

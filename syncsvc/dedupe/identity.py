@@ -62,6 +62,8 @@ UidClaim = tuple[str, tuple[tuple[int, str], ...]]  # winner ref, (-priority, re
 def claim(member_refs: Sequence[tuple[int, str]], memory: Mapping[str, str],
           winner_ref: str) -> UidClaim:
     """member_refs: (priority, ref); remembered UIDs ordered by priority desc, then UID."""
+    if not memory:
+        return winner_ref, ()
     return winner_ref, tuple(sorted({(-p, memory[r]) for p, r in member_refs if r in memory}))
 
 
@@ -69,7 +71,9 @@ def assign_uids(claims: Sequence[UidClaim]) -> dict[str, str]:
     """winner_ref → published UID; a remembered UID goes to one unit only, deterministically."""
     taken: set[str] = set()
     out: dict[str, str] = {}
-    for winner, candidates in sorted(claims, key=lambda c: (not c[1], c[1], c[0])):
+    remembered = sorted((c for c in claims if c[1]), key=lambda c: (c[1], c[0]))
+    fresh = sorted(c[0] for c in claims if not c[1])  # as (not c[1], c[1], c[0]) sorts them
+    for winner, candidates in [*remembered, *((w, ()) for w in fresh)]:
         uid = next((u for _, u in candidates if u not in taken), "")
         n = 0
         while not uid or uid in taken:  # nothing remembered: derive from the winner
@@ -103,4 +107,4 @@ class Clusters:
         return ri
 
     def groups(self) -> list[list[int]]:
-        return [sorted(m) for m in self.members.values()]
+        return [sorted(m) if len(m) > 1 else m for m in self.members.values()]

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from rapidfuzz import fuzz, process
 
 from ..config import DedupeSettings, SourceConfig
+from ..logs import fields
 from ..models import NewsItem, PublishedItem
 from .identity import Clusters, Match, assign_uids, claim, priority, ref, source_ref, unite
 from .newsmatch import BODY_SAME, body_similarity, generic_title, link_keys
@@ -56,8 +57,8 @@ def dedupe_news(items: Sequence[NewsItem], sources: Mapping[str, SourceConfig],
         a, b = sorted((refs[i], refs[j]))
         matches.append(Match(a, b, round(score, 1), tuple(reasons), ok))
     published = _publish(items, clusters.groups(), sources, memory)
-    log.info("source=%s news dedupe: %d items → %d published (%d pairs explained)", "*",
-             len(items), len(published), len(matches))
+    log.info("news dedupe: %d items → %d published (%d pairs explained)", len(items),
+             len(published), len(matches), extra=fields(source="*", stage="dedupe"))
     return tuple(published), tuple(sorted(matches, key=lambda m: (m.a, m.b)))
 
 
@@ -76,8 +77,8 @@ def _day(item: NewsItem) -> str:
     try:
         when = datetime.fromisoformat(item.published.replace("Z", "+00:00"))
     except ValueError:
-        log.warning("source=%s item %s: unreadable date %r", item.source_id, item.guid[:80],
-                    item.published[:40])
+        log.warning("item %s: unreadable date %r", item.guid[:80], item.published[:40],
+                    extra=fields(source=item.source_id, stage="dedupe"))
         return ""
     if when.tzinfo is None:
         return when.date().isoformat()

@@ -9,21 +9,15 @@ city's cancellation or move wins over the partners' stale listings.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import islice
-from zoneinfo import ZoneInfo
-
-from dateutil.rrule import rrulestr
 
 from ..models import Event
+from ..recur.expand import occurrences, starts
 from .evidence import Vocabulary
 from .identity import ref
-from .textmatch import AUTHORITY, Rec, make_rec
+from .records import Rec, at_start, make_rec
 
-log = logging.getLogger(__name__)
-Target = tuple[str, str, str]  # key of the published series entry (master or override)
 # The service publishes 30 days back and 18 months ahead: two partners' copies of a
 # series are matched over that whole span, not only around the one-offs.
 HORIZON = timedelta(days=30 + 18 * 31)
@@ -35,26 +29,27 @@ def occurrence_recs(masters: dict, overrides: dict, days: list[date], expand: Ca
     """Match records for the series' occurrences around ``days`` (plus removed dates)."""
     if not masters:
         return []
-    starts = [_day(m.start) for m in masters.values()]
-    lo_day = min([*days, *starts]) - timedelta(days=1)
+    firsts = [_day(m.start) for m in masters.values()]
+    lo_day = min([*days, *firsts]) - timedelta(days=1)
     hi_day = max([*days, lo_day + HORIZON]) + timedelta(days=2)
     lo = datetime.combine(lo_day, time(), UTC)
     hi = datetime.combine(hi_day, time(), UTC)
     live = [m for m in masters.values() if m.status != "CANCELLED"]
     series = [e for m in live for e in (m, *overrides.get((m.source_id, m.uid), ()))]
-    found = _fallback_expand([e for e in series if _plain(e, overrides)], lo, hi, 2000)
-    rest = [e for e in series if not _plain(e, overrides)]
-    if expand is not None:
-        found += [(o.event, o.key) for o in expand(rest, lo, hi, 2000)]
-    else:
-        found += _fallback_expand(rest, lo, hi, 2000)
+    found = starts(series, lo, hi, 2000, full=expand or occurrences)  # the one expander
     out = []
+    first: dict[tuple[str, str, str], Rec] = {}  # per series record: its evidence, once
     for ev, key in found:
+        occ_ref = ref(ev.source_id, ev.uid, key)
+        seen = first.get(ev.key)
+        if seen is not None and seen.ev is ev:
+            out.append(at_start(seen, key, occ_ref))
+            continue
         state = "CANCELLED" if ev.status == "CANCELLED" else ""
-        out.append(make_rec(ev, prio(ev.source_id), start=key,
-                            occ_ref=ref(ev.source_id, ev.uid, key), vocab=vocab,
-                            org=org(ev.source_id), state=state,
-                            target=(ev.source_id, ev.uid, ev.recurrence_id)))
+        first[ev.key] = rec = make_rec(ev, prio(ev.source_id), start=key, occ_ref=occ_ref,
+                                       vocab=vocab, org=org(ev.source_id), state=state,
+                                       target=(ev.source_id, ev.uid, ev.recurrence_id))
+        out.append(rec)
     for m in live:
         out += _removed(m, overrides.get((m.source_id, m.uid), ()), lo_day, hi_day, prio, org,
                         vocab)
@@ -76,73 +71,5 @@ def _removed(m: Event, moved: tuple | list, lo: date, hi: date, prio, org,
     return out
 
 
-def _plain(e: Event, overrides: dict) -> bool:
-    """A bare RRULE (no RDATE, no override): dateutil expands it exactly and ~20× faster
-    than the full expander, which the other series keep (100k events: 2,000 series)."""
-    return bool(e.rrule) and not e.rdates and not e.recurrence_id and not overrides.get(
-        (e.source_id, e.uid))
-
-
 def _day(key: str) -> date:
     return date.fromisoformat(key[:10])
-
-
-def _fallback_expand(events: list[Event], lo: datetime, hi: datetime,
-                     cap: int) -> list[tuple[Event, str]]:
-    """dateutil expansion (RRULE, RDATE, EXDATE, overrides) when no expander is given."""
-    moved = {(e.source_id, e.uid, e.recurrence_id): e for e in events if e.recurrence_id}
-    out = []
-    for m in (e for e in events if not e.recurrence_id):
-        for key in _rule_keys(m, lo, hi, cap):
-            ov = moved.get((m.source_id, m.uid, key))
-            if key not in m.exdates:
-                out.append((ov, ov.start) if ov else (m, key))
-    return out
-
-
-def _rule_keys(m: Event, lo: datetime, hi: datetime, cap: int) -> list[str]:
-    all_day = len(m.start) == 10
-    if all_day:
-        first, lo, hi = datetime.fromisoformat(m.start), lo.replace(tzinfo=None), hi.replace(
-            tzinfo=None)
-    else:
-        zone = ZoneInfo("UTC" if m.utc_anchor else m.tzid or "Europe/Berlin")
-        first = datetime.fromisoformat(m.start.replace("Z", "+00:00")).astimezone(zone)
-    if not m.rrule:
-        return [m.start, *m.rdates]
-    try:
-        rule = rrulestr(m.rrule, dtstart=first, forceset=True)
-        starts = [s for s in islice(rule.xafter(lo, inc=True), cap) if s < hi]
-    except (ValueError, TypeError) as e:
-        log.warning("source=%s series %s: RRULE not expandable: %s", m.source_id, m.uid, e)
-        return list(m.rdates)
-    if all_day:
-        keys = [s.date().isoformat() for s in starts]
-    else:
-        keys = [s.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for s in starts]
-    if lo <= first < hi and m.start not in keys:
-        keys.insert(0, m.start)  # DTSTART is always an occurrence (RFC 5545), rule or not
-    return keys + list(m.rdates)
-
-
-
-
-
-def authority_notes(matches, sources) -> list[str]:
-    """German /admin flags: a partner still announces a date the higher-priority source
-    (the city) cancelled or moved; the partner's copy is hidden, the partner should know."""
-    notes = set()
-    for m in matches:
-        if not m.merged or AUTHORITY not in m.reasons:
-            continue
-        def prio(r: str) -> int:
-            src = sources.get(r.split(":", 1)[0])
-            return src.priority if src else 0
-        dead, live = (m.a, m.b) if prio(m.a) > prio(m.b) else (m.b, m.a)  # the rule's premise
-        sid, boss = live.split(":", 1)[0], dead.split(":", 1)[0]
-        when = (dead.split("@", 1)[1].rstrip("~")[:10] if "@" in dead else "")
-        name = sources[sid].name if sid in sources else sid
-        city = sources[boss].name if boss in sources else boss
-        notes.add(f"Partner {name} kündigt einen Termin an, den {city} abgesagt/verlegt hat"
-                  + (f" ({when})" if when else "") + ".")
-    return sorted(notes)

@@ -1,39 +1,18 @@
-"""Text evidence and the pairwise verdict for events (news shares the text helpers).
+"""Text helpers shared by event and news dedupe: German-aware title normalisation,
+canonical URLs, fuzzy title similarity (rapidfuzz) and the numbers in a title.
 
-German-aware title normalisation, canonical URLs, fuzzy scores (rapidfuzz), the ``Rec``
-record with each event's precomputed evidence, and ``evaluate``/``hard_veto``, which turn
-two records into a readable German decision. Identity (``Match``, clusters, UIDs) lives in
-``identity``; the names are re-exported here for the modules that import them from here.
+The event side builds on them in ``records`` (each event's precomputed evidence) and
+``verdict`` (the readable German decision for a pair).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rapidfuzz import fuzz
-
-from ..config import DedupeSettings
-from ..models import Event
-from .evidence import (
-    VILLAGES,
-    Vocabulary,
-    block_keys,
-    compare_titles,
-    head_segment,
-    kind_conflict,
-    near_words,
-    place_keys,
-    place_relation,
-    place_words,
-    vocabulary,
-)
-from .identity import ref
 
 STOP_WORDS = frozenset((
     "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer",
@@ -41,23 +20,21 @@ STOP_WORDS = frozenset((
     "von", "vom", "bei", "beim", "auf", "aus", "ueber", "nach", "idstein", "idsteiner",
     "ev", "the", "and", "of",
 ))
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-_NON_WORD = re.compile(r"[^a-z0-9]+")
-_NUMBER = re.compile(r"\b\d+\b")
+_WORD = re.compile(r"[a-z0-9]+")
 _NUMBER_NOT_YEAR = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+\b")
 _COMBINING = re.compile("[\u0300-\u036f]")
 _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_hsenc"
                        r"|_hsmi|ref_src|wt_mc|pk_campaign|pk_kwd|pk_source|pk_medium)$")
-SAME_LOCATION = 80.0  # location similarity from which the location bonus applies
-EVIDENCE_FLOOR = 50.0  # below this title similarity (and another place) a pair is not scored
 
 
 def normalize_title(title: str) -> str:
     """Casefold, transliterate umlauts/ß, drop accents, punctuation, quotes and stop words."""
-    text = (title or "").casefold().translate(_UMLAUTS)
-    if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    words = _NON_WORD.sub(" ", text).split()
+    text = (title or "").casefold()
+    if not text.isascii():  # (str.translate with a table costs more than four replaces)
+        text = text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+        if not text.isascii():
+            text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    words = _WORD.findall(text)  # the runs between non-word characters
     kept = [w for w in words if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
     return " ".join(kept)
 
@@ -94,210 +71,23 @@ def title_numbers(title: str) -> frozenset[str]:
     return frozenset(_NUMBER_NOT_YEAR.findall(title))
 
 
-@lru_cache(maxsize=1 << 16)
-def _stem(title: str) -> str:
-    return " ".join(_NUMBER.sub(" ", title).split())
-
-
 def number_conflict(a: str, b: str) -> tuple[str, str] | None:
     """Both normalized titles carry numbers (not years) and they differ: "Teil 1" vs "Teil 2"."""
-    na, nb = title_numbers(a), title_numbers(b)
+    return numbers_differ(title_numbers(a), title_numbers(b))
+
+
+def numbers_differ(na: frozenset[str], nb: frozenset[str]) -> tuple[str, str] | None:
+    """The two sets of title numbers, readable, when both have some and they differ."""
     if na and nb and na != nb:
-        return " ".join(sorted(na)), " ".join(sorted(nb))
+        return _numbers_text(na), _numbers_text(nb)
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Rec:
-    """An event (or a series occurrence) with its matching evidence precomputed."""
-
-    ev: Event
-    ref: str  # member ref (occurrences: "source:uid@occurrence")
-    base: str  # "source:uid", as config's force_* lists name it
-    title: str  # normalize_title(summary)
-    place: str  # normalize_title(location)
-    day: date  # local start date in the event's zone
-    utc: datetime | None  # start instant; None for all-day
-    prio: int
-    ts: int = 0  # utc as epoch seconds (fast arithmetic); 0 for all-day
-    numbers: frozenset[str] = frozenset()  # numbers in the title (not years)
-    stem: str = ""  # title without its numbers
-    concepts: frozenset[str] = frozenset()  # title words after vocabulary and filler
-    places: tuple = (frozenset(), frozenset())  # (venue words, words of the first segment)
-    villages: frozenset[str] = frozenset()  # Stadtteile named in title or location
-    explain: frozenset[str] = frozenset()  # words of place and organiser (explain extras)
-    state: str = "CONFIRMED"  # CONFIRMED | CANCELLED | DELETED (a date a series removed)
-    target: tuple = ()  # series occurrences: the published entry key they belong to
-    occ: str = ""  # series occurrences: the occurrence key
-    keys: frozenset[str] = frozenset()  # blocking keys of the title concepts
-    pkeys: frozenset[str] = frozenset()  # blocking keys of the place
-    rare: frozenset[str] = frozenset()  # concepts that can show agreement (not common)
-
-
-DEFAULT_VOCAB = vocabulary((), normalize_title)
-
-
-def make_rec(ev: Event, prio: int, start: str = "", occ_ref: str = "", *,
-             vocab: Vocabulary = DEFAULT_VOCAB, org: str = "", state: str = "",
-             target: tuple = (), location: str | None = None) -> Rec:
-    """Precompute evidence; ``start`` overrides the event's start (series occurrences)."""
-    start = start or ev.start
-    if len(start) == 10:
-        day, utc = date.fromisoformat(start), None
-    else:
-        utc = datetime.fromisoformat(start.replace("Z", "+00:00"))
-        day = utc.astimezone(_zone(ev.tzid)).date()
-    loc = ev.location if location is None else location
-    title, place, concepts, places, villages, explain, keys, pkeys, rare = _evidence(
-        ev.summary, loc, org, vocab)
-    return Rec(ev, occ_ref or ref(ev.source_id, ev.uid, ev.recurrence_id),
-               ref(ev.source_id, ev.uid), title, place, day, utc, prio,
-               int(utc.timestamp()) if utc else 0, title_numbers(title), _stem(title),
-               concepts, places, villages, explain,
-               state or ("CANCELLED" if ev.status == "CANCELLED" else "CONFIRMED"), target,
-               start if target else "", keys, pkeys, rare)
-
-
-@lru_cache(maxsize=1 << 18)
-def _evidence(summary: str, loc: str, org: str, vocab: Vocabulary) -> tuple:
-    """The text evidence of one title/place/organiser (a series' dates share it)."""
-    title, place = norm_title(summary), norm_title(loc)
-    concepts = vocab.concepts(title)
-    rare = vocab.rare(concepts)
-    words = frozenset(place.split())
-    villages = (concepts | words) & VILLAGES
-    explain = words | frozenset(norm_title(org).split()) | frozenset(place.replace(" ", "").split())
-    places = place_words(place, norm_title(head_segment(loc)))
-    return (title, place, concepts, places, villages, explain, block_keys(rare),
-            place_keys(places, villages), rare)
+@lru_cache(maxsize=1 << 16)
+def _numbers_text(numbers: frozenset[str]) -> str:
+    return " ".join(sorted(numbers))
 
 
 @lru_cache(maxsize=1 << 18)
 def norm_title(text: str) -> str:
     return normalize_title(text)
-
-
-@lru_cache(maxsize=64)
-def _zone(tzid: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(tzid or "Europe/Berlin")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Europe/Berlin")
-
-
-def same_time(a: Rec, b: Rec, tol: timedelta) -> str:
-    """A readable reason if a and b start together, else ""."""
-    if a.utc is None or b.utc is None:
-        return f"gleicher Tag {a.day.isoformat()} (ganztägig)" if a.day == b.day else ""
-    seconds = abs(a.ts - b.ts)
-    if seconds > tol.total_seconds():
-        return ""
-    return _time_reason(seconds // 60)
-
-
-@lru_cache(maxsize=1024)
-def _time_reason(minutes: int) -> str:
-    return "gleiche Startzeit" if minutes == 0 else f"Start {minutes} min auseinander"
-
-
-AUTHORITY = "abgesagt/verlegt von der Quelle mit höherer Priorität: gilt für beide"
-WIDE = timedelta(minutes=60)  # strong title and place: a listing this late is the same
-
-
-def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
-             apart: set[frozenset[str]]) -> tuple[float, tuple[str, ...], bool] | None:
-    """Score one pair: shared title concepts, explained extras, place, vetoes (German).
-
-    None when the two share nothing but the time slot (no common title concept and no
-    common place) or are two deleted dates: never merged, not worth explaining.
-    """
-    when = same_time(a, b, max(tol, WIDE))
-    if not when or (a.state == "DELETED" and b.state == "DELETED"):
-        return None
-    numbers = number_conflict(a.title, b.title)
-    if numbers:  # vetoed whatever else agrees: "Modul 1" / "Modul 2" (cheap, common)
-        return _numbered(when, title_similarity(a.title, b.title), numbers)
-    shared, ea, eb = compare_titles(a.concepts, b.concepts, a.explain, b.explain)
-    if shared and shared.isdisjoint(a.rare):
-        shared = frozenset()  # only common words agree: no evidence (IDF)
-    place = place_relation(a.places, b.places, a.villages, b.villages)
-    if not shared and place != "same":
-        return None
-    late = a.utc is not None and b.utc is not None and abs(a.ts - b.ts) > tol.total_seconds()
-    mixed = (a.utc is None) != (b.utc is None)
-    return _judge(when, title_similarity(a.title, b.title), tuple(sorted(shared)),
-                  tuple(sorted(ea)), tuple(sorted(eb)), place, late, mixed, None,
-                  kind_conflict(a.concepts, b.concepts), _status(a, b),
-                  bool(apart) and frozenset((a.base, b.base)) in apart, s.location_bonus)
-
-
-@lru_cache(maxsize=1 << 12)
-def _numbered(when: str, fuzzy: float, numbers: tuple[str, str]) -> tuple:
-    return 0.0, (when, f"Titel {fuzzy:.0f} % ähnlich",
-                 f"andere Nummer im Titel ({numbers[0]} ≠ {numbers[1]})"), False
-
-
-def _status(a: Rec, b: Rec) -> str:
-    """"" if both are live or both cancelled; "authority" if the cancelled/deleted one has
-    the higher priority (its decision wins); "conflict" otherwise."""
-    if (a.state == "CONFIRMED") == (b.state == "CONFIRMED"):
-        return ""
-    dead, live = (a, b) if a.state != "CONFIRMED" else (b, a)
-    return "authority" if dead.prio > live.prio else "conflict"
-
-
-@lru_cache(maxsize=1 << 16)
-def _judge(when: str, fuzzy: float, shared: tuple, ea: tuple, eb: tuple, place: str, late: bool,
-           mixed: bool, numbers: tuple[str, str] | None, kinds: str, status: str,
-           forced_apart: bool, bonus: float) -> tuple[float, tuple[str, ...], bool]:
-    """The readable decision for one combination of evidence (cached: combinations repeat)."""
-    union = len(shared) + len(ea) + len(eb)
-    score = 50.0 + 50.0 * len(shared) / union if shared else 0.0
-    reasons = [when, f"Titel {fuzzy:.0f} % ähnlich",
-               f"gemeinsame Titelwörter: {' '.join(shared) or '–'}"]
-    vetoes = []
-    if place == "same":
-        score += bonus
-        reasons.append(f"gleicher Ort (+{bonus:g})")
-    elif place == "other":
-        vetoes.append("anderer Ort (anderes Haus oder anderer Stadtteil)")
-    else:
-        reasons.append("Ort unbestimmt (neutral)")
-    if ea and eb and near_words(frozenset(ea), frozenset(eb)) and place == "same":
-        reasons.append(f"ähnliche Wörter ({' '.join(ea)} / {' '.join(eb)}), gleicher Ort")
-    elif ea and eb:
-        vetoes.append(f"beide Titel haben eigene Wörter ({' '.join(ea)} / {' '.join(eb)})")
-    elif (ea or eb) and place != "same":
-        vetoes.append(f"zusätzliche Wörter ({' '.join(ea or eb)}) ohne gleichen Ort")
-    elif ea or eb:
-        reasons.append(f"zusätzliche Wörter ({' '.join(ea or eb)}), aber gleicher Ort")
-    if not shared:
-        vetoes.append("kein gemeinsames Titelwort")
-    if late and (ea or eb or place != "same"):
-        vetoes.append("mehr als die Toleranz auseinander ohne gleichen Titel und Ort")
-    if mixed and (ea or eb):
-        vetoes.append("ganztägig gegen Termin mit Uhrzeit: nur bei gleichem Titel")
-    if numbers:
-        vetoes.append(f"andere Nummer im Titel ({numbers[0]} ≠ {numbers[1]})")
-    if kinds:
-        vetoes.append(kinds)
-    if status == "conflict":
-        vetoes.append("nur einer der beiden ist abgesagt")
-    elif status == "authority":
-        reasons.append(AUTHORITY)
-    if forced_apart:
-        vetoes.append("per Konfiguration getrennt (force_apart)")
-    return round(score, 1), tuple(reasons + vetoes), not vetoes
-
-
-def hard_veto(a: Rec, b: Rec) -> str:
-    """A contradiction that forbids a and b in one cluster whatever links them ("" if none)."""
-    if a.ev.source_id == b.ev.source_id:
-        return "Gruppe enthält schon einen Eintrag derselben Quelle"
-    if place_relation(a.places, b.places, a.villages, b.villages) == "other":
-        return f"Gruppe enthielte {a.ref} und {b.ref}: anderer Ort"
-    if kind_conflict(a.concepts, b.concepts) or number_conflict(a.title, b.title):
-        return f"Gruppe enthielte {a.ref} und {b.ref}: andere Stufe/Nummer im Titel"
-    if _status(a, b) == "conflict":
-        return f"Gruppe enthielte {a.ref} und {b.ref}: nur einer ist abgesagt"
-    return ""

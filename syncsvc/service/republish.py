@@ -14,6 +14,7 @@ from datetime import datetime
 
 from ..config import Settings
 from ..dedupe import DedupeResult, dedupe_events, dedupe_news
+from ..dedupe.authority import OVERRULED_META, to_json
 from ..logs import fields
 from ..models import PublishedEvent, PublishedItem, digest
 from ..publish.memory import load_memory
@@ -60,6 +61,7 @@ def build(settings: Settings, store: Store, now: datetime) -> Republished:
     store.record_published("news", [(p.uid, "", digest(p),
                                      [member_ref(*m) for m in p.members]) for p in news], stamp)
     store.set_merge_counts(_merge_counts(published))
+    store.set_meta(OVERRULED_META, to_json(result.overruled))  # read by /status and /admin
     return Republished(published, tuple(news), result, (), tuple(own_records(published, events)))
 
 

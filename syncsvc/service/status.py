@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 
 from ..config import Settings
+from ..dedupe.authority import OVERRULED_META, stored_notes
 from ..models import Event
 from ..parse import holidays as hol
 from ..store import Store
@@ -96,7 +97,8 @@ def warnings(settings: Settings, today: date | None = None) -> list[str]:
 
 def status_document(settings: Settings, store: Store, now: datetime | None = None) -> dict:
     return {"service": settings.name, "sources": source_status(settings, store, now),
-            "warnings": warnings(settings)}
+            "warnings": warnings(settings),
+            "authority_notes": stored_notes(store.meta(OVERRULED_META), settings.sources)}
 
 
 def stored_events(settings: Settings, known: str | None = None

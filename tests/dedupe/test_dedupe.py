@@ -148,7 +148,7 @@ SERIES = ev("stadt", "cafe", "WIR Café", "2025-01-08T14:00:00Z", end="2025-01-0
 
 
 def expanders():
-    yield None  # the dateutil fallback
+    yield None  # dedupe's default: syncsvc.recur.expand (the one expander)
     try:
         from syncsvc.recur.expand import occurrences
     except ImportError:

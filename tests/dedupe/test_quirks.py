@@ -133,14 +133,24 @@ def test_city_authority_cancelled_and_moved_dates_absorb_the_partners_stale_copi
     assert ("kirche", "y", "") in override.members
 
 
-def test_admin_is_told_which_partner_still_announces_a_date_the_city_cancelled():
-    from syncsvc.dedupe.series import authority_notes
+def test_admin_is_told_which_partner_still_announces_a_date_the_city_cancelled_or_moved():
+    from syncsvc.dedupe.authority import from_json, notes, to_json
 
     cafe = ev("stadt", "wir", "WIR Café", "2027-01-07T14:00:00Z", end="2027-01-07T16:00:00Z",
               rrule="FREQ=WEEKLY;COUNT=4", exdates=("2027-01-14T14:00:00Z",),
               location="Killingerhaus")
+    moved = ev("stadt", "wir", "WIR Café", "2027-01-22T14:00:00Z", end="2027-01-22T16:00:00Z",
+               recurrence_id="2027-01-21T14:00:00Z", location="Killingerhaus")
     stale = ev("caritas", "x", "WIR Café", "2027-01-14T14:00:00Z", location="Killingerhaus")
-    result = dedupe_events([cafe, stale], SOURCES, S)
-    assert authority_notes(result.matches, SOURCES) == [
-        "Partner Caritas Idstein kündigt einen Termin an, den Stadt Idstein abgesagt/verlegt "
-        "hat (2027-01-14)."]
+    old_day = ev("kirche", "y", "WIR-Café", "2027-01-21T14:00:00Z")
+    live = ev("ibb", "z", "WIR Café", "2027-01-07T14:00:00Z")  # a date that still takes place
+    result = dedupe_events([cafe, moved, stale, old_day, live], SOURCES, S)
+    assert [(c.partner, c.what, c.day) for c in result.overruled] == [
+        ("caritas", "abgesagt", "2027-01-14"), ("kirche", "verlegt", "2027-01-21")]
+    names = {sid: s.name for sid, s in SOURCES.items()}
+    assert notes(from_json(to_json(result.overruled)), names) == [
+        "Partner Caritas Idstein kündigt einen Termin an, den Stadt Idstein abgesagt hat: "
+        "„WIR Café“ am 14.01.2027.",
+        "Partner Ev. Kirchengemeinde kündigt einen Termin an, den Stadt Idstein verlegt hat: "
+        "„WIR Café“ am 21.01.2027 (neuer Termin: 22.01.2027)."]
+    assert from_json("kaputt") == () and from_json('[{"what": "x"}]') == ()

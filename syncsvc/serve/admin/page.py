@@ -100,9 +100,9 @@ def badge(state: str, label: str) -> str:
 def render_page(settings: Settings, doc: dict, counts: WeekCounts, logout: bool) -> str:
     sources = doc.get("sources", [])
     parts = [f"<h1>Status – {_e(doc.get('service') or settings.name)}</h1>"]
-    parts += [f'<p class="warn" role="alert">⚠ {_e(w)}</p>' for w in doc.get("warnings", [])
-              + doc.get("authority_notes", [])]  # dedupe.series.authority_notes
+    parts += [f'<p class="warn" role="alert">⚠ {_e(w)}</p>' for w in doc.get("warnings", [])]
     parts.append(_summary(sources))
+    parts.append(_overruled(doc.get("authority_notes", [])))
     parts.append(_overview(sources, settings, counts))
     parts.append("<h2>Einzelheiten</h2>")
     parts += [_source(s, settings) for s in sources]
@@ -114,6 +114,19 @@ def render_page(settings: Settings, doc: dict, counts: WeekCounts, logout: bool)
                    '<button type="submit">Abmelden</button></form>')
     parts.append(f"<footer>{footer}</footer>")
     return _doc(f"Status – {settings.name}", "".join(parts))
+
+
+def _overruled(notes: list[str]) -> str:
+    """Partners still announcing a date the city cancelled or moved (dedupe.authority):
+    the published calendar shows the city's decision, but the partner's own one is wrong."""
+    if not notes:
+        return ""
+    items = "".join(f"<li>{_e(n)}</li>" for n in notes)
+    return ('<section id="abgesagt-verlegt"><h2>Abgesagte oder verlegte Termine, die Partner '
+            'noch ankündigen</h2><p>Im Kalender gilt die Absage oder Verlegung der Quelle mit '
+            'höherer Priorität; bitte die Partner bitten, ihren Kalender zu berichtigen.</p>'
+            f'<ul class="warn">{items}</ul>'
+            '</section>')
 
 
 def _summary(sources: list[dict]) -> str:
