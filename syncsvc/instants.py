@@ -1,13 +1,16 @@
-"""Time-zone names shared by parse and normalize: ``zone_or_none`` says whether one is usable.
+"""Time-zone names and instants shared by the stages: ``zone_or_none`` says whether a zone
+is usable, ``local_time`` shows a stored UTC instant as admins read it.
 
-The home of the instant vocabulary (see the package layout); for now only the zone check
-lives here, so normalize does not reach into the iCalendar parser for it.
+The home of the instant vocabulary (see the package layout), so normalize does not reach
+into the iCalendar parser for the zone check, and the CLI and /admin format times alike.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 
@@ -21,3 +24,18 @@ def zone_or_none(name: str) -> str:
     except (ValueError, OSError, KeyError):
         return ""
     return name
+
+
+def local_time(instant: str | None, timezone: str) -> str:
+    """A stored UTC instant as admins read it, in the service's zone:
+    '2026-12-01T13:05:00Z' → '01.12.2026, 14:05 Uhr' (Europe/Berlin); empty → '–'."""
+    if not instant:
+        return "–"
+    try:
+        value = datetime.fromisoformat(instant.replace("Z", "+00:00"))
+    except ValueError:
+        return instant
+    if value.tzinfo is None:  # the store writes UTC
+        value = value.replace(tzinfo=UTC)
+    return format_datetime(value, "dd.MM.yyyy, HH:mm 'Uhr'", tzinfo=ZoneInfo(timezone),
+                           locale="de_DE")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
-
-from babel.dates import format_datetime
 
 from ..config import Settings
-from ..dedupe.authority import OVERRULED_META, stored_notes
+from ..instants import local_time
 from ..models import Event
+
+__all__ = ["HEALTH_LABELS", "local_time", "read_status", "source_status", "status_document",
+           "stored_events"]
 from ..parse import holidays as hol
 from ..store import Store
 
@@ -25,21 +25,6 @@ HEALTH_LABELS = {
     "new": "noch nicht abgerufen",
     "disabled": "abgeschaltet",
 }
-
-
-def local_time(instant: str | None, timezone: str) -> str:
-    """A stored UTC instant as admins read it, in the service's zone:
-    '2026-12-01T13:05:00Z' → '01.12.2026, 14:05 Uhr' (Europe/Berlin); empty → '–'."""
-    if not instant:
-        return "–"
-    try:
-        value = datetime.fromisoformat(instant.replace("Z", "+00:00"))
-    except ValueError:
-        return instant
-    if value.tzinfo is None:  # the store writes UTC
-        value = value.replace(tzinfo=UTC)
-    return format_datetime(value, "dd.MM.yyyy, HH:mm 'Uhr'", tzinfo=ZoneInfo(timezone),
-                           locale="de_DE")
 
 
 def health(row: dict, settings: Settings, now: datetime, enabled: bool = True) -> str:
@@ -96,6 +81,8 @@ def warnings(settings: Settings, today: date | None = None) -> list[str]:
 
 
 def status_document(settings: Settings, store: Store, now: datetime | None = None) -> dict:
+    from ..dedupe.authority import OVERRULED_META, stored_notes  # not on a warm pass's path
+
     return {"service": settings.name, "sources": source_status(settings, store, now),
             "warnings": warnings(settings),
             "authority_notes": stored_notes(store.meta(OVERRULED_META), settings.sources)}

@@ -17,7 +17,7 @@ from syncsvc.models import Event
 from syncsvc.serve import make_app
 from syncsvc.serve.admin import make_admin
 from syncsvc.service.republish import build
-from syncsvc.service.status import read_status
+from syncsvc.service.status import read_status, stored_events
 from syncsvc.store import Store
 
 from conftest import running
@@ -61,7 +61,8 @@ def republish(settings: Settings, cancel: bool) -> None:
 
 
 def admin_page(settings: Settings) -> str:
-    admin = make_admin(lambda: settings, lambda: read_status(settings))
+    admin = make_admin(lambda: settings, lambda: read_status(settings),
+                       lambda known: stored_events(settings, known))
     app = make_app(settings, status=lambda: read_status(settings), admin=admin)
     with running(app) as base:
         assert base.startswith("http://127.0.0.1:")

@@ -11,6 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ...config import Settings
+from ...instants import local_time
 from .chart import WEEKS, WeekCounts, svg_chart
 
 # health → (badge colour, text colour, symbol); the badge always shows the German word too
@@ -65,19 +66,6 @@ STYLE = (
 )
 MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
           "September", "Oktober", "November", "Dezember")
-
-
-def german_time(instant: str | None, timezone: str) -> str:
-    """'2025-11-24T13:30:00Z' → '24.11.2025, 14:30 Uhr' (local time); '' → '–'."""
-    if not instant:
-        return "–"
-    try:
-        value = datetime.fromisoformat(instant.replace("Z", "+00:00"))
-    except ValueError:
-        return instant
-    if value.tzinfo is not None:
-        value = value.astimezone(ZoneInfo(timezone))
-    return f"{value:%d.%m.%Y, %H:%M} Uhr"
 
 
 def _e(value: object) -> str:
@@ -147,7 +135,7 @@ def _overview(sources: list[dict], settings: Settings, counts: WeekCounts) -> st
         f'<tr class="{"bad" if s["health"] in PROBLEMS else ""}">'
         f'<td><a href="#quelle-{_e(s["id"])}">{_e(s["name"])}</a></td>'
         f'<td>{badge(s["health"], s["health_label"])}</td>'
-        f'<td>{_e(german_time(s.get("last_success"), settings.timezone))}</td>'
+        f'<td>{_e(local_time(s.get("last_success"), settings.timezone))}</td>'
         f'<td class="n">{_e(s.get("count", 0))}</td><td class="n">{_e(s.get("skipped", 0))}</td>'
         f'<td class="n">{_e(s.get("merged", 0))}</td><td>{_chart(s, counts)}</td></tr>'
         for s in sources)
@@ -159,9 +147,9 @@ def _source(s: dict, settings: Settings) -> str:
     state = s["health"]
     tz = settings.timezone
     rows = [("Art", KIND_LABELS.get(s["kind"], s["kind"])),
-            ("Letzter Abruf", german_time(s.get("last_attempt"), tz)),
-            ("Letzter Erfolg", german_time(s.get("last_success"), tz)),
-            ("Letzte Änderung", german_time(s.get("last_change"), tz)),
+            ("Letzter Abruf", local_time(s.get("last_attempt"), tz)),
+            ("Letzter Erfolg", local_time(s.get("last_success"), tz)),
+            ("Letzte Änderung", local_time(s.get("last_change"), tz)),
             ("HTTP-Status", s.get("http_status") or "–"),
             ("Einträge", s.get("count", 0)),
             ("Übersprungen", _skipped(s)),
