@@ -116,7 +116,8 @@ def make_app(
         method = environ.get("REQUEST_METHOD", "GET")
         if admin is not None and (path == "/admin" or path.startswith("/admin/")):
             return admin(environ)
-        if submit is not None and path == "/termin-melden":  # the form (syncsvc.submit)
+        if submit is not None and path in ("/termin-melden", "/termin-melden/so-gehts"):
+            # the form (syncsvc.submit) and its guide for partners
             return submit(environ)
         if method not in ("GET", "HEAD"):
             return _text(405, "Methode nicht erlaubt", [("Allow", "GET, HEAD")])

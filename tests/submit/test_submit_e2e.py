@@ -84,6 +84,26 @@ def test_form_is_german_accessible_and_without_script(site):
     assert "30 Tage nach dem Termin gelöscht" in page and "Begegnung" in page
 
 
+def test_partner_guide_is_served_and_linked_from_the_form(site):
+    """Issue 18: a one-page German guide for partners, „So melden Sie Ihre Termine“."""
+    _, url = site
+    assert 'href="/termin-melden/so-gehts"' in _get(url + "/termin-melden")
+    with urllib.request.urlopen(url + "/termin-melden/so-gehts", timeout=10) as r:
+        headers, page = r.headers, r.read().decode("utf-8")
+    assert headers["Content-Type"].startswith("text/html")
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert '<html lang="de">' in page and "<script" not in page
+    assert "<h1>So melden Sie Ihre Termine</h1>" in page
+    for way in ("Formular", "Tabelle", "Kalender"):
+        assert f"{way}" in page
+    assert "30 Tage nach dem Termin gelöscht" in page
+    assert 'href="/termin-melden"' in page
+    body = urllib.parse.urlencode({"x": "1"}).encode()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url + "/termin-melden/so-gehts", body, timeout=10)
+    assert refused.value.code == 405
+
+
 def test_submit_moderate_publish(site):
     settings, url = site
     time.sleep(1.1)  # the token must be older than min_seconds

@@ -20,11 +20,12 @@ from ...config import Settings
 from ...store.submissions import Submissions
 from ...submit.fields import HONEYPOT, check, known_categories
 from ...submit.tokens import client_key, make_token, token_problem
-from .page import render_done, render_form, render_refused
+from .page import render_done, render_form, render_guide, render_refused
 
 log = logging.getLogger(__name__)
 
 PATH = "/termin-melden"
+GUIDE = PATH + "/so-gehts"  # the one-page guide for partners
 MAX_BODY = 16 * 1024
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
@@ -38,6 +39,11 @@ def make_submit(settings: Settings, clock: Callable[[], float] = time.time,
                 notify: Notify | None = None) -> Callable[[dict], Response]:
     def submit(environ: dict) -> Response:
         method = environ.get("REQUEST_METHOD", "GET")
+        if environ.get("PATH_INFO", "").rstrip("/") == GUIDE:
+            if method not in ("GET", "HEAD"):
+                return _html(405, "", [("Allow", "GET, HEAD")])
+            return _html(200, render_guide(settings.name,
+                                           settings.submissions.keep_contact_days))
         with Submissions(settings.database) as subs:
             if method in ("GET", "HEAD"):
                 return _form(settings, subs.secret(), clock())

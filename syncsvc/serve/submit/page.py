@@ -28,7 +28,8 @@ def render_form(name: str, token: str, categories: tuple[str, ...], keep_days: i
     checked = " checked" if values.get("all_day") else ""
     return _page(name, "Termin melden", f"""
 <p>Hier können Vereine, Gruppen und Initiativen einen Termin für den Kalender von
-{escape(name)} melden. Er erscheint erst, wenn ihn die Redaktion geprüft hat.</p>
+{escape(name)} melden. Er erscheint erst, wenn ihn die Redaktion geprüft hat.
+<a href="/termin-melden/so-gehts">So melden Sie Ihre Termine</a> (auch viele auf einmal).</p>
 {f'<ul class="err" role="alert">{errs}</ul>' if errs else ''}
 <form method="post" action="/termin-melden">
 <input type="hidden" name="token" value="{escape(token)}">
@@ -43,6 +44,36 @@ def render_form(name: str, token: str, categories: tuple[str, ...], keep_days: i
  sie werden nie veröffentlicht und {keep_days} Tage nach dem Termin gelöscht.</label>
 <button type="submit">Termin melden</button>
 </form>""")
+
+
+def render_guide(name: str, keep_days: int) -> str:
+    """„So melden Sie Ihre Termine“: the one-page guide for partners, in plain German."""
+    return _page(name, "So melden Sie Ihre Termine", f"""
+<p>Der Kalender von {escape(name)} zeigt die Termine der Vereine, Gruppen, Kirchen und
+Initiativen in Idstein an einem Ort – für alle, die neu hier sind, und für alle, die schon
+lange hier leben. So kommen Ihre Termine hinein:</p>
+<h2>1. Einzelne Termine: das Formular</h2>
+<p>Im <a href="/termin-melden">Formular „Termin melden“</a> tragen Sie Titel, Tag, Uhrzeit,
+Ort und eine kurze Beschreibung ein. Die Redaktion der Stadt prüft jeden Termin; erst dann
+erscheint er im Kalender, auf den Terminseiten und in den Abonnements. Geben Sie bitte eine
+E-Mail-Adresse oder Telefonnummer für Rückfragen an: sie wird nie veröffentlicht und
+{keep_days} Tage nach dem Termin gelöscht.</p>
+<h2>2. Viele Termine: eine Tabelle</h2>
+<p>Führen Sie Ihre Termine in Excel oder LibreOffice? Dann genügt eine Tabelle mit den
+Spalten <code>Titel</code>, <code>Datum</code> (TT.MM.JJJJ), <code>Beginn</code>,
+<code>Ende</code>, <code>Ort</code> und <code>Beschreibung</code>, gespeichert als CSV.
+Schicken Sie der Stadt einmal die Adresse, unter der die Datei liegt, oder die Datei
+selbst; jede Änderung erscheint dann von allein im Kalender.</p>
+<h2>3. Sie haben schon einen Kalender</h2>
+<p>Ein Kalender in Google, Outlook, Nextcloud, WordPress oder ein RSS-Feed Ihrer Website
+lässt sich direkt einbinden: Schicken Sie der Stadt die Abonnement-Adresse (sie endet oft
+auf <code>.ics</code>). Doppelte Termine – etwa wenn zwei Partner dasselbe Fest ankündigen –
+legt der Kalender selbst zusammen und nennt beide.</p>
+<h2>Ändern oder absagen</h2>
+<p>Ein gemeldeter Termin ändert sich oder fällt aus? Melden Sie sich bei der Redaktion
+der Stadt; ein abgesagter Termin bleibt als „Abgesagt“ sichtbar, damit niemand vor
+verschlossener Tür steht. Termine aus Ihrem eigenen Kalender oder Ihrer Tabelle ändern
+Sie einfach dort.</p>""")
 
 
 def render_done(name: str) -> str:
