@@ -18,7 +18,7 @@ guard → store, ``service.republish`` runs store → dedupe → publish, ``serv
 per-source health, ``service.daemon`` schedules both and runs serve; ``cli`` calls them.
 Shared by all: ``errors``, ``models``, ``instants``, ``logs``, ``config`` and ``recur`` (the
 series expander and the VEVENT codec). A stage never imports a later one, and no module
-is longer than 300 lines (``tests/test_layout.py``).
+is longer than 300 lines (``tests/test_package_layout.py``).
 """
 
 __version__ = "0.1.0"
