@@ -16,6 +16,7 @@ from .urls import url_problems
 
 KINDS = ("ics", "feed", "schedule", "csv")
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # also checked by `add-source --id`
+MAX_ID = 64
 SOURCE_KEYS = {
     "id": str, "name": str, "url": str, "kind": str, "priority": int, "interval": str,
     "categories": list, "enabled": bool, "auth_env": str, "token_env": str, "language": str,
@@ -51,6 +52,11 @@ def _source(src: dict, label: str, settings: Settings, problems: list[Problem], 
     if not SOURCE_ID.match(src["id"]):
         problems.append(Problem(f"{label}: 'id' darf nur a-z, 0-9 und - enthalten",
                                 where + ("id",)))
+        ok = False
+    elif len(src["id"]) > MAX_ID:  # it names folders and files of the views (publish)
+        problems.append(Problem(f"{label}: 'id' ist {len(src['id'])} Zeichen lang – höchstens "
+                                f"{MAX_ID}, denn die Kennung steht in Adressen und "
+                                "Dateinamen", where + ("id",)))
         ok = False
     if src["kind"] not in KINDS:
         problems.append(Problem(f"{label}: 'kind' muss einer von {', '.join(KINDS)} sein"

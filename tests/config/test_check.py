@@ -65,6 +65,8 @@ CASES = {
     "unknown_key": _config('interval = "30m"', 'intervall = "30m"'),
     "wrong_type": _config('interval = "30m"', 'interval = "30m"\nport = "8080"'),
     "kind_typo": _config('kind = "ics"', 'kind = "isc"'),
+    # finding (issue 15): a 300-character id passed check and broke publish
+    "source_id_too_long": _config('id = "partner"', f'id = "{"partner-" * 40}x"'),
     "zero_sources": ("config", lambda text: text.split("[[sources]]")[0]),
     "empty_file": ("config", lambda text: ""),
     "missing_holiday_file": _config('"schulferien-hessen.ics"', '"schulferien-hesen.ics"'),
