@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 
 from ...submit.fields import EVENT_FIELDS
+from ..submit.page import field_html
 from .page import STYLE
 
 STATUS = {"pending": "wartet auf Freigabe", "approved": "freigegeben und veröffentlicht",
@@ -20,7 +21,6 @@ _EXTRA_STYLE = (".ok{background:#e6f4ea;border-left:5px solid #1e7b34;padding:.5
                 "{width:100%;max-width:40rem;box-sizing:border-box;padding:.3rem}"
                 ".actions form{margin:1rem 0}.actions textarea{width:100%;max-width:40rem}"
                 "nav{margin-bottom:1rem}")
-_TYPES = {"day": "date", "begin": "time", "end": "time", "link": "url"}
 
 
 def _e(value: object) -> str:
@@ -144,17 +144,5 @@ def _edit_form(row: dict, csrf: str, categories: tuple[str, ...]) -> str:
 
 
 def _field(f, row: dict, categories: tuple[str, ...]) -> str:
-    value = row.get(f.name) or ""
-    label = f'<label for="f-{f.name}">{_e(f.label)}{" *" if f.required else ""}</label>'
-    req = " required" if f.required else ""
-    if f.name == "category":
-        choices = categories if value in categories or not value else (value, *categories)
-        opts = "".join(f'<option{" selected" if c == value else ""}>{_e(c)}</option>'
-                       for c in choices)
-        return f'{label}<select id="f-{f.name}" name="{f.name}"{req}>{opts}</select>'
-    if f.name == "description":
-        return (f'{label}<textarea id="f-{f.name}" name="{f.name}" rows="6" '
-                f'maxlength="{f.limit}">{_e(value)}</textarea>')
-    kind = _TYPES.get(f.name, "text")
-    return (f'{label}<input id="f-{f.name}" name="{f.name}" type="{kind}" '
-            f'maxlength="{f.limit}" value="{_e(value)}"{req}>')
+    return field_html(f, str(row.get(f.name) or ""), categories, id_prefix="f-", rows=6,
+                      keep_unknown=True)

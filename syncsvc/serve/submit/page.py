@@ -87,19 +87,29 @@ def render_refused(name: str, reason: str) -> str:
 
 
 def _field(f, values: dict, categories: tuple[str, ...]) -> str:
-    value = escape(str(values.get(f.name, "")))
+    return field_html(f, str(values.get(f.name, "")), categories)
+
+
+def field_html(f, value: str, categories: tuple[str, ...], *, id_prefix: str = "",
+               rows: int = 5, keep_unknown: bool = False) -> str:
+    """One labelled input of a submission field, its value escaped; shared by the public
+    form and /admin's edit form (``keep_unknown``: a stored category no longer in the
+    list stays selectable instead of silently changing on save)."""
+    fid = f"{id_prefix}{f.name}"
     req = " required" if f.required else ""
-    label = f'<label for="{f.name}">{escape(f.label)}{" *" if f.required else ""}</label>'
+    label = f'<label for="{fid}">{escape(f.label)}{" *" if f.required else ""}</label>'
     if f.name == "category":
-        opts = "".join(f'<option{" selected" if c == values.get(f.name) else ""}>'
-                       f"{escape(c)}</option>" for c in categories)
-        return f'{label}<select id="{f.name}" name="{f.name}"{req}>{opts}</select>'
+        choices = (value, *categories) if keep_unknown and value and \
+            value not in categories else categories
+        opts = "".join(f'<option{" selected" if c == value else ""}>{escape(c)}</option>'
+                       for c in choices)
+        return f'{label}<select id="{fid}" name="{f.name}"{req}>{opts}</select>'
     if f.name == "description":
-        return (f'{label}<textarea id="{f.name}" name="{f.name}" rows="5" '
-                f'maxlength="{f.limit}">{value}</textarea>')
+        return (f'{label}<textarea id="{fid}" name="{f.name}" rows="{rows}" '
+                f'maxlength="{f.limit}">{escape(value)}</textarea>')
     kind = _TYPES.get(f.name, "text")
-    return (f'{label}<input id="{f.name}" name="{f.name}" type="{kind}" maxlength="{f.limit}"'
-            f' value="{value}"{req}>')
+    return (f'{label}<input id="{fid}" name="{f.name}" type="{kind}" maxlength="{f.limit}"'
+            f' value="{escape(value)}"{req}>')
 
 
 def _page(name: str, title: str, body: str) -> str:
