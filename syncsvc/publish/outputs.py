@@ -18,6 +18,7 @@ from ..models import PublishedEvent
 from .common import Fragments, Listed, slugify
 from .ics import Block, Cached, CacheKey
 from .jsonfeed import dump
+from .memo import Keyed
 from .write import remove_file, remove_leftovers, sync_all, write_atomic
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class PublishResult:
     # VEVENTs serialized in this run (not found in the cache passed in), to persist
     vevents: Mapping[CacheKey, Cached] = field(default_factory=dict, repr=False,
                                                compare=False)
+    # path → key of every keyed page written or kept (publish.memo), to record
+    page_keys: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def changed(self) -> bool:
@@ -65,20 +68,23 @@ class Run:
 
 def write_outputs(root: Path, outputs: dict, run: Run,
                after_ics: Callable[[], None] = lambda: None,
-               pages: Mapping[str, Callable[[], bytes]] | None = None) -> PublishResult:
+               pages: Mapping[str, Callable[[], bytes]] | None = None,
+               page_keys: Mapping[str, str] | None = None) -> PublishResult:
     """Write format by format (.ics, events .rss, events .json, the rest), releasing each
     format's cache when its views are written, so only one format's fragments are held;
     the public pages (not views: not in views.json) right after the .ics views, whose
-    VEVENTs their single-event calendars reuse."""
+    VEVENTs their single-event calendars reuse. ``page_keys``: the pages' keys of the
+    last complete publish; this run's come back in ``PublishResult.page_keys``."""
     remove_leftovers(root)
     changed: dict[str, bool] = {}
+    keys: dict[str, str] = {}
     for phase, cache in ((_ICS, run.blocks), (_EVENTS_RSS, run.items),
                          (_EVENTS_JSON, run.entries), (None, None)):
         for path, (view, render) in outputs.items():
             if path not in changed and (phase is None or _phase(view) == phase):
                 changed[path] = write_atomic(root / path, render())
         if phase == _ICS:
-            _write_pages(root, pages or {}, changed)
+            _write_pages(root, pages or {}, changed, page_keys or {}, keys)
         if cache is not None:
             cache.clear()
         if phase == _ICS:
@@ -93,13 +99,23 @@ def write_outputs(root: Path, outputs: dict, run: Run,
     removed = _remove_stale(root, set(changed), tuple(sorted(languages)))
     for path in written + removed:
         log.debug("published %s", path, extra=fields(source="*", stage="publish"))
-    return PublishResult(tuple(written), tuple(unchanged), tuple(removed), views)
+    return PublishResult(tuple(written), tuple(unchanged), tuple(removed), views,
+                         page_keys=keys)
 
 
 def _write_pages(root: Path, pages: Mapping[str, Callable[[], bytes]],
-                 changed: dict[str, bool]) -> None:
+                 changed: dict[str, bool], known: Mapping[str, str],
+                 keys: dict[str, str]) -> None:
+    """Write the pages; a ``Keyed`` page whose key the last publish recorded (``known``)
+    and whose file exists is not rendered at all (publish.memo). ``keys`` receives every
+    keyed page's key of this run."""
     written = False
     for path, render in pages.items():
+        if isinstance(render, Keyed):
+            keys[path] = render.key
+            if known.get(path) == render.key and (root / path).is_file():
+                changed[path] = False
+                continue
         changed[path] = write_atomic(root / path, render(), durable=False)
         written = written or changed[path]
     if written:

@@ -52,6 +52,7 @@ def publish_all(
     save_vevents: Callable[[Mapping[CacheKey, Cached]], None] | None = None,
     own: Sequence[PublishedEvent] | None = None,
     memory: Memory | None = None,
+    page_keys: Mapping[str, str] | None = None,
 ) -> PublishResult:
     """Render every view and write the ones whose bytes changed; drop stale views.
 
@@ -64,7 +65,11 @@ def publish_all(
     are cut from these instead of the merged entries when given.
 
     ``memory``: the translation memory (publish.memory) for the views of
-    ``settings.languages`` after German (publish.languages)."""
+    ``settings.languages`` after German (publish.languages).
+
+    ``page_keys``: the pages' keys recorded after the last complete publish (see
+    publish.memo); pages whose key is unchanged are not rendered again. This run's keys
+    are in ``PublishResult.page_keys``, to be recorded once the run counts as published."""
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
     start = now - timedelta(days=settings.past_days)
     end = now + relativedelta(months=settings.future_months)
@@ -107,7 +112,7 @@ def publish_all(
         pages.update(translated)
     del sel, by_source, news
     result = write_outputs(Path(settings.output_dir), outputs, run, after_ics=hand_over,
-                        pages=pages)
+                           pages=pages, page_keys=page_keys)
     return replace(result, vevents=fresh)
 
 

@@ -75,7 +75,9 @@ def republish(settings: Settings, store: Store, now: datetime) -> Republished:
     result = publish_all(built.events, built.items, settings, now=now, source_names=names,
                          vevent_cache=store.vevent_cache("event"),
                          save_vevents=lambda fresh: store.save_vevents("event", fresh, keys),
-                         own=built.own, memory=load_memory(settings.translations)[0])
+                         own=built.own, memory=load_memory(settings.translations)[0],
+                         page_keys=store.page_keys())
+    store.save_page_keys(result.page_keys)
     changed = tuple(result.written) + tuple(result.removed)
     store.set_meta("published_day", local_day(settings, now))
     store.set_meta("published_config", publish_fingerprint(settings))

@@ -75,6 +75,20 @@ class PublishedMixin(BaseStore):
                 "UPDATE published SET vevent_key = NULL, vevent = NULL, vevent_meta = NULL"
                 " WHERE kind = ? AND uid = ? AND recurrence_id = ?", stale)
 
+    def page_keys(self) -> dict[str, str]:
+        """path → key of every page the last complete publish wrote or kept."""
+        return {r["path"]: r["key"] for r in self.db.query("SELECT path, key FROM page_keys")}
+
+    def save_page_keys(self, keys: Mapping[str, str]) -> None:
+        """Record the pages' keys of a complete publish (only the rows that differ)."""
+        old = self.page_keys()
+        gone = [(p,) for p in old if p not in keys]
+        rows = [(p, k) for p, k in keys.items() if old.get(p) != k]
+        with self.db.conn:
+            self.db.conn.executemany("DELETE FROM page_keys WHERE path = ?", gone)
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO page_keys (path, key) VALUES (?, ?)", rows)
+
     def set_merge_counts(self, counts: dict[str, int]) -> None:
         with self.db.conn:
             self.db.execute("UPDATE sources SET merged_count = 0")

@@ -97,5 +97,12 @@ def m005_submissions(db: Database) -> None:
     db.table("submissions").create_index(["client_key", "created"])
 
 
+@migrations()
+def m006_page_keys(db: Database) -> None:
+    """The key each public page was last written under (publish.memo): a page whose
+    inputs did not change is not rendered again."""
+    db.table("page_keys").create({"path": str, "key": str}, pk="path")
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

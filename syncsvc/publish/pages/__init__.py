@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from ..common import Fragments, Listed, slugify
 from ..localize import Localizer
+from ..memo import Keyed, page_key
 from . import dates
 from .event import render_ics, render_page
 from .help import render_guide
@@ -55,9 +56,16 @@ def page_files(listed: Sequence[Listed], upcoming: Sequence[Listed], settings,
                                                              partners).items()}
     pages[f"{PAGE_DIR}/abonnieren.html"] = _utf8(lambda: render_guide(site))
     pages[UPCOMING] = lambda: upcoming_json(soon[:UPCOMING_MAX], links)
+    shared = (site, tuple(sorted(links.categories)), tuple(sorted(links.partners)), links.lang)
     for e in all_entries:
-        pages[e.page] = _utf8(_bind(render_page, e, site, links))
-        pages[e.ics] = _bind(render_ics, e, site, tz, settings.interval_s, loc, blocks)
+        # the whole records (Event.translations is left out of their repr), page settings
+        inputs = (e, e.listed.published.event.translations,
+                  e.listed.occurrence.event.translations)
+        pages[e.page] = Keyed(page_key("html", inputs, shared),
+                              _utf8(_bind(render_page, e, site, links)))
+        pages[e.ics] = Keyed(page_key("ics", inputs, site, tz, settings.interval_s, loc.lang,
+                                      loc.text(e.listed.occurrence.event)),
+                             _bind(render_ics, e, site, tz, settings.interval_s, loc, blocks))
     return {site.prefix + path: render for path, render in pages.items()}
 
 

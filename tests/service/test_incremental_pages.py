@@ -1,0 +1,129 @@
+"""Incremental pages (publish.memo): a page is rendered only when its inputs changed.
+
+Before: every publish rendered every occurrence's HTML page and single-event .ics in
+every language, so one partner editing one event re-rendered tens of thousands of pages
+(most of a "1 % changed" pass). Now each page carries the key of its inputs; the test
+pins that an unchanged page is not rendered, a changed one is, and that the tree an
+incremental publish leaves is byte for byte the tree of a full publish.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from syncsvc.publish import memo
+from syncsvc.publish import pages as pages_mod
+from syncsvc.service import republish as rp
+from syncsvc.service.sync import Pipeline
+from syncsvc.store import Store
+
+from conftest import DATA
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def env(tmp_path, write_config):
+    (tmp_path / "feeds").mkdir(exist_ok=True)
+    feed = tmp_path / "feeds" / "partner.ics"
+    feed.write_bytes((DATA / "pipeline" / "partner_two_events.ics").read_bytes())
+    settings = write_config(service='languages = ["de", "en", "ar"]', sources=f"""
+        [[sources]]
+        id = "verein"
+        name = "Verein"
+        url = "{feed}"
+        kind = "ics"
+        """)
+    with Store(settings.database) as store:
+        yield settings, store, feed
+
+
+@pytest.fixture
+def rendered(monkeypatch):
+    """The events whose HTML page was rendered (summary per call)."""
+    calls: list[str] = []
+    real = pages_mod.render_page
+
+    def counting(e, site, links):
+        calls.append(e.listed.published.event.summary)
+        return real(e, site, links)
+
+    monkeypatch.setattr(pages_mod, "render_page", counting)
+    return calls
+
+
+def _pass(settings, store) -> tuple[str, ...]:
+    Pipeline(settings, store, clock=lambda: NOW).sync_all()
+    return rp.republish(settings, store, NOW).changed_files
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def test_unchanged_pages_are_not_rendered_again(env, rendered):
+    settings, store, _ = env
+    _pass(settings, store)
+    assert len(rendered) == 2 * 3  # two events, three languages
+    rendered.clear()
+    changed = _pass(settings, store)
+    assert rendered == []
+    assert not [p for p in changed if "/e/" in p]
+
+
+def test_one_edited_event_renders_only_its_own_pages(env, rendered):
+    settings, store, feed = env
+    _pass(settings, store)
+    grill = [p for p in _tree(settings.output_dir) if p.endswith(".html") and
+             "Grillfest" in (settings.output_dir / p).read_text(encoding="utf-8")
+             and "/e/" in p]
+    stamps = {p: (settings.output_dir / p).stat().st_mtime_ns for p in grill}
+    rendered.clear()
+    feed.write_text(feed.read_text(encoding="utf-8").replace(
+        "Lesung: Märchen aus Syrien", "Lesung: Märchen aus Syrien und Eritrea"),
+        encoding="utf-8")
+    changed = _pass(settings, store)
+    assert set(rendered) == {"Lesung: Märchen aus Syrien und Eritrea"}
+    assert len(rendered) == 3  # its page in each language
+    assert grill and all((settings.output_dir / p).stat().st_mtime_ns == stamps[p]
+                         for p in grill)
+    assert any("/e/" in p and p.endswith(".ics") for p in changed)
+
+
+def test_incremental_tree_equals_a_full_publish(env, tmp_path):
+    settings, store, feed = env
+    _pass(settings, store)
+    feed.write_text(feed.read_text(encoding="utf-8").replace(
+        "Bürgerhaus Idstein", "Stadthalle Idstein", 1), encoding="utf-8")
+    _pass(settings, store)
+    incremental = _tree(settings.output_dir)
+    store.save_page_keys({})  # forget every key: the next publish renders every page
+    full_dir = tmp_path / "full"
+    full = rp.republish(replace(settings, output_dir=full_dir), store, NOW)
+    assert full.events
+    assert _tree(full_dir) == incremental
+
+
+def test_a_deleted_page_file_is_written_again(env, rendered):
+    settings, store, _ = env
+    _pass(settings, store)
+    page = next(p for p in _tree(settings.output_dir) if "/e/" in p and p.endswith(".html"))
+    (settings.output_dir / page).unlink()
+    rendered.clear()
+    _pass(settings, store)
+    assert (settings.output_dir / page).is_file()
+    assert len(rendered) == 1
+
+
+def test_new_rendering_code_renders_every_page(env, rendered, monkeypatch):
+    settings, store, _ = env
+    _pass(settings, store)
+    rendered.clear()
+    monkeypatch.setattr(memo, "code_version", lambda: "another version")
+    _pass(settings, store)
+    assert len(rendered) == 2 * 3
