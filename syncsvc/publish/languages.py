@@ -16,6 +16,7 @@ from ..i18n import Translator, translator
 from .ics import calendar_chunks, language_blocks
 from .jsonfeed import event_entries, events_json_chunks
 from .localize import Localizer
+from .memo import Keyed, Members, page_key
 from .outputs import View
 from .pages import page_files
 from .select import Selection
@@ -53,9 +54,18 @@ def language_views(settings, sel: Selection, localizer: Localizer, source_names:
                                   home_page_url=f"{base}/{lang}/", feed_url=f"{base}/{json}",
                                   tz=settings.timezone, extra=extra)
 
+    # keys (publish.memo): the German views' inputs plus this language's texts
+    members = Members()
+    texts = tuple(localizer.text(pe.event) for pe in sel.calendar)
+    common = (lang, title, settings.name, base, settings.timezone, settings.interval_s,
+              tuple(sorted(localizer.source_langs.items())))
+    ics_key = page_key("ics", ics, common, members.all(sel.calendar), texts)
+    json_key = page_key("json", json, common, members.all(sel.listed),
+                        tuple(localizer.text(x.occurrence.event) for x in sel.listed))
     views: dict[str, tuple[View, Callable]] = {
-        ics: (View(ics, title, "ics", "events", entries=entries, language=lang), render_ics),
+        ics: (View(ics, title, "ics", "events", entries=entries, language=lang),
+              Keyed(ics_key, render_ics)),
         json: (View(json, title, "json", "events", entries=entries, language=lang),
-               render_json)}
+               Keyed(json_key, render_json))}
     pages = page_files(sel.listed, sel.upcoming, settings, source_names, localizer)
     return views, pages

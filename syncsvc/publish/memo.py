@@ -1,4 +1,4 @@
-"""Incremental pages: a page is rendered again only when what it is rendered from changed.
+"""Incremental publish: a page or view is rendered again only when its inputs changed.
 
 Every occurrence has an HTML page and a single-event .ics in each published language,
 tens of thousands of files at a large network, and rendering them was most of a publish
@@ -10,6 +10,10 @@ equals the one recorded by the last complete publish, and whose file is still th
 keeps its file untouched; any other page is rendered and written as before. A key that
 misses an input would publish a stale page, so keys are built from whole records
 (``repr`` of frozen dataclasses), never from a chosen subset of their fields.
+
+Views (calendar.ics, events.rss, events.json, news, per category, source and language)
+are keyed the same way, from their parameters and the digests of their members
+(``Members``, each record digested once per run).
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import Generic, TypeVar
+from zoneinfo import TZPATH
+
+T = TypeVar("T")
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # syncsvc/
 # What a page's bytes depend on besides its records: the renderers and their helpers.
@@ -29,13 +37,13 @@ _LIBRARIES = ("icalendar", "babel", "tzdata", "nh3", "markupsafe")
 
 
 @dataclass(frozen=True, slots=True)
-class Keyed:
+class Keyed(Generic[T]):
     """A page's render function with the key of its inputs."""
 
     key: str
-    render: Callable[[], bytes]
+    render: Callable[[], T]
 
-    def __call__(self) -> bytes:
+    def __call__(self) -> T:
         return self.render()
 
 
@@ -59,4 +67,43 @@ def code_version() -> str:
             h.update(f"{name}={metadata.version(name)}".encode())
         except metadata.PackageNotFoundError:
             h.update(f"{name}=-".encode())
+    for folder in TZPATH:  # the system's zone data (VTIMEZONEs, local times) and its version
+        try:
+            with open(Path(folder) / "tzdata.zi", "rb") as f:
+                h.update(f.readline())
+        except OSError:
+            continue
     return h.hexdigest()[:16]
+
+
+class Members:
+    """Digests of the records of one publish run, each computed once (by identity; the
+    record is kept with its digest, so an id is never reused while cached)."""
+
+    def __init__(self) -> None:
+        self._done: dict[int, tuple[object, str]] = {}
+
+    def of(self, record: object) -> str:
+        hit = self._done.get(id(record))
+        if hit is None:
+            hit = (record, _digest(record))
+            self._done[id(record)] = hit
+        return hit[1]
+
+    def all(self, records) -> tuple[str, ...]:
+        return tuple(map(self.of, records))
+
+
+def _digest(record: object) -> str:
+    """A record's repr, with the authored translations its repr leaves out (Event)."""
+    extra = [getattr(r, "translations", ()) for r in _events_in(record)]
+    text = repr((record, extra))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def _events_in(record: object) -> list:
+    """The Event records inside a published record or listed occurrence."""
+    published = getattr(record, "published", record)
+    occurrence = getattr(record, "occurrence", None)
+    found = [getattr(published, "event", None), getattr(occurrence, "event", None)]
+    return [e for e in found if e is not None]

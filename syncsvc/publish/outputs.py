@@ -18,7 +18,7 @@ from ..models import PublishedEvent
 from .common import Fragments, Listed, slugify
 from .ics import Block, Cached, CacheKey
 from .jsonfeed import dump
-from .memo import Keyed
+from .memo import Keyed, Members
 from .write import remove_file, remove_leftovers, sync_all, write_atomic
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,8 @@ class Run:
     blocks: Fragments[PublishedEvent, Block | Exception | None]  # serialized VEVENTs
     items: Fragments[Listed, bytes]  # serialized RSS <item>s of occurrences
     entries: Fragments[Listed, bytes]  # dumped events.json entries
+    members: Members = field(default_factory=Members)  # the records' digests (view keys)
+    context: tuple = ()  # what every view's texts also depend on (sources' languages)
 
 
 def write_outputs(root: Path, outputs: dict, run: Run,
@@ -82,7 +84,7 @@ def write_outputs(root: Path, outputs: dict, run: Run,
                          (_EVENTS_JSON, run.entries), (None, None)):
         for path, (view, render) in outputs.items():
             if path not in changed and (phase is None or _phase(view) == phase):
-                changed[path] = write_atomic(root / path, render())
+                changed[path] = _write(root, path, render, page_keys or {}, keys)
         if phase == _ICS:
             _write_pages(root, pages or {}, changed, page_keys or {}, keys)
         if cache is not None:
@@ -103,20 +105,24 @@ def write_outputs(root: Path, outputs: dict, run: Run,
                          page_keys=keys)
 
 
+def _write(root: Path, path: str, render: Callable, known: Mapping[str, str],
+           keys: dict[str, str], durable: bool = True) -> bool:
+    """Write one file (True: its bytes changed). A ``Keyed`` render whose key the last
+    publish recorded (``known``) and whose file exists is not called at all
+    (publish.memo); ``keys`` receives the key of every keyed file of this run."""
+    if isinstance(render, Keyed):
+        keys[path] = render.key
+        if known.get(path) == render.key and (root / path).is_file():
+            return False
+    return write_atomic(root / path, render(), durable=durable)
+
+
 def _write_pages(root: Path, pages: Mapping[str, Callable[[], bytes]],
                  changed: dict[str, bool], known: Mapping[str, str],
                  keys: dict[str, str]) -> None:
-    """Write the pages; a ``Keyed`` page whose key the last publish recorded (``known``)
-    and whose file exists is not rendered at all (publish.memo). ``keys`` receives every
-    keyed page's key of this run."""
     written = False
     for path, render in pages.items():
-        if isinstance(render, Keyed):
-            keys[path] = render.key
-            if known.get(path) == render.key and (root / path).is_file():
-                changed[path] = False
-                continue
-        changed[path] = write_atomic(root / path, render(), durable=False)
+        changed[path] = _write(root, path, render, known, keys, durable=False)
         written = written or changed[path]
     if written:
         sync_all()  # durable before the run counts as published

@@ -23,6 +23,7 @@ from .ics import Cached, CacheKey, calendar_chunks, vevent_blocks
 from .jsonfeed import event_entries, events_json_chunks, render_news_json
 from .languages import language_views
 from .localize import Localizer, Memory, source_languages
+from .memo import Keyed, page_key
 from .outputs import PublishResult, Run, View, write_outputs
 from .pages import page_files
 from .rss import event_items, events_rss_chunks, render_news
@@ -77,7 +78,8 @@ def publish_all(
     langs = source_languages(settings.sources)
     german = Localizer(memory=memory, source_langs=langs)
     run = Run(vevent_blocks(vevent_cache, fresh, german),
-               event_items(_url(settings, ""), settings.timezone), event_entries(german))
+              event_items(_url(settings, ""), settings.timezone), event_entries(german),
+              context=tuple(sorted(langs.items())))
     del vevent_cache  # held by run.blocks until the .ics views are written
 
     def hand_over() -> None:
@@ -145,10 +147,10 @@ def _add_set(outputs: dict, settings: Settings, run: Run, prefix: str, sel: Sele
     if items is not None:
         source_kw["entries"] = len(items)
         _add(outputs, View(prefix + "news.rss", titles["news"], "rss", "news", **source_kw),
-             _news_rss(settings, items, titles["news"], prefix + "news.rss"))
+             _news_rss(settings, run, items, titles["news"], prefix + "news.rss"))
         _add(outputs, View(prefix + "feed.json", titles["news"], "json", "news",
                            **source_kw),
-             _news_json(settings, items, titles["news"], prefix + "feed.json"))
+             _news_json(settings, run, items, titles["news"], prefix + "feed.json"))
 
 
 def _add_category(outputs: dict, settings: Settings, run: Run, slug: str, cat: str,
@@ -172,35 +174,48 @@ def _url(settings: Settings, path: str) -> str:
     return f"{settings.base_url.rstrip('/')}/{path}"
 
 
+def _keyed(run: Run, settings: Settings, records: Sequence, *params: object):
+    """A view's key (publish.memo): its parameters, the settings every view reads and its
+    members' digests."""
+    return page_key(params, settings.name, settings.base_url, settings.timezone,
+                    settings.interval_s, run.context, run.members.all(records))
+
+
 def _ics(settings: Settings, run: Run, ordered: list, title: str, path: str):
-    return lambda: calendar_chunks(
+    return Keyed(_keyed(run, settings, ordered, "ics", path, title),
+                 lambda: calendar_chunks(
         ordered, run.blocks, name=settings.name, tz=settings.timezone,
         base_url=settings.base_url, refresh_s=settings.interval_s, self_path="/" + path,
-        title=title)
+        title=title))
 
 
 def _events_rss(settings: Settings, run: Run, listed: list, title: str, path: str):
-    return lambda: events_rss_chunks(
+    return Keyed(_keyed(run, settings, listed, "events.rss", path, title),
+                 lambda: events_rss_chunks(
         listed, run.items, title=title, link=_url(settings, ""), self_url=_url(settings, path),
-        description=f"Kommende Termine im Netzwerk {settings.name}")
+        description=f"Kommende Termine im Netzwerk {settings.name}"))
 
 
 def _events_json(settings: Settings, run: Run, listed: list, title: str, path: str):
-    return lambda: events_json_chunks(
+    return Keyed(_keyed(run, settings, listed, "events.json", path, title),
+                 lambda: events_json_chunks(
         listed, run.entries, title=title, home_page_url=_url(settings, ""),
-        feed_url=_url(settings, path), tz=settings.timezone)
+        feed_url=_url(settings, path), tz=settings.timezone))
 
 
-def _news_rss(settings: Settings, items: Sequence[PublishedItem], title: str, path: str):
-    return lambda: render_news(
+def _news_rss(settings: Settings, run: Run, items: Sequence[PublishedItem], title: str,
+              path: str):
+    return Keyed(_keyed(run, settings, items, "news.rss", path, title), lambda: render_news(
         items, title=title, link=_url(settings, ""), self_url=_url(settings, path),
-        description=f"Neuigkeiten der Partner im Netzwerk {settings.name}")
+        description=f"Neuigkeiten der Partner im Netzwerk {settings.name}"))
 
 
-def _news_json(settings: Settings, items: Sequence[PublishedItem], title: str, path: str):
-    return lambda: render_news_json(
+def _news_json(settings: Settings, run: Run, items: Sequence[PublishedItem], title: str,
+               path: str):
+    return Keyed(_keyed(run, settings, items, "feed.json", path, title),
+                 lambda: render_news_json(
         items, title=title, home_page_url=_url(settings, ""), feed_url=_url(settings, path),
-        description=f"Neuigkeiten der Partner im Netzwerk {settings.name}")
+        description=f"Neuigkeiten der Partner im Netzwerk {settings.name}"))
 
 
 def _categories(events: Sequence[PublishedEvent]) -> list[tuple[str, str]]:

@@ -127,3 +127,60 @@ def test_new_rendering_code_renders_every_page(env, rendered, monkeypatch):
     monkeypatch.setattr(memo, "code_version", lambda: "another version")
     _pass(settings, store)
     assert len(rendered) == 2 * 3
+
+
+def test_listing_pages_without_the_edited_event_are_not_rendered(env, monkeypatch):
+    from syncsvc.publish.pages import listing as listing_mod
+
+    settings, store, feed = env
+    feed.write_text(feed.read_text(encoding="utf-8").replace("20270612", "20270712"),
+                    encoding="utf-8")  # the Grillfest in July, the Lesung in June
+    paths: list[str] = []
+    real = listing_mod.listing
+
+    def counting(site, links, title, intro, entries, path, nav=""):
+        paths.append(f"{links.lang}:{path}")
+        return real(site, links, title, intro, entries, path, nav)
+
+    monkeypatch.setattr(listing_mod, "listing", counting)
+    _pass(settings, store)
+    first = set(paths)
+    assert any("2027-07" in p for p in first) and any("2027-06" in p for p in first)
+    paths.clear()
+    feed.write_text(feed.read_text(encoding="utf-8").replace(
+        "Lesung: Märchen aus Syrien", "Lesung: Märchen aus Eritrea"), encoding="utf-8")
+    _pass(settings, store)
+    assert paths and not [p for p in paths if "2027-07" in p]  # July lists no Lesung
+    assert {p for p in first if "2027-06" in p} <= set(paths)
+
+
+def test_views_without_the_edited_event_are_not_rendered_again(env, tmp_path, monkeypatch):
+    """Views are keyed too: an edit re-renders the views listing the event (the main and
+    language calendars), not a category view it is not in; the bytes equal a full run."""
+    from syncsvc.publish import views as views_mod
+
+    settings, store, feed = env
+    feed.write_text(feed.read_text(encoding="utf-8").replace(
+        "SUMMARY:Grillfest", "CATEGORIES:Feste\nSUMMARY:Grillfest"), encoding="utf-8")
+    titles: list[str] = []
+    real = views_mod.calendar_chunks
+
+    def counting(ordered, blocks, **kw):
+        titles.append(kw["self_path"])
+        return real(ordered, blocks, **kw)
+
+    monkeypatch.setattr(views_mod, "calendar_chunks", counting)
+    _pass(settings, store)
+    assert "/calendar/feste.ics" in titles and "/calendar.ics" in titles
+    titles.clear()
+    _pass(settings, store)
+    assert titles == []  # nothing changed: no view rendered
+    feed.write_text(feed.read_text(encoding="utf-8").replace(
+        "Lesung: Märchen aus Syrien", "Lesung: Märchen aus Eritrea"), encoding="utf-8")
+    changed = _pass(settings, store)
+    assert "/calendar.ics" in titles and "/calendar/feste.ics" not in titles
+    assert {"calendar.ics", "en/calendar.ics", "ar/calendar.ics", "events.json"} <= set(changed)
+    incremental = _tree(settings.output_dir)
+    store.save_page_keys({})
+    rp.republish(replace(settings, output_dir=tmp_path / "full"), store, NOW)
+    assert _tree(tmp_path / "full") == incremental

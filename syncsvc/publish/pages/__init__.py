@@ -24,7 +24,7 @@ from .event import render_ics, render_page
 from .help import render_guide
 from .layout import CSP, site_of
 from .links import SAFE_ID, Links
-from .listing import filter_pages, partner_names
+from .listing import filter_pages, link_inputs, partner_names
 from .model import CANCELLED, MOVED, PAGE_DIR, Entry, entries
 
 __all__ = ["CSP", "PAGE_DIR", "page_files"]
@@ -51,22 +51,31 @@ def page_files(listed: Sequence[Listed], upcoming: Sequence[Listed], settings,
     links = Links(site.base, frozenset(slugify(c) for e in soon
                                        for c in e.listed.published.categories),
                   frozenset(partners), loc.lang)
+    digests = {id(e): _entry_digest(e) for e in all_entries}
+
+    def entry_key(e: Entry) -> str:
+        return digests[id(e)]
+
     pages: dict[str, Callable[[], bytes]] = {
-        path: _utf8(render) for path, render in filter_pages(site, links, soon,
-                                                             partners).items()}
+        path: _utf8(render) for path, render in filter_pages(site, links, soon, partners,
+                                                             entry_key).items()}
     pages[f"{PAGE_DIR}/abonnieren.html"] = _utf8(lambda: render_guide(site))
     pages[UPCOMING] = lambda: upcoming_json(soon[:UPCOMING_MAX], links)
-    shared = (site, tuple(sorted(links.categories)), tuple(sorted(links.partners)), links.lang)
+    shared = (site, link_inputs(links))
     for e in all_entries:
-        # the whole records (Event.translations is left out of their repr), page settings
-        inputs = (e, e.listed.published.event.translations,
-                  e.listed.occurrence.event.translations)
-        pages[e.page] = Keyed(page_key("html", inputs, shared),
+        pages[e.page] = Keyed(page_key("html", entry_key(e), shared),
                               _utf8(_bind(render_page, e, site, links)))
-        pages[e.ics] = Keyed(page_key("ics", inputs, site, tz, settings.interval_s, loc.lang,
-                                      loc.text(e.listed.occurrence.event)),
+        pages[e.ics] = Keyed(page_key("ics", entry_key(e), site, tz, settings.interval_s,
+                                      loc.lang, loc.text(e.listed.occurrence.event)),
                              _bind(render_ics, e, site, tz, settings.interval_s, loc, blocks))
     return {site.prefix + path: render for path, render in pages.items()}
+
+
+def _entry_digest(e: Entry) -> str:
+    """The whole records an entry's pages are rendered from (Event.translations is left
+    out of their repr, so it is added)."""
+    return page_key(e, e.listed.published.event.translations,
+                    e.listed.occurrence.event.translations)
 
 
 def _bind(fn, *args) -> Callable:
@@ -74,6 +83,8 @@ def _bind(fn, *args) -> Callable:
 
 
 def _utf8(render: Callable[[], str]) -> Callable[[], bytes]:
+    if isinstance(render, Keyed):
+        return Keyed(render.key, _utf8(render.render))
     return lambda: render().encode("utf-8")
 
 

@@ -13,6 +13,7 @@ from html import escape
 
 from ...models import SourceRef
 from ..common import slugify
+from ..memo import Keyed, page_key
 from . import dates
 from .layout import Site, lang_attrs, page
 from .links import Links, category_page, month_page, partner_page
@@ -127,16 +128,22 @@ def listing(site: Site, links: Links, title: str, intro: str, entries: Sequence[
 
 
 def filter_pages(site: Site, links: Links, upcoming: Sequence[Entry],
-                 partners: dict[str, str]) -> dict[str, Callable[[], str]]:
-    """path → render for /termine/, every category, partner and month page."""
+                 partners: dict[str, str],
+                 entry_key: Callable[[Entry], str] | None = None,
+                 ) -> dict[str, Callable[[], str]]:
+    """path → render for /termine/, every category, partner and month page. With
+    ``entry_key`` (an entry's input digest), each render is ``Keyed`` by its inputs."""
     out: dict[str, Callable[[], str]] = {}
     index = f"{PAGE_DIR}/index.html"
     tr = links.tr
     _ = tr.gettext
-    out[index] = lambda: listing(
+    everything = lambda: listing(  # noqa: E731 - the render, keyed below
         site, links, _("Alle Termine"),
         escape(_("Kommende Termine der Partner im Netzwerk {name}, nach Tagen.").format(
             name=site.name)), upcoming, index, filters(upcoming, links, partners))
+    out[index] = everything if entry_key is None else Keyed(
+        page_key("index", site, link_inputs(links), tuple(sorted(partners.items())),
+                 tuple(map(entry_key, upcoming))), everything)
     names = {slugify(c): c for e in upcoming for c in reversed(e.listed.published.categories)}
     for slug, name in names.items():
         subset = [e for e in upcoming
@@ -144,14 +151,14 @@ def filter_pages(site: Site, links: Links, upcoming: Sequence[Entry],
         out[category_page(name)] = _page(
             site, links, _("Termine: {name}").format(name=name),
             escape(_("Kommende Termine der Kategorie „{name}“.").format(name=name)),
-            subset, category_page(name))
+            subset, category_page(name), entry_key)
     for sid, name in partners.items():
         subset = [e for e in upcoming if sid in {s.source_id for s in e.listed.published.sources}]
         if subset:
             out[partner_page(sid)] = _page(
                 site, links, _("Termine von {name}").format(name=name),
                 escape(_("Kommende Termine, angekündigt von {name}.").format(name=name)),
-                subset, partner_page(sid))
+                subset, partner_page(sid), entry_key)
     months: dict[str, list[Entry]] = {}
     for e in upcoming:
         months.setdefault(month_key(e), []).append(e)
@@ -159,13 +166,24 @@ def filter_pages(site: Site, links: Links, upcoming: Sequence[Entry],
         label = dates.month(subset[0].day, tr)
         out[month_page(key)] = _page(site, links, _("Termine im {month}").format(month=label),
                                      escape(_("Alle Termine im {month}.").format(month=label)),
-                                     subset, month_page(key))
+                                     subset, month_page(key), entry_key)
     return out
 
 
 def _page(site: Site, links: Links, title: str, intro: str, subset: list[Entry],
-          path: str) -> Callable[[], str]:
-    return lambda: listing(site, links, title, intro, subset, path)
+          path: str, entry_key: Callable[[Entry], str] | None) -> Callable[[], str]:
+    def render() -> str:
+        return listing(site, links, title, intro, subset, path)
+    if entry_key is None:
+        return render
+    return Keyed(page_key("listing", site, link_inputs(links), title, intro, path,
+                          tuple(map(entry_key, subset))), render)
+
+
+def link_inputs(links: Links) -> tuple:
+    """What every page's links depend on (sets sorted: their order varies per process)."""
+    return links.base, tuple(sorted(links.categories)), tuple(sorted(links.partners)), \
+        links.lang
 
 
 def partner_names(refs: Sequence[SourceRef], names: dict[str, str], safe) -> dict[str, str]:
