@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,18 +159,24 @@ def _languages(root: Path) -> set[str]:
 
 
 def _remove_stale(root: Path, keep: set[str], languages: tuple[str, ...] = ()) -> list[str]:
+    """Delete the files of the managed folders this run did not write or keep, and the
+    folders left empty (one walk: two globs and a stat per file cost seconds at 20,000
+    pages)."""
     removed = []
     for top in MANAGED_DIRS + languages:
         base = root / top
         if not base.is_dir():
             continue
-        for path in sorted(base.rglob("*")):
-            rel = path.relative_to(root).as_posix()
-            if path.is_file() and rel not in keep and remove_file(path):
-                removed.append(rel)
-        for d in sorted((p for p in base.rglob("*") if p.is_dir()), reverse=True):
-            if not any(d.iterdir()):
-                d.rmdir()
+        found = []
+        for folder, _dirs, files in os.walk(base, topdown=False):
+            rel_dir = Path(folder).relative_to(root).as_posix()
+            for name in files:
+                rel = f"{rel_dir}/{name}"
+                if rel not in keep and remove_file(Path(folder, name)):
+                    found.append(rel)
+            if folder != str(base) and not os.listdir(folder):
+                os.rmdir(folder)
+        removed += sorted(found)
         if top in languages and not any(base.iterdir()):
             base.rmdir()
     return removed
