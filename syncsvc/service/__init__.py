@@ -62,7 +62,10 @@ class Service:
     def sync(self, sources: Iterable[SourceConfig] | None = None, *,
              progress: Callable[[SyncReport], None] | None = None) -> list[SyncReport]:
         """One pass over ``sources`` (default: all enabled ones)."""
-        return self.pipeline.sync_all(sources, progress=progress)
+        try:
+            return self.pipeline.sync_all(sources, progress=progress)
+        finally:
+            self.store.checkpoint()  # every write pass ends in the main file (store.wal)
 
     def publish_needed(self, reports=(), now: datetime | None = None) -> bool:
         now = now or datetime.now(UTC)
@@ -71,7 +74,10 @@ class Service:
     def republish(self, now: datetime | None = None):
         from .republish import republish  # dedupe and the renderers: only when needed
 
-        return republish(self.settings, self.store, now or datetime.now(UTC))
+        try:
+            return republish(self.settings, self.store, now or datetime.now(UTC))
+        finally:
+            self.store.checkpoint()
 
     def moderate(self, sub_id: int, action: str, *, reason: str = "",
                  form: dict[str, str] | None = None, publish: bool = True) -> list[str]:
@@ -83,13 +89,17 @@ class Service:
         now = datetime.now(UTC)
         problems, changed = moderate(self.settings, self.store, sub_id, action,
                                      reason=reason, form=form, now=now)
+        self.store.checkpoint()
         if publish and not problems and (changed or self.publish_needed((), now)):
             self.republish(now)
         return problems
 
     def accept(self, source_id: str) -> bool:
         """Apply a shrink-held set of one source (the admin's override)."""
-        return self.pipeline.accept(source_id)
+        try:
+            return self.pipeline.accept(source_id)
+        finally:
+            self.store.checkpoint()
 
     def dedupe_events(self):
         """The real event dedupe over the stored inputs of the enabled sources, as the

@@ -20,6 +20,7 @@ from sqlite_utils import Database
 
 from ..errors import StoreError
 from ..models import Event, NewsItem, Validators
+from . import wal
 from .lock import ONE_OFF, LockHolder, holder_of
 from .lock import acquire as acquire_lock
 from .schema import migrate
@@ -67,10 +68,14 @@ class BaseStore:
         self._source_columns: set[str] | None = None
         if lock:
             self._lock_fd = acquire_lock(self.path, role)
+        self._wal_id: wal.FileId | None = None
+        self._connect()
+
+    def _connect(self) -> None:
         try:
             conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
             self.db = Database(conn)
-            self.db.execute("PRAGMA journal_mode=WAL")
+            mode = self.db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA busy_timeout=30000")
             migrate(self.db)
@@ -84,6 +89,16 @@ class BaseStore:
                 self._has_upsert = self.db.supports_on_conflict
         except sqlite3.DatabaseError as e:
             raise StoreError(f"Datenbank {self.path} lässt sich nicht öffnen: {e}") from e
+        # the log this connection writes into (None: not in WAL mode, e.g. on a file
+        # system without shared memory, where SQLite keeps its rollback journal)
+        self._wal_id = wal.file_id(wal.wal_path(self.path)) if mode == "wal" else None
+
+    def checkpoint(self) -> None:
+        """End of a write pass: everything committed into the main file (``store.wal``);
+        a log deleted under this connection is replaced by a new one."""
+        if wal.end_of_pass(self.db.conn, self.path, self._wal_id):
+            self.db.conn.close()
+            self._connect()
 
     @staticmethod
     def lock_holder(path: Path | str) -> LockHolder | None:
