@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
@@ -19,10 +18,11 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..errors import StoreError
+from ..logs import fields as log_fields
 from ..models import Event, NewsItem, Validators
+from . import lock as _lock
 from . import wal
 from .lock import ONE_OFF, LockHolder, holder_of
-from .lock import acquire as acquire_lock
 from .schema import migrate
 
 log = logging.getLogger(__name__)
@@ -64,12 +64,16 @@ class BaseStore:
     def __init__(self, path: Path | str, *, lock: bool = False, role: str = ONE_OFF):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock_fd: int | None = None
+        self._lock: _lock.Lock | None = None
         self._source_columns: set[str] | None = None
         if lock:
-            self._lock_fd = acquire_lock(self.path, role)
+            self._lock = _lock.acquire(self.path, role)
         self._wal_id: wal.FileId | None = None
-        self._connect()
+        try:
+            self._connect()
+        except BaseException:
+            self._release()
+            raise
 
     def _connect(self) -> None:
         try:
@@ -99,6 +103,9 @@ class BaseStore:
         if wal.end_of_pass(self.db.conn, self.path, self._wal_id):
             self.db.conn.close()
             self._connect()
+        if self._lock is not None and _lock.restore(self._lock):
+            log.warning("Die Sperrdatei %s war gelöscht und ist neu geschrieben.",
+                        _lock.lock_path(self.path), extra=log_fields(source="*", stage="store"))
 
     @staticmethod
     def lock_holder(path: Path | str) -> LockHolder | None:
@@ -113,9 +120,14 @@ class BaseStore:
 
     def close(self) -> None:
         self.db.conn.close()
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        self._release()
+
+    def _release(self) -> None:
+        """After the connection: closing the database descriptor earlier would drop
+        SQLite's own locks of this process (``store.lock``)."""
+        if self._lock is not None:
+            _lock.release(self._lock)
+            self._lock = None
 
     # --- sources -------------------------------------------------------------------
 

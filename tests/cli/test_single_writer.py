@@ -85,3 +85,28 @@ def test_the_daemon_role_is_recorded(tmp_path):
         running.kill()
         running.wait()
     assert not holder.is_running_daemon()  # gone: its start time no longer matches
+
+
+def test_deleted_lock_file_lets_no_second_writer_run(configured, capsys):  # noqa: F811
+    """Finding: „a deleted lock file lets a second writer run“. The lock was an flock on
+    syncsvc.db.lock only; after an `rm` of that file the next writer created a new one,
+    locked it and wrote next to the running one. The database file itself is locked too:
+    it cannot vanish without the data vanishing with it."""
+    tmp_path, conf = configured
+    settings = load(tmp_path / "config" / "syncsvc.toml")
+    assert cli.main([*conf, "sync"]) == 0  # the database exists, as under a running daemon
+    capsys.readouterr()
+    running = _holder(settings.database)
+    try:
+        lock_path(settings.database).unlink()
+        second = subprocess.run(
+            [sys.executable, "-m", "syncsvc", *conf, "sync"],
+            capture_output=True, text=True, timeout=60)
+        assert second.returncode == 1, second.stdout
+        assert "wird schon benutzt" in second.stderr
+        assert "Traceback" not in second.stderr
+        assert running.poll() is None
+    finally:
+        running.kill()
+        running.wait()
+    assert cli.main([*conf, "sync"]) == 0  # the holder is gone: writing works again

@@ -10,12 +10,16 @@ from __future__ import annotations
 import shutil
 import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 import requests
 from test_daemon import daemon_config, start, wait_http, wait_vevents  # noqa: F401 - fixture
+
+from syncsvc.store.lock import holder_of, lock_path
 
 from conftest import DATA
 
@@ -103,3 +107,28 @@ def test_deleted_wal_under_a_running_daemon_is_replaced(daemon_config, tmp_path)
     assert status == 200, "other connections cannot read while the WAL is gone"
     assert reopened, "no new WAL was opened"
     assert "Schreibprotokoll" in err and "gelöscht" in err, err[-2000:]
+
+
+def test_deleted_lock_file_is_written_again_by_the_daemon(daemon_config):  # noqa: F811
+    """The database lock holds without the lock file, but `syncsvc sync` reads from that
+    file whether the holder is the daemon (to ask it to sync now): the daemon writes it
+    again at the end of its next pass."""
+    settings, path = daemon_config
+    proc = start(path)
+    try:
+        wait_http(f"http://127.0.0.1:{settings.port}/calendar.ics", proc)
+        lock_path(settings.database).unlink()
+        refused = subprocess.run([sys.executable, "-m", "syncsvc", "--config", str(path), "run"],
+                                 capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 1 and "wird schon benutzt" in refused.stderr
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not lock_path(settings.database).exists():
+            time.sleep(0.2)
+        holder = holder_of(settings.database)
+        assert holder is not None and holder.pid == proc.pid and holder.is_running_daemon()
+        asked = subprocess.run([sys.executable, "-m", "syncsvc", "--config", str(path), "sync"],
+                               capture_output=True, text=True, timeout=60)
+        assert asked.returncode == 0 and "ruft jetzt alle Quellen ab" in asked.stdout
+    finally:
+        err = _kill(proc)
+    assert "Sperrdatei" in err
