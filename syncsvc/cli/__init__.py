@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 
@@ -36,7 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", parents=[common], help="Konfiguration prüfen")
     sync = sub.add_parser("sync", parents=[common], help="alle Quellen jetzt abrufen")
     sync.add_argument("--source", action="append", help="nur diese Quelle(n)")
-    sub.add_parser("run", parents=[common], help="Dienst starten (Abruf nach Plan + HTTP)")
+    run = sub.add_parser("run", parents=[common], help="Dienst starten (Abruf nach Plan + HTTP)")
+    for cmd in (sync, run):
+        cmd.add_argument("--neue-datenbank", dest="fresh", action="store_true",
+                         help="bewusst mit einer neuen Datenbank beginnen, obwohl schon "
+                              "veröffentlicht wurde (Handbuch, Abschnitt 8)")
     sub.add_parser("status", parents=[common], help="eine Zeile je Quelle")
     sub.add_parser("sources", parents=[common], help="Tabelle der Quellen mit Zustand")
     ex = sub.add_parser("explain", parents=[common], help="Zusammenführung erklären")
@@ -79,6 +84,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if verbose:
             raise
         return 1
+    except sqlite3.DatabaseError as e:  # damaged after start-up, in the middle of a command
+        from ..store.connection import problem
+
+        print(f"Fehler: {problem(settings.database, e)}", file=sys.stderr)
+        if verbose:
+            raise
+        return 1
     except KeyboardInterrupt:
         return 130
 
@@ -117,7 +129,7 @@ def cmd_sync(settings: cfg.Settings, args) -> int:
         sources = tuple(s for s in sources if s.id in args.source)
     show = _progress if sys.stderr.isatty() else None
     try:
-        service = Service.open(settings)
+        service = Service.open(settings, fresh=args.fresh)
     except LockedError:
         if args.source or not _signal_daemon(settings, signal.SIGUSR1):
             raise
@@ -147,7 +159,7 @@ def _progress(report) -> None:
 def cmd_run(settings: cfg.Settings, args) -> int:
     from ..service.daemon import Daemon
 
-    return Daemon(settings).run()
+    return Daemon(settings, fresh=args.fresh).run()
 
 
 def cmd_status(settings: cfg.Settings, args) -> int:

@@ -32,10 +32,16 @@ class Service:
         self.pipeline = pipeline or Pipeline(settings, store)
 
     @classmethod
-    def open(cls, settings: Settings, *, lock: bool = True) -> Service:
-        """A service over its own store (``lock``: the single-writer lock, which raises
-        LockedError while another process holds it). Close it, or use ``with``."""
-        return cls(settings, Store(settings.database, lock=lock))
+    def open(cls, settings: Settings, *, lock: bool = True, fresh: bool = False) -> Service:
+        """A service over its own store. ``lock``: as the single writer (LockedError while
+        another process holds the lock), refused when the database is lost or damaged
+        (``fresh``: a new one is meant, ``service.database``); without: a reader, which
+        never creates a missing database. Close it, or use ``with``."""
+        if not lock:
+            return cls(settings, Store(settings.database, create=False))
+        from .database import open_writer
+
+        return cls(settings, open_writer(settings, fresh=fresh))
 
     def close(self) -> None:
         self.store.close()

@@ -24,9 +24,9 @@ from ..config import Settings
 from ..errors import ConfigError, PublishError
 from ..logs import fields
 from ..serve import serve, stop
-from ..store import Store
 from ..store.lock import DAEMON
 from . import Service, health, moderation
+from .database import open_writer
 from .status import Metrics
 
 log = logging.getLogger(__name__)
@@ -34,8 +34,9 @@ TICK_S = 1.0
 
 
 class Daemon:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, *, fresh: bool = False):
         self.settings = settings
+        self.fresh = fresh  # `run --neue-datenbank`: a new database is meant (.database)
         self.stop_event = threading.Event()
         self.reload_event = threading.Event()
         self.sync_now_event = threading.Event()
@@ -51,7 +52,7 @@ class Daemon:
         self.purge = moderation.DailyPurge()  # contact data of „Termin melden“
 
     def run(self) -> int:
-        self.store = Store(self.settings.database, lock=True, role=DAEMON)
+        self.store = open_writer(self.settings, role=DAEMON, fresh=self.fresh)
         self.service = Service(self.settings, self.store)
         self.app = self._build_app(self.service)
         self._install_signals()

@@ -92,7 +92,7 @@ def stored_events(settings: Settings, known: str | None = None
                   ) -> tuple[str, list[Event] | None]:
     """The store's data version, and its events unless the version is ``known`` (the
     admin page's weekly chart reads through this, never the store itself)."""
-    with Store(settings.database) as store:
+    with Store(settings.database, create=False) as store:
         version = store.data_version()
         return version, None if version == known else store.events()
 
@@ -100,7 +100,7 @@ def stored_events(settings: Settings, known: str | None = None
 def read_status(settings: Settings) -> dict:
     """The status document from a connection of its own: safe to call from HTTP threads
     while the scheduler writes (WAL lets readers in)."""
-    with Store(settings.database) as store:
+    with Store(settings.database, create=False) as store:
         return status_document(settings, store)
 
 

@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
-
-from sqlite_utils import Database
 
 from ..errors import StoreError
 from ..logs import fields as log_fields
 from ..models import Event, NewsItem, Validators
 from . import lock as _lock
 from . import wal
+from .connection import connect, missing, quick_check
 from .lock import ONE_OFF, LockHolder, holder_of
-from .schema import migrate
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +58,16 @@ def item_from_json(text: str) -> NewsItem:
 class BaseStore:
     """SQLite state of the service (WAL mode, migrated on open)."""
 
-    def __init__(self, path: Path | str, *, lock: bool = False, role: str = ONE_OFF):
+    def __init__(self, path: Path | str, *, lock: bool = False, role: str = ONE_OFF,
+                 create: bool = True):
+        """``lock``: the single writer (``store.lock``); ``create``: make the file when
+        it is missing (else StoreError, see ``store.connection``)."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._create = create
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.is_file():
+            raise StoreError(missing(self.path))
         self._lock: _lock.Lock | None = None
         self._source_columns: set[str] | None = None
         if lock:
@@ -76,26 +80,18 @@ class BaseStore:
             raise
 
     def _connect(self) -> None:
-        try:
-            conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
-            self.db = Database(conn)
-            mode = self.db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA busy_timeout=30000")
-            migrate(self.db)
-            # sqlite-utils probes ON CONFLICT support by creating and dropping a scratch
-            # table the first time an upsert runs: inside one of our transactions that
-            # fails ("database table is locked"), and on the read-only /status path it
-            # would write. SQLite has had ON CONFLICT since 3.24, so say so up front.
-            if sqlite3.sqlite_version_info >= (3, 24, 0):
-                self.db._supports_on_conflict = True  # noqa: SLF001 - sqlite-utils' cache
-            else:
-                self._has_upsert = self.db.supports_on_conflict
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"Datenbank {self.path} lässt sich nicht öffnen: {e}") from e
+        self.db, in_wal = connect(self.path, create=self._create)
         # the log this connection writes into (None: not in WAL mode, e.g. on a file
         # system without shared memory, where SQLite keeps its rollback journal)
-        self._wal_id = wal.file_id(wal.wal_path(self.path)) if mode == "wal" else None
+        self._wal_id = wal.file_id(wal.wal_path(self.path)) if in_wal else None
+
+    def check(self) -> None:
+        """Raise StoreError (German) when a page of the database is damaged."""
+        quick_check(self.db, self.path)
+
+    def never_published(self) -> bool:
+        """Nothing was ever published from this database (published rows are kept)."""
+        return not list(self.db.query("SELECT 1 FROM published LIMIT 1"))
 
     def checkpoint(self) -> None:
         """End of a write pass: everything committed into the main file (``store.wal``);
