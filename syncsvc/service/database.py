@@ -7,13 +7,17 @@ several of them ignore as older than what they have. A writer now refuses when t
 database is missing, or has never published, while the output folder holds a calendar
 that syncsvc published: that calendar proves there was a database. A genuinely first start
 (no published calendar) creates it as before; ``fresh`` (`--neue-datenbank`) is the
-deliberate new start. A damaged file is refused with a German sentence at start-up.
+deliberate new start; it takes the SEQUENCE of every published UID as the floor, so no
+event is republished below what clients already saw (``seed_sequences``). A damaged file
+is refused with a German sentence at start-up.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+
+import icalendar
 
 from ..config import Settings
 from ..errors import UserError
@@ -41,12 +45,33 @@ def open_writer(settings: Settings, *, role: str = ONE_OFF, fresh: bool = False)
             if not fresh:
                 raise UserError(_refusal(f"Die Datenbank {path} hat noch nie veröffentlicht",
                                          published))
-            log.warning("neue Datenbank %s neben veröffentlichten Kalendern in %s (%s)",
-                        path, settings.output_dir, FRESH_FLAG, extra=fields(source="*"))
+            floors = seed_sequences(store, settings)
+            log.warning("Neue Datenbank %s (%s) neben veröffentlichten Kalendern: SEQUENCE "
+                        "von %d Terminen aus %s übernommen", path, FRESH_FLAG, len(floors),
+                        settings.output_dir, extra=fields(source="*"))
     except BaseException:
         store.close()
         raise
     return store
+
+
+def seed_sequences(store: Store, settings: Settings) -> dict[str, int]:
+    """UID → highest SEQUENCE in the published calendars (the unified one and each
+    partner's, whose folded records have UIDs of their own), stored as the floor."""
+    out = Path(settings.output_dir)
+    floors: dict[str, int] = {}
+    for path in [out / "calendar.ics", *sorted(out.glob("sources/*/calendar.ics"))]:
+        try:
+            cal = icalendar.Calendar.from_ical(path.read_bytes())
+            for ev in cal.walk("VEVENT"):
+                uid, seq = str(ev.get("UID", "")), int(str(ev.get("SEQUENCE", 0)))
+                if uid:
+                    floors[uid] = max(seq, floors.get(uid, 0))
+        except Exception as e:  # noqa: BLE001 - a broken file must not stop the start
+            log.warning("%s nicht lesbar, SEQUENCE daraus nicht übernommen: %s", path, e,
+                        extra=fields(source="*"))
+    store.seed_sequence_floors(floors)
+    return floors
 
 
 def published_calendar(settings: Settings) -> Path | None:
@@ -74,4 +99,5 @@ def _refusal(what: str, calendar: Path) -> str:
             "Änderungen nicht), dazu zurückgehaltene Stände und der Zustand der Quellen. "
             "Bitte die letzte Sicherung zurückspielen (Handbuch, Abschnitt 8). Wer bewusst "
             f"neu anfangen will: `syncsvc sync {FRESH_FLAG}` (oder `syncsvc run "
-            f"{FRESH_FLAG}`) legt sie neu an.")
+            f"{FRESH_FLAG}`) legt sie neu an und übernimmt die Versionen (SEQUENCE) aus "
+            "den veröffentlichten Kalendern.")

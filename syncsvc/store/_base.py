@@ -90,8 +90,10 @@ class BaseStore:
         quick_check(self.db, self.path)
 
     def never_published(self) -> bool:
-        """Nothing was ever published from this database (published rows are kept)."""
-        return not list(self.db.query("SELECT 1 FROM published LIMIT 1"))
+        """Nothing was ever published from this database (published rows are kept), and
+        it was not started deliberately next to earlier outputs (``sequence_floor``)."""
+        return not list(self.db.query("SELECT 1 FROM published UNION ALL "
+                                      "SELECT 1 FROM sequence_floor LIMIT 1"))
 
     def checkpoint(self) -> None:
         """End of a write pass: everything committed into the main file (``store.wal``);

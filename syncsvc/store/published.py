@@ -26,12 +26,15 @@ class PublishedMixin(BaseStore):
         state = {(r["uid"], r["recurrence_id"]): r for r in self.db.query(
             "SELECT uid, recurrence_id, hash, sequence, dtstamp FROM published WHERE kind = ?",
             [kind])}
+        entries = list(entries)
+        floor = self.sequence_floors() if kind == "event" and any(
+            (uid, rid) not in state for uid, rid, _, _ in entries) else {}
         out: dict[tuple[str, str], tuple[int, str]] = {}
         changed_rows, memory_rows = [], []
         for uid, rid, digest, refs in entries:
             old = state.get((uid, rid))
-            if old is None:
-                seq, stamp = 0, now
+            if old is None:  # new here; above what a lost database published, if anything
+                seq, stamp = (floor[uid] + 1 if uid in floor else 0), now
             elif old["hash"] != digest:
                 seq, stamp = old["sequence"] + 1, now
             else:
@@ -47,6 +50,18 @@ class PublishedMixin(BaseStore):
             if memory_rows:
                 self.db.table("memory").upsert_all(memory_rows, pk="ref")
         return out
+
+    def seed_sequence_floors(self, floors: Mapping[str, int]) -> None:
+        """Record UID → SEQUENCE of published calendars (a new database's start)."""
+        with self.db.conn:
+            self.db.conn.executemany(
+                "INSERT INTO sequence_floor (uid, sequence) VALUES (?, ?) ON CONFLICT(uid) "
+                "DO UPDATE SET sequence = max(sequence, excluded.sequence)",
+                list(floors.items()))
+
+    def sequence_floors(self) -> dict[str, int]:
+        return {r["uid"]: r["sequence"] for r in self.db.query(
+            "SELECT uid, sequence FROM sequence_floor")}
 
     def vevent_cache(self, kind: str) -> dict[tuple[str, str, str], tuple[bytes, str]]:
         """(uid, recurrence_id, render key) → (serialized VEVENT, block metadata)."""

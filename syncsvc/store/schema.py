@@ -104,5 +104,13 @@ def m006_page_keys(db: Database) -> None:
     db.table("page_keys").create({"path": str, "key": str}, pk="path")
 
 
+@migrations()
+def m007_sequence_floor(db: Database) -> None:
+    """The SEQUENCE clients already saw per event UID, read from the published calendars
+    when a new database replaced a lost one: an entry published for the first time from
+    this database goes above it, never back to 0."""
+    db.table("sequence_floor").create({"uid": str, "sequence": int}, pk="uid")
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

@@ -6,6 +6,7 @@ as a subprocess (it must refuse before it serves anything).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -117,3 +118,64 @@ def test_corrupt_database_at_start_gives_a_german_error(configured, capsys):  # 
     db.write_bytes(b"kein SQLite" * 1000)  # not a database at all
     assert cli.main([*conf, "sync"]) == 1
     assert "beschädigt" in capsys.readouterr().err
+
+
+EVENT = """BEGIN:VEVENT
+UID:{uid}@verein
+DTSTAMP:20261101T000000Z
+DTSTART;TZID=Europe/Berlin:2027031{day}T140000
+SUMMARY:{summary}
+DESCRIPTION:{text}
+END:VEVENT
+"""
+
+
+def _feed(tmp_path: Path, text: str, stamp: int) -> None:
+    """The partner's file with the workshop's ``text``; ``stamp``: its mtime (the local
+    source's validator), so every version is read."""
+    body = ("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Verein//DE\n"
+            + EVENT.format(uid="ws", day=3, summary="Workshop Engagement", text=text)
+            + EVENT.format(uid="cafe", day=5, summary="Sprachcafé", text="Jeden Monat.")
+            + "END:VCALENDAR\n")
+    path = tmp_path / "feeds" / "verein.ics"
+    path.write_text(body.replace("\n", "\r\n"), encoding="utf-8")
+    os.utime(path, (stamp, stamp))
+
+
+def _sequences(tmp_path: Path) -> dict[str, int]:
+    cal = icalendar.Calendar.from_ical((tmp_path / "public" / "calendar.ics").read_bytes())
+    return {str(e["SUMMARY"]): int(e["SEQUENCE"]) for e in cal.walk("VEVENT")}
+
+
+def test_sequence_does_not_restart_at_1_after_database_loss(write_config, tmp_path):
+    """Finding: „SEQUENCE restarts at 1 after database loss“. The per-UID SEQUENCE lived
+    only in the database; a new one published every event as new (SEQUENCE 0), and
+    clients that saw SEQUENCE 2 keep their copy of a higher version (RFC 5546 §2.1.5),
+    so a later change never reached them. A new database takes the published calendar's
+    SEQUENCE as the floor: every entry republishes above what clients saw."""
+    write_config('[[sources]]\nid = "verein"\nname = "Verein"\nurl = "../feeds/verein.ics"\n'
+                 'kind = "ics"\n')
+    conf = ["--config", str(tmp_path / "config" / "syncsvc.toml")]
+    db = _database(tmp_path)
+    for n, text in enumerate(("Kurz.", "Kurz. Bitte anmelden!", "Kurz. Ausgebucht.")):
+        _feed(tmp_path, text, 1_800_000_000 + n)
+        assert cli.main([*conf, "sync"]) == 0
+    before = _sequences(tmp_path)
+    assert before == {"Workshop Engagement": 2, "Sprachcafé": 0}
+
+    _delete(db)  # lost; the same feed content again
+    assert cli.main([*conf, "sync", "--neue-datenbank"]) == 0
+    after = _sequences(tmp_path)
+    assert all(after[k] >= before[k] for k in before), (before, after)
+    assert after == {"Workshop Engagement": 3, "Sprachcafé": 1}  # one above: content unknown
+
+    _delete(db)  # lost again, and this time the workshop changed meanwhile
+    _feed(tmp_path, "Kurz. Neuer Raum!", 1_800_000_010)
+    assert cli.main([*conf, "sync", "--neue-datenbank"]) == 0
+    changed = _sequences(tmp_path)
+    assert changed["Workshop Engagement"] > after["Workshop Engagement"]
+    assert changed["Sprachcafé"] >= after["Sprachcafé"]
+
+    _feed(tmp_path, "Kurz. Neuer Raum!", 1_800_000_020)  # same content, new mtime
+    assert cli.main([*conf, "sync"]) == 0
+    assert _sequences(tmp_path) == changed  # an ordinary database again: nothing moves
