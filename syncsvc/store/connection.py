@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from ..errors import StoreError
 from .schema import migrate
+from .wal import BUSY_MS
 
 RESTORE = "Bitte die letzte gute Sicherung zurückspielen (Handbuch, Abschnitt 8)."
 
@@ -30,7 +31,7 @@ def connect(path: Path, *, create: bool) -> tuple[Database, bool]:
         db = Database(conn)
         mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA busy_timeout=30000")
+        db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
         migrate(db)
         # sqlite-utils probes ON CONFLICT support by creating and dropping a scratch
         # table the first time an upsert runs: inside one of our transactions that

@@ -90,7 +90,8 @@ def restore(lock: Lock) -> bool:
     holder from it); True if it had to. The database lock held all along."""
     path = lock_path(lock.database)
     try:
-        if os.stat(path).st_ino == os.fstat(lock.file_fd).st_ino:
+        on_disk, held = os.stat(path), os.fstat(lock.file_fd)
+        if (on_disk.st_dev, on_disk.st_ino) == (held.st_dev, held.st_ino):
             return False
     except OSError:
         pass

@@ -26,6 +26,8 @@ from ..logs import fields
 log = logging.getLogger(__name__)
 
 FileId = tuple[int, int]  # st_dev, st_ino
+BUSY_MS = 30_000  # how long a writer waits for another (store.connection)
+WAIT_MS = 1_000  # how long the checkpoint at the end of a pass waits for readers
 
 
 def wal_path(database: Path | str) -> Path:
@@ -46,10 +48,15 @@ def end_of_pass(conn: sqlite3.Connection, database: Path, opened: FileId | None)
     caller opens the connection again (which starts a new log)."""
     vanished = opened is not None and file_id(wal_path(database)) != opened
     try:
-        # TRUNCATE: every committed page into the main file, the log emptied; it waits
-        # (busy timeout) for readers of older pages, which /status and the form are only
-        # for milliseconds. busy: a reader still needed the log, the next pass retries.
-        busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        # TRUNCATE: every committed page into the main file, the log emptied. It waits
+        # for readers of older pages (/status, the form: milliseconds), but at most
+        # WAIT_MS, not the 30 s writers wait: then it copies what it can, as PASSIVE
+        # does, reports busy, and the next pass finishes the job.
+        conn.execute(f"PRAGMA busy_timeout={WAIT_MS}")
+        try:
+            busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
     except sqlite3.DatabaseError as e:  # the data stays in the log until the next pass
         log.warning("Checkpoint der Datenbank %s fehlgeschlagen: %s", database, e,
                     extra=fields(source="*", stage="store"))
