@@ -73,6 +73,7 @@ class BaseStore:
         if lock:
             self._lock = _lock.acquire(self.path, role)
         self._wal_id: wal.FileId | None = None
+        self._db_id: wal.FileId | None = None
         try:
             self._connect()
         except BaseException:
@@ -81,6 +82,7 @@ class BaseStore:
 
     def _connect(self) -> None:
         self.db, in_wal = connect(self.path, create=self._create)
+        self._db_id = wal.file_id(self.path)
         # the log this connection writes into (None: not in WAL mode, e.g. on a file
         # system without shared memory, where SQLite keeps its rollback journal)
         self._wal_id = wal.file_id(wal.wal_path(self.path)) if in_wal else None
@@ -97,10 +99,15 @@ class BaseStore:
 
     def checkpoint(self) -> None:
         """End of a write pass: everything committed into the main file (``store.wal``);
-        a log deleted under this connection is replaced by a new one."""
-        if wal.end_of_pass(self.db.conn, self.path, self._wal_id):
+        a log deleted under this connection is replaced by a new one, a deleted database
+        file is reported, never replaced by an empty one."""
+        gone = wal.file_id(self.path) != self._db_id  # a new connection would not see it
+        if wal.end_of_pass(self.db.conn, self.path, self._wal_id) and not gone:
             self.db.conn.close()
             self._connect()
+            wal.reopened(self.path)
+        if gone:
+            wal.database_gone(self.path)  # every pass, until someone acts
         if self._lock is not None and _lock.restore(self._lock):
             log.warning("Die Sperrdatei %s war gelöscht und ist neu geschrieben.",
                         _lock.lock_path(self.path), extra=log_fields(source="*", stage="store"))

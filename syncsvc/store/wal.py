@@ -45,7 +45,7 @@ def file_id(path: Path) -> FileId | None:
 def end_of_pass(conn: sqlite3.Connection, database: Path, opened: FileId | None) -> bool:
     """Checkpoint ``conn`` (``opened``: the log it opened, None outside WAL mode); True
     when the log was deleted under it and everything is in the main file now, so the
-    caller opens the connection again (which starts a new log)."""
+    caller may open the connection again (which starts a new log; ``reopened``)."""
     vanished = opened is not None and file_id(wal_path(database)) != opened
     try:
         # TRUNCATE: every committed page into the main file, the log emptied. It waits
@@ -65,13 +65,22 @@ def end_of_pass(conn: sqlite3.Connection, database: Path, opened: FileId | None)
         log.warning("Das Schreibprotokoll %s wurde gelöscht; ein Leser hält es noch, der "
                     "nächste Durchlauf versucht es erneut.", wal_path(database),
                     extra=fields(source="*", stage="store"))
-    elif vanished:
-        log.warning(vanished_message(database), extra=fields(source="*", stage="store"))
     return vanished and not busy
 
 
-def vanished_message(database: Path | str) -> str:
-    return (f"Das Schreibprotokoll {wal_path(database)} wurde gelöscht, während syncsvc "
-            "lief. Alle Änderungen sind in die Datenbank übernommen, ein neues "
-            "Schreibprotokoll ist angelegt. Die Dateien -wal und -shm neben der Datenbank "
-            "gehören zu ihr: bitte nie löschen, solange syncsvc läuft.")
+def reopened(database: Path | str) -> None:
+    log.warning(f"Das Schreibprotokoll {wal_path(database)} wurde gelöscht, während "
+                "syncsvc lief. Alle Änderungen sind in die Datenbank übernommen, ein neues "
+                "Schreibprotokoll ist angelegt. Die Dateien -wal und -shm neben der "
+                "Datenbank gehören zu ihr: bitte nie löschen, solange syncsvc läuft.",
+                extra=fields(source="*", stage="store"))
+
+
+def database_gone(database: Path | str) -> None:
+    """The log went with the database file itself: a new connection would open an empty
+    database (or someone else's) at the path, so this one stays on the data it has."""
+    log.error(f"Die Datenbank {database} wurde gelöscht oder ersetzt, während syncsvc lief. "
+              "Der Dienst arbeitet mit den geöffneten Daten weiter, aber sie gehen beim "
+              "Beenden verloren: bitte die letzte Sicherung zurückspielen (Handbuch, "
+              "Abschnitt 8) und den Dienst neu starten.",
+              extra=fields(source="*", stage="store"))

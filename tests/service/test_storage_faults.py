@@ -132,3 +132,26 @@ def test_deleted_lock_file_is_written_again_by_the_daemon(daemon_config):  # noq
     finally:
         err = _kill(proc)
     assert "Sperrdatei" in err
+
+
+def test_deleted_database_under_a_running_daemon_is_not_recreated(daemon_config, tmp_path):  # noqa: F811
+    """`rm syncsvc.db*` while the daemon runs: the vanished log must not make it open a
+    new, empty database at the path (and publish empty calendars from it). It keeps the
+    data it has open, /healthz says 503, and the next start refuses (test_database_start)."""
+    settings, path = daemon_config
+    base = f"http://127.0.0.1:{settings.port}"
+    proc = start(path)
+    try:
+        wait_http(base + "/calendar.ics", proc)
+        wait_vevents(base, 2, "first pass never published")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{settings.database}{suffix}").unlink(missing_ok=True)
+        shutil.copy(DATA / "pipeline" / "partner_ten_upcoming.ics",
+                    tmp_path / "feeds" / "verein.ics")
+        wait_vevents(base, 10, "the daemon stopped syncing")  # from the data it holds open
+        time.sleep(2)  # a few more passes of interval 1s
+        assert not Path(settings.database).exists(), "an empty database was created"
+        assert requests.get(base + "/healthz", timeout=5).status_code == 503
+    finally:
+        err = _kill(proc)
+    assert "wurde gelöscht oder ersetzt, während syncsvc lief" in err, err[-2000:]
