@@ -2,8 +2,8 @@
 
 SQLite makes a missing file on connect, so a deleted database (an `rm`, a volume mounted
 in the wrong place) used to come back empty without a word: subscribers' clients then got
-new UIDs where a merged event's winner had changed and SEQUENCE from 0 again, which
-several of them ignore as older than what they have. A writer now refuses when the
+new UIDs where a merged event's winner had changed, and SEQUENCE from 0 again, which a
+client may take as older than the copy it has. A writer now refuses when the
 database is missing, or has never published, while the output folder holds a calendar
 that syncsvc published: that calendar proves there was a database. A genuinely first start
 (no published calendar) creates it as before; ``fresh`` (`--neue-datenbank`) is the
