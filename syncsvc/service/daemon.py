@@ -49,6 +49,7 @@ class Daemon:
         self.heartbeat = health.Heartbeat()
         self._unhealthy: list[str] = []
         self.purge = moderation.DailyPurge()  # contact data of „Termin melden“
+        self._admin_app = None
 
     def run(self) -> int:
         self.store = Store(self.settings.database, lock=True, role=DAEMON)
@@ -228,8 +229,10 @@ class Daemon:
         return new
 
     def _build_app(self, service: Service):
+        if self._admin_app is None:  # one for the process: logins outlive a reload
+            self._admin_app = self._admin()
         return service.app(status=self._status, metrics=self.metrics.render,
-                           healthy=self._healthy, admin=self._admin())
+                           healthy=self._healthy, admin=self._admin_app)
 
     # --- signals, health, status ------------------------------------------------------
 

@@ -18,9 +18,10 @@ import requests
 from syncsvc.config import Settings, SourceConfig
 from syncsvc.models import Event
 from syncsvc.serve import make_app
-from syncsvc.serve.admin import CSP, is_loopback, make_admin, session_value
+from syncsvc.serve.admin import CSP, is_loopback, make_admin
 from syncsvc.serve.admin.auth import LIMIT, WINDOW_S, Throttle
 from syncsvc.serve.admin.chart import WEEKS
+from syncsvc.serve.admin.session import ABSOLUTE_S, IDLE_S, Sessions
 from syncsvc.service.status import read_status, stored_events
 from syncsvc.store import Store
 
@@ -91,11 +92,12 @@ def db(tmp_path: Path) -> Path:
     return settings.database
 
 
-def admin_for(settings: Settings):
+def admin_for(settings: Settings, **kwargs):
     def status() -> dict:
         return read_status(settings)
 
-    return make_admin(lambda: settings, status, lambda known: stored_events(settings, known))
+    return make_admin(lambda: settings, status, lambda known: stored_events(settings, known),
+                      **kwargs)
 
 
 def call(admin, path: str = "/admin", method: str = "GET", body: bytes = b"", *,
@@ -120,13 +122,13 @@ def test_token_required_and_checked(tmp_path: Path, db: Path) -> None:
         code, _, body = call(admin, authorization=wrong)
         assert code == 401, wrong
         assert "stimmt nicht" in body
-    code, _, body = call(admin, cookie="syncsvc_admin=" + session_value("other"))
-    assert code == 401
+    for cookie in ("syncsvc_admin=" + "A" * 43, "syncsvc_admin=", "syncsvc_admin=\"x"):
+        assert call(admin, cookie=cookie)[0] == 401, cookie
     code, _, body = call(admin, authorization=f"Bearer {TOKEN}")
     assert code == 200 and "Letzter Erfolg" in body
 
 
-def test_login_form_sets_hmac_cookie(tmp_path: Path, db: Path) -> None:
+def test_login_form_sets_session_cookie(tmp_path: Path, db: Path) -> None:
     admin = admin_for(build_settings(tmp_path, admin_token=TOKEN))
     code, _, body = call(admin, "/admin/login")
     assert code == 200 and 'action="/admin/login"' in body
@@ -137,14 +139,15 @@ def test_login_form_sets_hmac_cookie(tmp_path: Path, db: Path) -> None:
     code, headers, _ = call(admin, "/admin/login", "POST", good)
     assert code == 303 and headers["Location"] == "/admin"
     cookie = headers["Set-Cookie"]
-    value = re.match(r"syncsvc_admin=([0-9a-f]+);", cookie).group(1)
-    expected = hmac.new(TOKEN.encode(), b"syncsvc admin session v1", hashlib.sha256)
-    assert value == expected.hexdigest() and TOKEN not in cookie
+    value = re.match(r"syncsvc_admin=([A-Za-z0-9_-]{43});", cookie).group(1)  # 32 random bytes
+    assert TOKEN not in cookie
+    assert f"Max-Age={int(ABSOLUTE_S)}" in cookie
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
     code, _, body = call(admin, cookie=f"syncsvc_admin={value}")
     assert code == 200 and "Abmelden" in body
     code, headers, _ = call(admin, "/admin/logout", "POST", cookie=f"syncsvc_admin={value}")
     assert code == 303 and "Max-Age=0" in headers["Set-Cookie"]
+    assert call(admin, cookie=f"syncsvc_admin={value}")[0] == 401
 
 
 def test_cookie_is_secure_behind_https(tmp_path: Path, db: Path) -> None:
@@ -184,6 +187,9 @@ def test_read_only_and_unknown_paths(tmp_path: Path, db: Path) -> None:
 
 def test_wrong_tokens_lock_the_address_out(tmp_path: Path, db: Path) -> None:
     admin = admin_for(build_settings(tmp_path, admin_token=TOKEN))
+    _, headers, _ = call(admin, "/admin/login", "POST", urlencode({"token": TOKEN}).encode(),
+                         remote="203.0.113.9")
+    cookie = headers["Set-Cookie"].split(";")[0]  # logged in before the attack
     guess = urlencode({"token": "raten"}).encode()
     for i in range(LIMIT):
         assert call(admin, "/admin/login", "POST", guess, remote="203.0.113.9")[0] == 401, i
@@ -198,7 +204,6 @@ def test_wrong_tokens_lock_the_address_out(tmp_path: Path, db: Path) -> None:
     assert code == 429
     # another address is not affected, and neither is an existing session
     assert call(admin, remote="198.51.100.4", authorization=f"Bearer {TOKEN}")[0] == 200
-    cookie = f"syncsvc_admin={session_value(TOKEN)}"
     assert call(admin, remote="203.0.113.9", cookie=cookie)[0] == 200
 
 
@@ -325,3 +330,84 @@ def test_over_http(http_base: str) -> None:
     r = requests.post(f"{http_base}/admin/login", data={"token": "falsch"}, timeout=10,
                       allow_redirects=False)
     assert r.status_code == 401 and "Set-Cookie" not in r.headers
+
+
+# --- issue 15: server-side sessions -----------------------------------------------------
+
+def test_admin_session_cookie_is_not_a_fixed_value_and_expires_server_side(
+        tmp_path: Path, db: Path) -> None:
+    """Finding: the admin session cookie was a fixed value (an HMAC of the token) without
+    server-side expiry: every login got the same cookie, and a copy kept working after
+    the logout for as long as the token stayed the same. Over real HTTP on 127.0.0.1."""
+    settings = [build_settings(tmp_path, admin_token=TOKEN)]
+    settings[0].output_dir.mkdir()
+    admin = make_admin(lambda: settings[0], lambda: read_status(settings[0]),
+                       lambda known: stored_events(settings[0], known))
+    app = make_app(settings[0], status=lambda: {}, admin=admin)
+
+    def login(base: str) -> str:
+        r = requests.post(f"{base}/admin/login", data={"token": TOKEN}, timeout=10,
+                          allow_redirects=False)
+        assert r.status_code == 303
+        assert "HttpOnly" in r.headers["Set-Cookie"]
+        assert "SameSite=Strict" in r.headers["Set-Cookie"]
+        return r.cookies["syncsvc_admin"]
+
+    def page(base: str, cookie: str) -> int:
+        return requests.get(f"{base}/admin", cookies={"syncsvc_admin": cookie},
+                            timeout=10).status_code
+
+    with running(app) as base:
+        first, second = login(base), login(base)
+        assert first != second  # random per login, not derived from the token
+        fixed = hmac.new(TOKEN.encode(), b"syncsvc admin session v1", hashlib.sha256)
+        assert fixed.hexdigest() not in (first, second) and TOKEN not in first
+        assert len(first) >= 40
+        assert page(base, first) == 200 and page(base, second) == 200
+        r = requests.post(f"{base}/admin/logout", cookies={"syncsvc_admin": first},
+                          timeout=10, allow_redirects=False)
+        assert r.status_code == 303 and "Max-Age=0" in r.headers["Set-Cookie"]
+        assert page(base, first) == 401  # a copy of the cookie is worthless after logout
+        assert page(base, second) == 200  # the other login is not affected
+        # a new token in the config ends every session opened with the old one
+        settings[0] = replace(settings[0], admin_token=TOKEN + "-neu")
+        assert page(base, second) == 401
+        settings[0] = replace(settings[0], admin_token=TOKEN)
+        assert page(base, second) == 401  # and it stays ended
+
+
+def test_admin_session_ends_when_idle_after_8_hours_and_with_another_token(
+        tmp_path: Path, db: Path) -> None:
+    now = [1000.0]
+    sessions = Sessions(clock=lambda: now[0])
+    settings = build_settings(tmp_path, admin_token=TOKEN)
+    admin = admin_for(settings, sessions=sessions)
+
+    def login() -> str:
+        _, headers, _ = call(admin, "/admin/login", "POST",
+                             urlencode({"token": TOKEN}).encode())
+        return headers["Set-Cookie"].split(";")[0]
+
+    idle, busy = login(), login()
+    for _ in range(int(ABSOLUTE_S // (IDLE_S / 2)) - 1):  # used every half hour
+        now[0] += IDLE_S / 2
+        assert call(admin, cookie=busy)[0] == 200
+    assert call(admin, cookie=idle)[0] == 401  # an hour without a request ended it
+    now[0] = 1000.0 + ABSOLUTE_S
+    assert call(admin, cookie=busy)[0] == 401  # 8 h after the login, however busy
+    assert len(sessions) == 0
+    # the token only ever as a fingerprint in memory; another token ends the sessions
+    sid = sessions.open(TOKEN)
+    assert sessions.valid(sid, TOKEN) and not sessions.valid(sid, "anderes")
+    assert not sessions.valid(sid, TOKEN)
+    assert all(TOKEN not in repr(v) for v in vars(sessions).values())
+
+
+def test_sessions_are_capped_oldest_first() -> None:
+    now = [0.0]
+    sessions = Sessions(clock=lambda: now[0], limit=3)
+    ids = []
+    for _ in range(4):
+        now[0] += 1
+        ids.append(sessions.open(TOKEN))
+    assert [sessions.valid(s, TOKEN) for s in ids] == [False, True, True, True]
