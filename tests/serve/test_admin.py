@@ -411,3 +411,68 @@ def test_sessions_are_capped_oldest_first() -> None:
         now[0] += 1
         ids.append(sessions.open(TOKEN))
     assert [sessions.valid(s, TOKEN) for s in ids] == [False, True, True, True]
+
+
+# --- issue 15: the lockout behind a reverse proxy ---------------------------------------
+
+def _logins(base: str, token: str, forwarded: str, times: int = 1) -> list[int]:
+    return [requests.post(f"{base}/admin/login", data={"token": token}, timeout=10,
+                          headers={"X-Forwarded-For": forwarded},
+                          allow_redirects=False).status_code for _ in range(times)]
+
+
+def test_admin_lockout_behind_a_proxy_does_not_lock_the_real_admin_out(
+        tmp_path: Path, db: Path) -> None:
+    """Finding: behind a reverse proxy every request came from the proxy's address, so an
+    attacker's wrong tokens locked the real admin out as well. Real HTTP on 127.0.0.1,
+    the test client in the role of a proxy listed in trusted_proxies."""
+    settings = build_settings(tmp_path, admin_token=TOKEN, trusted_proxies=("127.0.0.1",))
+    settings.output_dir.mkdir()
+    app = make_app(settings, status=lambda: {}, admin=admin_for(settings))
+    attacker, admin = "203.0.113.9", "198.51.100.4"
+    with running(app) as base:
+        assert _logins(base, "raten", attacker, LIMIT) == [401] * LIMIT
+        assert _logins(base, TOKEN, attacker) == [429]
+        assert _logins(base, TOKEN, admin) == [303]  # another client: not locked out
+        # an address written in front of the one the proxy appended changes nothing
+        assert _logins(base, TOKEN, f"{admin}, {attacker}") == [429]
+        assert _logins(base, TOKEN, f"{attacker}, {admin}") == [303]
+
+
+def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(
+        tmp_path: Path, db: Path) -> None:
+    """The other side: a client that forges X-Forwarded-For (no proxy configured, or
+    not from the proxy) cannot get fresh attempts by naming a new address each time."""
+    for trusted in ((), ("192.0.2.1", "10.0.0.0/8", "proxy-gibt-es-nicht.invalid")):
+        settings = build_settings(tmp_path, admin_token=TOKEN, trusted_proxies=trusted)
+        settings.output_dir.mkdir(exist_ok=True)
+        app = make_app(settings, status=lambda: {}, admin=admin_for(settings))
+        with running(app) as base:
+            codes = [_logins(base, "raten", f"198.51.100.{n}")[0] for n in range(LIMIT)]
+            assert codes == [401] * LIMIT, trusted
+            assert _logins(base, TOKEN, "198.51.100.200") == [429], trusted
+
+
+def test_client_address_reads_forwarded_for_from_the_right() -> None:
+    from syncsvc.serve.client import ClientAddress
+
+    names = {"proxy": ["172.18.0.5"]}
+    client = ClientAddress(["127.0.0.1", "10.0.0.0/8", "proxy"],
+                           resolve=lambda n: names.get(n, []))
+
+    def of(peer: str, forwarded: str | None = None) -> str:
+        env = {"REMOTE_ADDR": peer}
+        if forwarded is not None:
+            env["HTTP_X_FORWARDED_FOR"] = forwarded
+        return client(env)
+
+    assert of("203.0.113.9", "1.2.3.4") == "203.0.113.9"  # not a proxy: header ignored
+    assert of("127.0.0.1", "198.51.100.4") == "198.51.100.4"
+    assert of("172.18.0.5", "198.51.100.4") == "198.51.100.4"  # by name (compose)
+    assert of("10.1.2.3", "6.6.6.6, 198.51.100.4, 10.9.9.9") == "198.51.100.4"
+    assert of("127.0.0.1", "[2001:db8::1]:4711") == "2001:db8::1"
+    assert of("127.0.0.1", "198.51.100.4:4711") == "198.51.100.4"
+    assert of("127.0.0.1", "::ffff:198.51.100.4") == "198.51.100.4"
+    assert of("127.0.0.1", "kein-ip, 198.51.100.4") == "198.51.100.4"
+    assert of("127.0.0.1", "198.51.100.4, kaputt") == "127.0.0.1"  # the proxy's own bucket
+    assert of("127.0.0.1") == "127.0.0.1" and of("127.0.0.1", "10.0.0.1") == "10.0.0.1"

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs
 
 from ...config import Settings
 from ...logs import fields
+from ..client import client_of
 from .auth import Throttle
 from .chart import Stored, WeekCache
 from .moderation import PATH as MODERATION
@@ -54,7 +55,7 @@ def make_admin(get_settings: Callable[[], Settings], status: Callable[[], dict],
         settings = get_settings()
         path = (environ.get("PATH_INFO") or "/admin").rstrip("/") or "/admin"
         method = environ.get("REQUEST_METHOD", "GET")
-        client = environ.get("REMOTE_ADDR", "?")
+        client = client_of(environ)  # behind a trusted proxy: the real client
         attempt = bool(environ.get("HTTP_AUTHORIZATION")) or (
             path == "/admin/login" and method == "POST")
         if not settings.admin_token:
