@@ -27,9 +27,9 @@ from .client import KEY as CLIENT
 from .client import PROXY_HEADERS, ClientAddress
 from .index import CSP, render_index
 from .language import start_language
-from .server import serve, stop
+from .server import bound_hosts, serve, stop
 
-__all__ = ["make_app", "serve", "stop"]
+__all__ = ["bound_hosts", "make_app", "serve", "stop"]
 
 log = logging.getLogger(__name__)
 

@@ -91,6 +91,12 @@ def serve(app: Callable, host: str, port: int) -> BaseWSGIServer | MultiSocketSe
     return server
 
 
+def bound_hosts(server: BaseWSGIServer | MultiSocketServer) -> tuple[str, ...]:
+    """The addresses the server's sockets actually listen on ("0.0.0.0", "::1", …): what
+    decides who can reach it, whatever a later config reload says about ``bind``."""
+    return tuple(str(listener.socket.getsockname()[0]) for listener in _listeners(server))
+
+
 def _listeners(server: BaseWSGIServer | MultiSocketServer) -> list[BaseWSGIServer]:
     channels = server.map if isinstance(server, MultiSocketServer) else server._map  # noqa: SLF001
     return [ch for ch in channels.values() if isinstance(ch, BaseWSGIServer)]

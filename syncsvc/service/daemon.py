@@ -23,7 +23,7 @@ from .. import config as cfg
 from ..config import Settings
 from ..errors import ConfigError, PublishError
 from ..logs import fields
-from ..serve import serve, stop
+from ..serve import bound_hosts, serve, stop
 from ..store import Store
 from ..store.lock import DAEMON
 from . import Service, health, moderation
@@ -50,6 +50,7 @@ class Daemon:
         self._unhealthy: list[str] = []
         self.purge = moderation.DailyPurge()  # contact data of „Termin melden“
         self._admin_app = None
+        self.bound: tuple[str, ...] = ()  # the sockets' addresses; a reload cannot move them
 
     def run(self) -> int:
         self.store = Store(self.settings.database, lock=True, role=DAEMON)
@@ -60,6 +61,7 @@ class Daemon:
         # slow partners must not keep residents (and /healthz) waiting
         server = serve(lambda env, start: self.app(env, start), self.settings.bind,
                        self.settings.port)
+        self.bound, self._listen = bound_hosts(server), (self.settings.bind, self.settings.port)
         server_thread = threading.Thread(target=server.run, name="http", daemon=True)
         server_thread.start()
         self._thread = threading.Thread(target=self._start, name="scheduler", daemon=True)
@@ -201,6 +203,9 @@ class Daemon:
         self._config_mtime = self._mtime()
         new = self._load_new()
         if new is not None:
+            if (new.bind, new.port) != getattr(self, "_listen", (new.bind, new.port)):
+                log.warning("bind/port geändert: gilt erst nach einem Neustart des Dienstes, "
+                            "bis dahin weiter %s:%d", *self._listen, extra=fields(source="*"))
             service = Service(new, self.store)
             app = self._build_app(service)
             with self.write_lock:
@@ -277,7 +282,7 @@ class Daemon:
 
         return make_admin(lambda: self.settings, self._status,
                           lambda known: stored_events(self.settings, known),
-                          moderate=self._moderate)
+                          moderate=self._moderate, bound=lambda: self.bound)
 
 
 def _guarded(job, source_id: str):

@@ -168,6 +168,13 @@ def test_no_token_only_on_loopback(tmp_path: Path, db: Path) -> None:
         assert "Abmelden" not in body
 
 
+def test_no_token_follows_the_sockets_actually_bound(tmp_path: Path, db: Path) -> None:
+    settings = build_settings(tmp_path, bind="127.0.0.1")  # as a reload may say
+    for hosts, code in (((("0.0.0.0",)), 403), (("127.0.0.1", "::1"), 200),
+                        (("127.0.0.1", "::"), 403), ((), 403)):
+        assert call(admin_for(settings, bound=lambda h=hosts: h))[0] == code, hosts
+
+
 @pytest.mark.parametrize("bind,expected", [
     ("127.0.0.1", True), ("127.0.0.53", True), ("::1", True), ("[::1]", True),
     ("localhost", True), ("0.0.0.0", False), ("::", False), ("192.168.1.5", False),

@@ -3,7 +3,8 @@
 Access: with ``admin_token`` configured, a request needs ``Authorization: Bearer <token>`` or
 the session cookie set by the login form at ``/admin/login`` (a random id of a server-side
 session, ``session``; never the token itself). Without a token the page is served only when
-the service binds to loopback.
+every socket the service listens on is a loopback one (``bound``: the sockets actually
+bound at start, not the ``bind`` of a config reloaded since).
 The HTML comes from ``page`` (every value html-escaped), the charts from ``chart``; the
 moderation of „Termin melden“ under ``/admin/meldungen`` from ``moderation``.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
@@ -40,12 +41,14 @@ Response = tuple[int, list[tuple[str, str]], bytes]
 
 def make_admin(get_settings: Callable[[], Settings], status: Callable[[], dict],
                stored: Stored, moderate: Moderate | None = None, *,
-               sessions: Sessions | None = None) -> Callable[[dict], Response]:
+               sessions: Sessions | None = None,
+               bound: Callable[[], Sequence[str]] | None = None) -> Callable[[dict], Response]:
     """Build the admin handler the serve stage calls for every path under ``/admin``;
     ``stored`` reads the stored events through the service (``chart.WeekCache``);
     ``moderate`` (from the service) enables ``/admin/meldungen`` (``moderation``).
     Build it once per process: it holds the logins (``sessions``) and the failed
-    attempts, which a config reload must not forget."""
+    attempts, which a config reload must not forget. ``bound`` names the addresses the
+    server listens on (the daemon's sockets); without it the config's ``bind`` counts."""
     weeks, throttle = WeekCache(stored), Throttle()
     sessions = Sessions() if sessions is None else sessions
     mod = make_moderation(get_settings, moderate, _html,
@@ -59,7 +62,8 @@ def make_admin(get_settings: Callable[[], Settings], status: Callable[[], dict],
         attempt = bool(environ.get("HTTP_AUTHORIZATION")) or (
             path == "/admin/login" and method == "POST")
         if not settings.admin_token:
-            if not is_loopback(settings.bind):
+            hosts = bound() if bound is not None else (settings.bind,)
+            if not hosts or not all(is_loopback(h) for h in hosts):
                 return _forbidden()
             if path == "/admin/login":
                 return _redirect("/admin")
