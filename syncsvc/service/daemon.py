@@ -28,6 +28,7 @@ from ..store import Store
 from ..store.lock import DAEMON
 from . import Service, health, moderation
 from .status import Metrics
+from .timers import Timers
 
 log = logging.getLogger(__name__)
 TICK_S = 1.0
@@ -42,7 +43,7 @@ class Daemon:
         self.write_lock = threading.Lock()
         self.metrics = Metrics()
         self.scheduler = schedule.Scheduler()
-        self._jobs: dict[str, tuple[object, schedule.Job]] = {}  # id → (config, job)
+        self.timers = Timers(self.scheduler)  # per-source jobs, safe from clock steps
         self.config_error = ""  # the last refused reload, shown until a good one
         self._config_mtime = self._mtime()
         self._thread: threading.Thread | None = None
@@ -88,21 +89,9 @@ class Daemon:
     # --- scheduling ------------------------------------------------------------------
 
     def _schedule_jobs(self) -> list:
-        """One job per enabled source. A source whose config is unchanged keeps its job
-        (and its next run): a reload used to reset every timer, so touching the config
-        every few seconds stopped all fetches. Returns the sources that are new or changed
-        (to be synced now rather than after a full interval)."""
-        if not self.scheduler.get_jobs("day"):
-            self.scheduler.every(5).minutes.do(_guarded(self._day_tick, "*")).tag("day")
-        wanted = {s.id: s for s in self.settings.sources if s.enabled}
-        for source_id in [i for i in self._jobs if wanted.get(i) != self._jobs[i][0]]:
-            self.scheduler.cancel_job(self._jobs.pop(source_id)[1])
-        fresh = [s for i, s in wanted.items() if i not in self._jobs]
-        for source in fresh:
-            job = self.scheduler.every(source.interval_s).seconds.do(
-                _guarded(self._sync_one, source.id), source.id)
-            self._jobs[source.id] = (source, job)
-        return fresh
+        """Jobs for the sources of the current config (``timers.Timers.plan``); returns
+        the new or changed sources, to be synced now."""
+        return self.timers.plan(self.settings.sources, self._sync_one, self._day_tick)
 
     def _start(self) -> None:
         """The first pass over every source, then the scheduled jobs."""
@@ -125,7 +114,7 @@ class Daemon:
                 if self.sync_now_event.is_set():
                     self.sync_now_event.clear()
                     self._sync(self.settings.sources, "request")
-                self.scheduler.run_pending()
+                self.timers.run_pending()
             except Exception:  # the loop must survive anything a job does
                 log.exception("scheduler tick failed", extra=fields(source="*"))
             self.stop_event.wait(TICK_S)
@@ -252,9 +241,11 @@ class Daemon:
     def _healthy(self) -> bool:
         """/healthz: scheduler alive and making progress, database readable, publishing
         working (service.health); a change of the verdict is logged with the reasons."""
-        found = health.problems(self._thread, self.heartbeat,
-                                health.stall_limit_s(self.settings.total_timeout_s),
-                                self.settings.database)
+        limit = health.stall_limit_s(self.settings.total_timeout_s)
+        # a pass may fetch every source in turn before a job's turn comes
+        slack = limit + len(self.timers.jobs) * self.settings.total_timeout_s
+        found = health.problems(self._thread, self.heartbeat, limit, self.settings.database,
+                                overdue=self.timers.overdue(slack))
         if found != self._unhealthy:
             if found:
                 log.error("nicht betriebsbereit: %s", "; ".join(found),
@@ -284,17 +275,3 @@ class Daemon:
                           lambda known: stored_events(self.settings, known),
                           moderate=self._moderate, bound=lambda: self.bound)
 
-
-def _guarded(job, source_id: str):
-    """A scheduled job that never raises: ``schedule`` does not reschedule a job that
-    raised, so it ran again on every tick (100 % CPU) and starved every other source."""
-
-    def run(*args):
-        try:
-            return job(*args)
-        except Exception:  # noqa: BLE001 - logged; the job runs again at its next interval
-            log.exception("geplanter Auftrag fehlgeschlagen", extra=fields(source=source_id))
-            return None
-
-    run.__name__ = getattr(job, "__name__", "job")
-    return run

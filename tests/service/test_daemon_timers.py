@@ -4,11 +4,14 @@ instead of run, so a test sees exactly which source the scheduler started when."
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 import time
+import types
 
 import pytest
+import schedule
 
 from syncsvc.service import Service
 from syncsvc.service import daemon as daemon_mod
@@ -93,7 +96,7 @@ def test_a_reload_keeps_the_timers_of_unchanged_sources_and_runs_changed_ones_at
         runs = scheduled(passes)
         assert runs.count("a") >= 1 and runs.count("b") >= 1, passes
         # a changed URL: that source runs at once, the unchanged one keeps its next run
-        job_a = d._jobs["a"][1]
+        job_a = d.timers.jobs["a"][1]
         due_a = job_a.next_run
         passes.clear()
         text = config.read_text(encoding="utf-8")
@@ -103,10 +106,86 @@ def test_a_reload_keeps_the_timers_of_unchanged_sources_and_runs_changed_ones_at
         while ("reload", ["b"]) not in passes and time.monotonic() < deadline:
             time.sleep(0.02)
         assert ("reload", ["b"]) in passes, passes
-        assert d._jobs["a"][1] is job_a  # the same job, not a new one with a fresh timer
+        assert d.timers.jobs["a"][1] is job_a  # the same job, not a new one with a fresh timer
         if "a" not in scheduled(passes):  # (it may have come due meanwhile)
             assert job_a.next_run == due_a
         assert "a" not in [sid for why, ids in passes if why == "reload" for sid in ids]
     finally:
         d.stop_event.set()
         thread.join(5)
+
+
+class _SteppedClock(dt.datetime):
+    """datetime with a settable offset on now(): the wall clock as ``schedule`` reads it."""
+
+    offset = dt.timedelta(0)
+
+    @classmethod
+    def now(cls, tz=None):  # type: ignore[override]
+        return dt.datetime.now(tz) + cls.offset
+
+
+@pytest.fixture
+def wall_clock(monkeypatch):
+    """Step the wall clock of the ``schedule`` module (its ``datetime.datetime.now()``,
+    where every next_run comes from); time.monotonic keeps running as it does."""
+    shim = types.SimpleNamespace(**{k: getattr(dt, k) for k in dir(dt) if not k.startswith("_")})
+    shim.datetime = _SteppedClock
+    _SteppedClock.offset = dt.timedelta(0)
+    monkeypatch.setattr(schedule, "datetime", shim)
+    yield _SteppedClock
+    _SteppedClock.offset = dt.timedelta(0)
+
+
+def _until_scheduled(passes: list, ids: set[str], timeout: float) -> set[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not ids <= set(scheduled(passes)):
+        time.sleep(0.02)
+    return set(scheduled(passes))
+
+
+def test_a_backward_clock_step_keeps_syncing(make_daemon, wall_clock):
+    """Finding: a backward clock step stopped syncing while /healthz said 200. schedule
+    computes next_run from datetime.now(): with the wall clock stepped back an hour,
+    every job waited an hour more, while the loop kept ticking (and beating). A real
+    step cannot be done in a test: the clock schedule reads is stepped instead."""
+    d, passes = make_daemon("1s")
+    d._schedule_jobs()
+    d._thread = loop_in_thread(d)
+    try:
+        assert _until_scheduled(passes, {"a", "b"}, 3.0) >= {"a", "b"}
+        wall_clock.offset = dt.timedelta(hours=-1)  # NTP steps the clock back
+        passes.clear()
+        assert _until_scheduled(passes, {"a", "b"}, 3.0) >= {"a", "b"}, \
+            "no source synced after the clock step"
+        wall_clock.offset = dt.timedelta(hours=-1, seconds=-30)  # and a little more
+        passes.clear()
+        assert _until_scheduled(passes, {"a", "b"}, 3.0) >= {"a", "b"}
+        assert d._healthy()
+    finally:
+        d.stop_event.set()
+        d._thread.join(5)
+
+
+def test_healthz_notices_a_source_not_run_for_too_long_on_the_monotonic_clock(make_daemon):
+    """The other half of the finding: a loop that ticks (and so beats) but never runs a
+    job is stalled too. Measured on time.monotonic, which no clock step moves."""
+    from syncsvc.service import health
+    from syncsvc.service.timers import Timers
+
+    d, passes = make_daemon("1s")
+    mono = [1000.0]
+    d.timers = Timers(d.scheduler, mono=lambda: mono[0])
+    d._schedule_jobs()
+    d._thread = threading.Thread(target=d.stop_event.wait, daemon=True)
+    d._thread.start()
+    assert d._healthy()
+    slack = health.stall_limit_s(d.settings.total_timeout_s) + 2 * d.settings.total_timeout_s
+    mono[0] += 1 + slack - 1  # within interval + slack: fine
+    assert d._healthy()
+    mono[0] += 2
+    assert not d._healthy()
+    assert d._unhealthy[0].startswith("der Zeitplan hängt: die Quelle „a“ lief seit")
+    d.scheduler.run_all()  # the jobs run again
+    assert scheduled(passes) == ["a", "b"]
+    assert d._healthy()
