@@ -52,6 +52,7 @@ class Daemon:
         self.purge = moderation.DailyPurge()  # contact data of „Termin melden“
         self._admin_app = None
         self.bound: tuple[str, ...] = ()  # the sockets' addresses; a reload cannot move them
+        self._listen = (settings.bind, settings.port)  # what they were bound from
 
     def run(self) -> int:
         self.store = Store(self.settings.database, lock=True, role=DAEMON)
@@ -62,7 +63,7 @@ class Daemon:
         # slow partners must not keep residents (and /healthz) waiting
         server = serve(lambda env, start: self.app(env, start), self.settings.bind,
                        self.settings.port)
-        self.bound, self._listen = bound_hosts(server), (self.settings.bind, self.settings.port)
+        self.bound = bound_hosts(server)
         server_thread = threading.Thread(target=server.run, name="http", daemon=True)
         server_thread.start()
         self._thread = threading.Thread(target=self._start, name="scheduler", daemon=True)
@@ -192,7 +193,7 @@ class Daemon:
         self._config_mtime = self._mtime()
         new = self._load_new()
         if new is not None:
-            if (new.bind, new.port) != getattr(self, "_listen", (new.bind, new.port)):
+            if (new.bind, new.port) != self._listen:
                 log.warning("bind/port geändert: gilt erst nach einem Neustart des Dienstes, "
                             "bis dahin weiter %s:%d", *self._listen, extra=fields(source="*"))
             service = Service(new, self.store)
