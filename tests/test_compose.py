@@ -227,3 +227,11 @@ def test_proxy_profile_points_at_the_service(compose: dict, svc: dict, deployed:
     assert re.search(rf"^\s*reverse_proxy\s+syncsvc:{port}\s*$", text, re.M)
     assert "example.org" in text  # placeholder domain: Caddy gets TLS for a real one
     assert {"80:80", "443:443"} <= set(proxy["ports"])
+
+
+def test_the_proxy_profile_is_a_trusted_proxy(compose: dict, svc: dict, deployed: Path) -> None:
+    """Behind Caddy the admin lockout counts per client: the config trusts X-Forwarded-For
+    from the compose service "proxy" (and from nothing else)."""
+    assert "proxy" in compose["services"]
+    settings = cfg.load(host_path(container_config(svc), svc, deployed))
+    assert settings.trusted_proxies == ("proxy",)

@@ -7,7 +7,9 @@ The package re-exports the records, so ``config.Settings`` reads as it always di
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -30,6 +32,8 @@ __all__ = ["DEFAULT_PATH", "KINDS", "DedupeSettings", "Settings", "SourceConfig"
 DEFAULT_PATH = Path("config/syncsvc.toml")  # the bundled default
 LOCAL_PATH = Path("local/syncsvc.toml")  # the admin's own copy (scripts/init-local.sh)
 DEFAULT_TOKEN_ENV = "SYNCSVC_ADMIN_TOKEN"
+_HOST = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                   r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
 
 
 _SERVICE_KEYS = {
@@ -40,7 +44,7 @@ _SERVICE_KEYS = {
     "shrink_min_events": int, "shrink_confirmations": int, "stale_after": str,
     "admin_token_env": str, "log_format": str, "school_holidays": str,
     "allow_private_networks": bool, "proxy": str, "impressum_url": str,
-    "datenschutz_url": str, "languages": list, "translations": str,
+    "datenschutz_url": str, "languages": list, "translations": str, "trusted_proxies": list,
 }
 _DEDUPE_KEYS = {
     "title_threshold": (int, float), "time_tolerance_min": int, "location_bonus": (int, float),
@@ -159,6 +163,8 @@ def _service(path: Path, base: Path, svc: dict, problems: list[Problem]) -> Sett
             problems.append(Problem("[service]: 'proxy' muss eine http(s)-Adresse sein",
                                     here + ("proxy",)))
         s = replace(s, proxy=svc["proxy"])
+    if "trusted_proxies" in svc:
+        s = replace(s, trusted_proxies=_trusted_proxies(svc["trusted_proxies"], problems))
     if not is_http(s.base_url):
         problems.append(Problem(f"[service]: 'base_url' '{s.base_url}' ist keine "
                                 "http(s)-Adresse", here + ("base_url",)))
@@ -179,6 +185,24 @@ def _service(path: Path, base: Path, svc: dict, problems: list[Problem]) -> Sett
     if not is_http(s.school_holidays):
         s = replace(s, school_holidays=str((base / s.school_holidays).resolve()))
     return s
+
+
+def _trusted_proxies(values: list, problems: list[Problem]) -> tuple[str, ...]:
+    """["127.0.0.1", "10.0.0.0/8", "proxy"]: addresses, networks or host names."""
+    out = []
+    for value in values:
+        text = value.strip() if isinstance(value, str) else ""
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            if not _HOST.match(text):
+                problems.append(Problem(
+                    f"[service]: 'trusted_proxies' {value!r} ist weder eine IP-Adresse noch "
+                    "ein Netz (z. B. \"172.16.0.0/12\") noch ein Rechnername",
+                    ("service", "trusted_proxies")))
+                continue
+        out.append(text)
+    return tuple(out)
 
 
 def _dedupe(dd: dict, problems: list[Problem]) -> DedupeSettings:

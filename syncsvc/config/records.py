@@ -88,6 +88,10 @@ class Settings:
     shrink_confirmations: int = 3  # syncs a shrunken set must persist before it applies
     stale_after_s: int = 86400
     admin_token: str = ""
+    # Reverse proxies whose X-Forwarded-For names the real client (IP addresses, networks
+    # such as "10.0.0.0/8", or host names): the admin lockout and the submission limit
+    # count per client, not per proxy. Empty: the header is ignored (it can be forged).
+    trusted_proxies: tuple[str, ...] = ()
     log_format: str = "text"  # "text" (key=value) or "json"
     school_holidays: str = "schulferien-hessen.ics"  # path or URL, relative to config dir
     impressum_url: str = ""  # linked from every public page ("" = no link)

@@ -25,7 +25,7 @@ from .write import remove_file, remove_leftovers, sync_all, write_atomic
 log = logging.getLogger(__name__)
 
 # subtrees whose stale files are removed (and every language folder, see write_outputs)
-MANAGED_DIRS = ("calendar", "sources", "termine")
+MANAGED_DIRS = ("calendar", "sources", "termine", "widget")
 
 
 @dataclass(frozen=True)

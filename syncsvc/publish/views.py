@@ -36,6 +36,7 @@ from .select import (
     source_keys,
     split,
 )
+from .widget import widget_cuts, widget_files
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,8 @@ def publish_all(
     sel = select(events, now, start, end, settings.max_occurrences)
     _add_set(outputs, settings, run, "", sel, items, _main_titles(settings.name))
     by_cat = split(sel, category_keys)
-    for slug, cat in _categories(events):
+    categories = _categories(events)
+    for slug, cat in categories:
         _add_category(outputs, settings, run, slug, cat, by_cat.get(slug, Selection()))
     del by_cat
     if own is None:
@@ -100,6 +102,8 @@ def publish_all(
         by_source = split(select(own, now, start, end, settings.max_occurrences), owner_key)
     news = items_by_source(items)
     with_events = {s.source_id for pe in events for s in pe.sources}
+    cuts = widget_cuts(sel, [slug for slug, _ in categories],
+                       sorted(set(source_names) | with_events), now, settings.timezone)
     for sid, sname in _sources(events, items, source_names):
         sub = news.get(sid, [])
         has_events, has_news = _source_kinds(settings, sid, sid in with_events, sub)
@@ -107,11 +111,13 @@ def publish_all(
         _add_set(outputs, settings, run, f"sources/{sid}/", sel_s, sub if has_news else None,
                  _source_titles(settings.name, sname), source=sid, source_name=sname)
     pages = page_files(sel.listed, sel.upcoming, settings, source_names, german, run.blocks)
+    pages.update(widget_files(cuts, german, settings.timezone))
     for lang in settings.languages[1:]:
-        views, translated = language_views(settings, sel, Localizer(lang, memory, langs),
-                                           source_names)
+        localizer = Localizer(lang, memory, langs)
+        views, translated = language_views(settings, sel, localizer, source_names)
         outputs.update(views)
         pages.update(translated)
+        pages.update(widget_files(cuts, localizer, settings.timezone))
     del sel, by_source, news
     result = write_outputs(Path(settings.output_dir), outputs, run, after_ics=hand_over,
                            pages=pages, page_keys=page_keys)

@@ -23,11 +23,13 @@ from pathlib import Path
 
 from ..config import Settings
 from ..logs import fields
+from .client import KEY as CLIENT
+from .client import PROXY_HEADERS, ClientAddress
 from .index import CSP, render_index
 from .language import start_language
-from .server import serve, stop
+from .server import bound_hosts, serve, stop
 
-__all__ = ["make_app", "serve", "stop"]
+__all__ = ["bound_hosts", "make_app", "serve", "stop"]
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +112,13 @@ def make_app(
     root = Path(settings.output_dir).resolve()
     cache = FileCache()
     max_age = f"public, max-age={int(settings.interval_s)}"
+    client = ClientAddress(settings.trusted_proxies)
 
     def route(environ: Environ) -> Response:
         path = wsgi_path(environ)
+        environ[CLIENT] = client(environ)  # X-Forwarded-For only from a trusted proxy
+        for header in PROXY_HEADERS:  # and then never again, by anything further down
+            environ.pop(header, None)
         method = environ.get("REQUEST_METHOD", "GET")
         if admin is not None and (path == "/admin" or path.startswith("/admin/")):
             return admin(environ)

@@ -12,6 +12,10 @@ listener stops accepting; no deadline for a request to arrive, only an idle time
 - ``IDLE_TIMEOUT_S`` for idle keep-alive connections, checked every ``CLEANUP_S``;
 - small request heads and bodies (nothing served needs more).
 
+Forwarding headers (X-Forwarded-For …) reach the app untouched: ``make_app`` reads them
+only from a configured trusted proxy (``client``) and then removes them; waitress's own
+``trusted_proxy`` knows one fixed address only and no reload.
+
 What waitress cannot do: limit connections per client address, or rate-limit. A client
 that opens ``CONNECTION_LIMIT`` sockets still fills the server until the timeouts close
 them; put a reverse proxy with per-IP limits in front for that (see README, Reliability).
@@ -76,7 +80,7 @@ def serve(app: Callable, host: str, port: int) -> BaseWSGIServer | MultiSocketSe
     """Create (bind) a waitress server; call ``.run()`` (e.g. in a thread) and ``stop()``."""
     server = waitress.create_server(
         app, host=host, port=port, threads=THREADS, ident="syncsvc",
-        clear_untrusted_proxy_headers=True, connection_limit=CONNECTION_LIMIT,
+        clear_untrusted_proxy_headers=False, connection_limit=CONNECTION_LIMIT,
         backlog=BACKLOG, channel_timeout=int(IDLE_TIMEOUT_S), cleanup_interval=CLEANUP_S,
         asyncore_use_poll=True, max_request_header_size=MAX_HEADER_BYTES,
         max_request_body_size=MAX_BODY_BYTES)
@@ -85,6 +89,12 @@ def serve(app: Callable, host: str, port: int) -> BaseWSGIServer | MultiSocketSe
     log.info("serving on http://%s:%s", host, getattr(server, "effective_port", port),
              extra=fields(source="*"))
     return server
+
+
+def bound_hosts(server: BaseWSGIServer | MultiSocketServer) -> tuple[str, ...]:
+    """The addresses the server's sockets actually listen on ("0.0.0.0", "::1", …): what
+    decides who can reach it, whatever a later config reload says about ``bind``."""
+    return tuple(str(listener.socket.getsockname()[0]) for listener in _listeners(server))
 
 
 def _listeners(server: BaseWSGIServer | MultiSocketServer) -> list[BaseWSGIServer]:

@@ -23,11 +23,12 @@ from .. import config as cfg
 from ..config import Settings
 from ..errors import ConfigError, PublishError
 from ..logs import fields
-from ..serve import serve, stop
+from ..serve import bound_hosts, serve, stop
 from ..store.lock import DAEMON
 from . import Service, health, moderation
 from .database import open_writer
 from .status import Metrics
+from .timers import Timers
 
 log = logging.getLogger(__name__)
 TICK_S = 1.0
@@ -43,13 +44,16 @@ class Daemon:
         self.write_lock = threading.Lock()
         self.metrics = Metrics()
         self.scheduler = schedule.Scheduler()
-        self._jobs: dict[str, tuple[object, schedule.Job]] = {}  # id → (config, job)
+        self.timers = Timers(self.scheduler)  # per-source jobs, safe from clock steps
         self.config_error = ""  # the last refused reload, shown until a good one
         self._config_mtime = self._mtime()
         self._thread: threading.Thread | None = None
         self.heartbeat = health.Heartbeat()
         self._unhealthy: list[str] = []
         self.purge = moderation.DailyPurge()  # contact data of „Termin melden“
+        self._admin_app = None
+        self.bound: tuple[str, ...] = ()  # the sockets' addresses; a reload cannot move them
+        self._listen = (settings.bind, settings.port)  # what they were bound from
 
     def run(self) -> int:
         self.store = open_writer(self.settings, role=DAEMON, fresh=self.fresh)
@@ -60,6 +64,7 @@ class Daemon:
         # slow partners must not keep residents (and /healthz) waiting
         server = serve(lambda env, start: self.app(env, start), self.settings.bind,
                        self.settings.port)
+        self.bound = bound_hosts(server)
         server_thread = threading.Thread(target=server.run, name="http", daemon=True)
         server_thread.start()
         self._thread = threading.Thread(target=self._start, name="scheduler", daemon=True)
@@ -86,21 +91,9 @@ class Daemon:
     # --- scheduling ------------------------------------------------------------------
 
     def _schedule_jobs(self) -> list:
-        """One job per enabled source. A source whose config is unchanged keeps its job
-        (and its next run): a reload used to reset every timer, so touching the config
-        every few seconds stopped all fetches. Returns the sources that are new or changed
-        (to be synced now rather than after a full interval)."""
-        if not self.scheduler.get_jobs("day"):
-            self.scheduler.every(5).minutes.do(_guarded(self._day_tick, "*")).tag("day")
-        wanted = {s.id: s for s in self.settings.sources if s.enabled}
-        for source_id in [i for i in self._jobs if wanted.get(i) != self._jobs[i][0]]:
-            self.scheduler.cancel_job(self._jobs.pop(source_id)[1])
-        fresh = [s for i, s in wanted.items() if i not in self._jobs]
-        for source in fresh:
-            job = self.scheduler.every(source.interval_s).seconds.do(
-                _guarded(self._sync_one, source.id), source.id)
-            self._jobs[source.id] = (source, job)
-        return fresh
+        """Jobs for the sources of the current config (``timers.Timers.plan``); returns
+        the new or changed sources, to be synced now."""
+        return self.timers.plan(self.settings.sources, self._sync_one, self._day_tick)
 
     def _start(self) -> None:
         """The first pass over every source, then the scheduled jobs."""
@@ -123,7 +116,7 @@ class Daemon:
                 if self.sync_now_event.is_set():
                     self.sync_now_event.clear()
                     self._sync(self.settings.sources, "request")
-                self.scheduler.run_pending()
+                self.timers.run_pending()
             except Exception:  # the loop must survive anything a job does
                 log.exception("scheduler tick failed", extra=fields(source="*"))
             self.stop_event.wait(TICK_S)
@@ -201,6 +194,9 @@ class Daemon:
         self._config_mtime = self._mtime()
         new = self._load_new()
         if new is not None:
+            if (new.bind, new.port) != self._listen:
+                log.warning("bind/port geändert: gilt erst nach einem Neustart des Dienstes, "
+                            "bis dahin weiter %s:%d", *self._listen, extra=fields(source="*"))
             service = Service(new, self.store)
             app = self._build_app(service)
             with self.write_lock:
@@ -229,8 +225,10 @@ class Daemon:
         return new
 
     def _build_app(self, service: Service):
+        if self._admin_app is None:  # one for the process: logins outlive a reload
+            self._admin_app = self._admin()
         return service.app(status=self._status, metrics=self.metrics.render,
-                           healthy=self._healthy, admin=self._admin())
+                           healthy=self._healthy, admin=self._admin_app)
 
     # --- signals, health, status ------------------------------------------------------
 
@@ -245,9 +243,11 @@ class Daemon:
     def _healthy(self) -> bool:
         """/healthz: scheduler alive and making progress, database readable, publishing
         working (service.health); a change of the verdict is logged with the reasons."""
-        found = health.problems(self._thread, self.heartbeat,
-                                health.stall_limit_s(self.settings.total_timeout_s),
-                                self.settings.database)
+        limit = health.stall_limit_s(self.settings.total_timeout_s)
+        # a pass may fetch every source in turn before a job's turn comes
+        slack = limit + len(self.timers.jobs) * self.settings.total_timeout_s
+        found = health.problems(self._thread, self.heartbeat, limit, self.settings.database,
+                                overdue=self.timers.overdue(slack))
         if found != self._unhealthy:
             if found:
                 log.error("nicht betriebsbereit: %s", "; ".join(found),
@@ -275,19 +275,5 @@ class Daemon:
 
         return make_admin(lambda: self.settings, self._status,
                           lambda known: stored_events(self.settings, known),
-                          moderate=self._moderate)
+                          moderate=self._moderate, bound=lambda: self.bound)
 
-
-def _guarded(job, source_id: str):
-    """A scheduled job that never raises: ``schedule`` does not reschedule a job that
-    raised, so it ran again on every tick (100 % CPU) and starved every other source."""
-
-    def run(*args):
-        try:
-            return job(*args)
-        except Exception:  # noqa: BLE001 - logged; the job runs again at its next interval
-            log.exception("geplanter Auftrag fehlgeschlagen", extra=fields(source=source_id))
-            return None
-
-    run.__name__ = getattr(job, "__name__", "job")
-    return run

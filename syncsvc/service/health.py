@@ -56,11 +56,15 @@ def database_problems(path: Path) -> list[str]:
 
 
 def problems(thread: threading.Thread | None, heartbeat: Heartbeat, limit_s: float,
-             database: Path) -> list[str]:
-    """Every reason the service is unhealthy right now."""
+             database: Path, overdue: list[str] | None = None) -> list[str]:
+    """Every reason the service is unhealthy right now; ``overdue``: the scheduler's jobs
+    that have not run for far too long (``timers.Timers.overdue``, on the monotonic
+    clock: a loop that ticks but never runs a job is stalled too)."""
     found = []
     if thread is None or not thread.is_alive():
         found.append("der Zeitplan (Scheduler) läuft nicht")
     elif heartbeat.age_s() > limit_s:
         found.append(f"der Zeitplan hängt: seit {heartbeat.age_s():.0f} s kein Fortschritt")
+    else:
+        found += overdue or []
     return found + database_problems(database)

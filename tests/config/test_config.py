@@ -117,3 +117,14 @@ def test_shipped_default_config_is_valid():
     s = cfg.load(REPO / "config" / "syncsvc.toml")
     assert {src.kind for src in s.sources} == {"ics", "feed", "schedule"}
     assert all(src.is_local for src in s.sources), "the default config must work offline"
+
+
+def test_trusted_proxies_take_addresses_networks_and_names(write_config):
+    s = write_config(GOOD, service='trusted_proxies = ["127.0.0.1", "172.16.0.0/12", '
+                                   '"::1", "proxy"]\n')
+    assert s.trusted_proxies == ("127.0.0.1", "172.16.0.0/12", "::1", "proxy")
+    assert write_config(GOOD).trusted_proxies == ()  # default: X-Forwarded-For ignored
+    with pytest.raises(ConfigError) as err:
+        write_config(GOOD, service='trusted_proxies = ["10.0.0.0/33", "kein name"]\n')
+    text = str(err.value)
+    assert "'10.0.0.0/33' ist weder eine IP-Adresse" in text and "'kein name'" in text

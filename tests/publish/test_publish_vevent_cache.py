@@ -75,7 +75,8 @@ def test_fresh_blocks_are_handed_over_once_the_calendars_are_written(tmp_path):
     root, handed = tmp_path / "a" / "public", []
 
     def save(fresh):  # what the output folder holds at the moment of the hand-over
-        handed.append((dict(fresh), {p.name for p in root.rglob("*") if p.is_file()}))
+        handed.append((dict(fresh), {p.relative_to(root).as_posix() for p in root.rglob("*")
+                                     if p.is_file()}))
 
     result = publish_all(events(), items(), settings(tmp_path / "a"), now=NOW,
                          source_names=SOURCE_NAMES, vevent_cache={}, save_vevents=save)

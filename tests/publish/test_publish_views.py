@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import feedparser
 import icalendar
@@ -50,7 +50,8 @@ def test_all_views_written_and_listed(out):
     manifest = json.loads((root / "views.json").read_bytes())
     paths = [v["path"].removeprefix("/") for v in manifest]
     assert paths[:5] == MAIN
-    pages = {p for p in result.written if p.startswith("termine/")}  # not views: see pages
+    pages = {p for p in result.written  # not views: the pages and the widget's files
+             if p.startswith(("termine/", "widget/"))}
     assert set(paths) | {"views.json"} == set(result.written) - pages
     for path in paths:
         assert (root / path).is_file(), path
@@ -146,7 +147,7 @@ def test_category_renamed_old_view_removed(tmp_path, out):
     result = publish(tmp_path, evs)
     assert not (root / "calendar/sprache.ics").exists()
     assert set(result.removed) == {f"calendar/sprache.{x}" for x in ("ics", "rss", "json")} | {
-        "termine/kategorie/sprache.html"}
+        "termine/kategorie/sprache.html", "widget/calendar/sprache.json"}
     assert ics_uids(root / "calendar/sprachkurse.ics") == ["pub-sprach"]
 
 
@@ -194,3 +195,58 @@ def test_events_json_names_each_events_category_views(tmp_path):
     in_view = {str(e["UID"]) for e in cal.walk("VEVENT")}
     in_box = {e["uid"] for e in doc["events"] if "fuehrung" in e["category_slugs"]}
     assert in_box == in_view and len(in_view) == 2
+
+
+def test_widget_files_hold_the_next_occurrences_of_each_view(tmp_path, monkeypatch):
+    """publish.widget: per view the occurrences the widget can show, in the view's order;
+    of the publish day all, then AHEAD more; only the fields embed.js reads."""
+    from syncsvc.publish import widget
+
+    monkeypatch.setattr(widget, "AHEAD", 2)
+    evs = events()
+    result = publish(tmp_path, evs, now=NOW)
+    root = tmp_path / "public"
+    manifest = {v["path"] for v in json.loads((root / "views.json").read_bytes())}
+    assert not [p for p in manifest if "widget" in p]
+    pairs = {"widget/events.json": "events.json", "widget/sources/stadt.json": None,
+             **{f"widget/calendar/{slug}.json": f"calendar/{slug}.json" for slug in
+                ("begegnung", "kultur", "feste-maerkte", "sprache", "netzwerk")}}
+    for path, view in pairs.items():
+        assert path in result.written, path
+        doc = json.loads((root / path).read_bytes())
+        if view is None:  # a partner: the merged entries it takes part in
+            full = [e for e in json.loads((root / "events.json").read_bytes())["events"]
+                    if "stadt" in {s["id"] for s in e["sources"]}]
+        else:
+            full = json.loads((root / view).read_bytes())["events"]
+        upcoming = [e for e in full if (e["end"] or e["start"]) >= "2026-03-01T12"]
+        assert [e["start"] for e in doc["events"]] == [e["start"] for e in upcoming][
+            :len(doc["events"])], path
+        assert len(doc["events"]) == min(2, len(upcoming)), path  # nothing today: AHEAD
+        assert doc["complete"] is (len(upcoming) <= 2), path
+        for entry in doc["events"]:
+            assert set(entry) <= set(widget.FIELDS) and "description" not in entry
+            assert all(set(s) == {"id"} for s in entry["sources"])
+    # an occurrence on the publish day does not count against AHEAD
+    first = json.loads((root / "widget/events.json").read_bytes())["events"][0]["start"]
+    same_day = publish(tmp_path, evs, now=datetime.fromisoformat(first) - timedelta(hours=1))
+    assert "widget/events.json" in same_day.written
+    doc = json.loads((root / "widget/events.json").read_bytes())
+    full = json.loads((root / "events.json").read_bytes())["events"]
+    that_day = [e["start"] for e in full if e["start"][:10] == first[:10]]
+    assert len(that_day) == 2  # the Sprachkurs and the WIR Café
+    assert [e["start"] for e in doc["events"]][:2] == that_day
+    assert len(doc["events"]) == 2 + 2  # the publish day's, then AHEAD
+
+
+def test_widget_files_of_other_languages_carry_their_words(tmp_path):
+    publish(tmp_path, languages=("de", "ar"))
+    root = tmp_path / "public"
+    doc = json.loads((root / "ar/widget/calendar/begegnung.json").read_bytes())
+    assert doc["language"] == "ar" and doc["writing_direction"] == "rtl"
+    assert set(doc["labels"]) == {"none", "list", "list_category", "cancelled", "failed",
+                                  "time"}
+    german = json.loads((root / "widget/calendar/begegnung.json").read_bytes())
+    assert "labels" not in german and len(doc["events"]) == len(german["events"])
+    assert (root / "ar/widget/events.json").is_file()
+    assert (root / "ar/widget/sources/ibb.json").is_file()

@@ -18,9 +18,10 @@ import requests
 from syncsvc.config import Settings, SourceConfig
 from syncsvc.models import Event
 from syncsvc.serve import make_app
-from syncsvc.serve.admin import CSP, is_loopback, make_admin, session_value
+from syncsvc.serve.admin import CSP, is_loopback, make_admin
 from syncsvc.serve.admin.auth import LIMIT, WINDOW_S, Throttle
 from syncsvc.serve.admin.chart import WEEKS
+from syncsvc.serve.admin.session import ABSOLUTE_S, IDLE_S, Sessions
 from syncsvc.service.status import read_status, stored_events
 from syncsvc.store import Store
 
@@ -91,11 +92,12 @@ def db(tmp_path: Path) -> Path:
     return settings.database
 
 
-def admin_for(settings: Settings):
+def admin_for(settings: Settings, **kwargs):
     def status() -> dict:
         return read_status(settings)
 
-    return make_admin(lambda: settings, status, lambda known: stored_events(settings, known))
+    return make_admin(lambda: settings, status, lambda known: stored_events(settings, known),
+                      **kwargs)
 
 
 def call(admin, path: str = "/admin", method: str = "GET", body: bytes = b"", *,
@@ -120,13 +122,13 @@ def test_token_required_and_checked(tmp_path: Path, db: Path) -> None:
         code, _, body = call(admin, authorization=wrong)
         assert code == 401, wrong
         assert "stimmt nicht" in body
-    code, _, body = call(admin, cookie="syncsvc_admin=" + session_value("other"))
-    assert code == 401
+    for cookie in ("syncsvc_admin=" + "A" * 43, "syncsvc_admin=", "syncsvc_admin=\"x"):
+        assert call(admin, cookie=cookie)[0] == 401, cookie
     code, _, body = call(admin, authorization=f"Bearer {TOKEN}")
     assert code == 200 and "Letzter Erfolg" in body
 
 
-def test_login_form_sets_hmac_cookie(tmp_path: Path, db: Path) -> None:
+def test_login_form_sets_session_cookie(tmp_path: Path, db: Path) -> None:
     admin = admin_for(build_settings(tmp_path, admin_token=TOKEN))
     code, _, body = call(admin, "/admin/login")
     assert code == 200 and 'action="/admin/login"' in body
@@ -137,14 +139,15 @@ def test_login_form_sets_hmac_cookie(tmp_path: Path, db: Path) -> None:
     code, headers, _ = call(admin, "/admin/login", "POST", good)
     assert code == 303 and headers["Location"] == "/admin"
     cookie = headers["Set-Cookie"]
-    value = re.match(r"syncsvc_admin=([0-9a-f]+);", cookie).group(1)
-    expected = hmac.new(TOKEN.encode(), b"syncsvc admin session v1", hashlib.sha256)
-    assert value == expected.hexdigest() and TOKEN not in cookie
+    value = re.match(r"syncsvc_admin=([A-Za-z0-9_-]{43});", cookie).group(1)  # 32 random bytes
+    assert TOKEN not in cookie
+    assert f"Max-Age={int(ABSOLUTE_S)}" in cookie
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
     code, _, body = call(admin, cookie=f"syncsvc_admin={value}")
     assert code == 200 and "Abmelden" in body
     code, headers, _ = call(admin, "/admin/logout", "POST", cookie=f"syncsvc_admin={value}")
     assert code == 303 and "Max-Age=0" in headers["Set-Cookie"]
+    assert call(admin, cookie=f"syncsvc_admin={value}")[0] == 401
 
 
 def test_cookie_is_secure_behind_https(tmp_path: Path, db: Path) -> None:
@@ -163,6 +166,13 @@ def test_no_token_only_on_loopback(tmp_path: Path, db: Path) -> None:
         code, _, body = call(admin_for(build_settings(tmp_path, bind=bind)))
         assert code == 200, bind
         assert "Abmelden" not in body
+
+
+def test_no_token_follows_the_sockets_actually_bound(tmp_path: Path, db: Path) -> None:
+    settings = build_settings(tmp_path, bind="127.0.0.1")  # as a reload may say
+    for hosts, code in (((("0.0.0.0",)), 403), (("127.0.0.1", "::1"), 200),
+                        (("127.0.0.1", "::"), 403), ((), 403)):
+        assert call(admin_for(settings, bound=lambda h=hosts: h))[0] == code, hosts
 
 
 @pytest.mark.parametrize("bind,expected", [
@@ -184,6 +194,9 @@ def test_read_only_and_unknown_paths(tmp_path: Path, db: Path) -> None:
 
 def test_wrong_tokens_lock_the_address_out(tmp_path: Path, db: Path) -> None:
     admin = admin_for(build_settings(tmp_path, admin_token=TOKEN))
+    _, headers, _ = call(admin, "/admin/login", "POST", urlencode({"token": TOKEN}).encode(),
+                         remote="203.0.113.9")
+    cookie = headers["Set-Cookie"].split(";")[0]  # logged in before the attack
     guess = urlencode({"token": "raten"}).encode()
     for i in range(LIMIT):
         assert call(admin, "/admin/login", "POST", guess, remote="203.0.113.9")[0] == 401, i
@@ -198,7 +211,6 @@ def test_wrong_tokens_lock_the_address_out(tmp_path: Path, db: Path) -> None:
     assert code == 429
     # another address is not affected, and neither is an existing session
     assert call(admin, remote="198.51.100.4", authorization=f"Bearer {TOKEN}")[0] == 200
-    cookie = f"syncsvc_admin={session_value(TOKEN)}"
     assert call(admin, remote="203.0.113.9", cookie=cookie)[0] == 200
 
 
@@ -325,3 +337,149 @@ def test_over_http(http_base: str) -> None:
     r = requests.post(f"{http_base}/admin/login", data={"token": "falsch"}, timeout=10,
                       allow_redirects=False)
     assert r.status_code == 401 and "Set-Cookie" not in r.headers
+
+
+# --- issue 15: server-side sessions -----------------------------------------------------
+
+def test_admin_session_cookie_is_not_a_fixed_value_and_expires_server_side(
+        tmp_path: Path, db: Path) -> None:
+    """Finding: the admin session cookie was a fixed value (an HMAC of the token) without
+    server-side expiry: every login got the same cookie, and a copy kept working after
+    the logout for as long as the token stayed the same. Over real HTTP on 127.0.0.1."""
+    settings = [build_settings(tmp_path, admin_token=TOKEN)]
+    settings[0].output_dir.mkdir()
+    admin = make_admin(lambda: settings[0], lambda: read_status(settings[0]),
+                       lambda known: stored_events(settings[0], known))
+    app = make_app(settings[0], status=lambda: {}, admin=admin)
+
+    def login(base: str) -> str:
+        r = requests.post(f"{base}/admin/login", data={"token": TOKEN}, timeout=10,
+                          allow_redirects=False)
+        assert r.status_code == 303
+        assert "HttpOnly" in r.headers["Set-Cookie"]
+        assert "SameSite=Strict" in r.headers["Set-Cookie"]
+        return r.cookies["syncsvc_admin"]
+
+    def page(base: str, cookie: str) -> int:
+        return requests.get(f"{base}/admin", cookies={"syncsvc_admin": cookie},
+                            timeout=10).status_code
+
+    with running(app) as base:
+        first, second = login(base), login(base)
+        assert first != second  # random per login, not derived from the token
+        fixed = hmac.new(TOKEN.encode(), b"syncsvc admin session v1", hashlib.sha256)
+        assert fixed.hexdigest() not in (first, second) and TOKEN not in first
+        assert len(first) >= 40
+        assert page(base, first) == 200 and page(base, second) == 200
+        r = requests.post(f"{base}/admin/logout", cookies={"syncsvc_admin": first},
+                          timeout=10, allow_redirects=False)
+        assert r.status_code == 303 and "Max-Age=0" in r.headers["Set-Cookie"]
+        assert page(base, first) == 401  # a copy of the cookie is worthless after logout
+        assert page(base, second) == 200  # the other login is not affected
+        # a new token in the config ends every session opened with the old one
+        settings[0] = replace(settings[0], admin_token=TOKEN + "-neu")
+        assert page(base, second) == 401
+        settings[0] = replace(settings[0], admin_token=TOKEN)
+        assert page(base, second) == 401  # and it stays ended
+
+
+def test_admin_session_ends_when_idle_after_8_hours_and_with_another_token(
+        tmp_path: Path, db: Path) -> None:
+    now = [1000.0]
+    sessions = Sessions(clock=lambda: now[0])
+    settings = build_settings(tmp_path, admin_token=TOKEN)
+    admin = admin_for(settings, sessions=sessions)
+
+    def login() -> str:
+        _, headers, _ = call(admin, "/admin/login", "POST",
+                             urlencode({"token": TOKEN}).encode())
+        return headers["Set-Cookie"].split(";")[0]
+
+    idle, busy = login(), login()
+    for _ in range(int(ABSOLUTE_S // (IDLE_S / 2)) - 1):  # used every half hour
+        now[0] += IDLE_S / 2
+        assert call(admin, cookie=busy)[0] == 200
+    assert call(admin, cookie=idle)[0] == 401  # an hour without a request ended it
+    now[0] = 1000.0 + ABSOLUTE_S
+    assert call(admin, cookie=busy)[0] == 401  # 8 h after the login, however busy
+    assert len(sessions) == 0
+    # the token only ever as a fingerprint in memory; another token ends the sessions
+    sid = sessions.open(TOKEN)
+    assert sessions.valid(sid, TOKEN) and not sessions.valid(sid, "anderes")
+    assert not sessions.valid(sid, TOKEN)
+    assert all(TOKEN not in repr(v) for v in vars(sessions).values())
+
+
+def test_sessions_are_capped_oldest_first() -> None:
+    now = [0.0]
+    sessions = Sessions(clock=lambda: now[0], limit=3)
+    ids = []
+    for _ in range(4):
+        now[0] += 1
+        ids.append(sessions.open(TOKEN))
+    assert [sessions.valid(s, TOKEN) for s in ids] == [False, True, True, True]
+
+
+# --- issue 15: the lockout behind a reverse proxy ---------------------------------------
+
+def _logins(base: str, token: str, forwarded: str, times: int = 1) -> list[int]:
+    return [requests.post(f"{base}/admin/login", data={"token": token}, timeout=10,
+                          headers={"X-Forwarded-For": forwarded},
+                          allow_redirects=False).status_code for _ in range(times)]
+
+
+def test_admin_lockout_behind_a_proxy_does_not_lock_the_real_admin_out(
+        tmp_path: Path, db: Path) -> None:
+    """Finding: behind a reverse proxy every request came from the proxy's address, so an
+    attacker's wrong tokens locked the real admin out as well. Real HTTP on 127.0.0.1,
+    the test client in the role of a proxy listed in trusted_proxies."""
+    settings = build_settings(tmp_path, admin_token=TOKEN, trusted_proxies=("127.0.0.1",))
+    settings.output_dir.mkdir()
+    app = make_app(settings, status=lambda: {}, admin=admin_for(settings))
+    attacker, admin = "203.0.113.9", "198.51.100.4"
+    with running(app) as base:
+        assert _logins(base, "raten", attacker, LIMIT) == [401] * LIMIT
+        assert _logins(base, TOKEN, attacker) == [429]
+        assert _logins(base, TOKEN, admin) == [303]  # another client: not locked out
+        # an address written in front of the one the proxy appended changes nothing
+        assert _logins(base, TOKEN, f"{admin}, {attacker}") == [429]
+        assert _logins(base, TOKEN, f"{attacker}, {admin}") == [303]
+
+
+def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(
+        tmp_path: Path, db: Path) -> None:
+    """The other side: a client that forges X-Forwarded-For (no proxy configured, or
+    not from the proxy) cannot get fresh attempts by naming a new address each time."""
+    for trusted in ((), ("192.0.2.1", "10.0.0.0/8", "proxy-gibt-es-nicht.invalid")):
+        settings = build_settings(tmp_path, admin_token=TOKEN, trusted_proxies=trusted)
+        settings.output_dir.mkdir(exist_ok=True)
+        app = make_app(settings, status=lambda: {}, admin=admin_for(settings))
+        with running(app) as base:
+            codes = [_logins(base, "raten", f"198.51.100.{n}")[0] for n in range(LIMIT)]
+            assert codes == [401] * LIMIT, trusted
+            assert _logins(base, TOKEN, "198.51.100.200") == [429], trusted
+
+
+def test_client_address_reads_forwarded_for_from_the_right() -> None:
+    from syncsvc.serve.client import ClientAddress
+
+    names = {"proxy": ["172.18.0.5"]}
+    client = ClientAddress(["127.0.0.1", "10.0.0.0/8", "proxy"],
+                           resolve=lambda n: names.get(n, []))
+
+    def of(peer: str, forwarded: str | None = None) -> str:
+        env = {"REMOTE_ADDR": peer}
+        if forwarded is not None:
+            env["HTTP_X_FORWARDED_FOR"] = forwarded
+        return client(env)
+
+    assert of("203.0.113.9", "1.2.3.4") == "203.0.113.9"  # not a proxy: header ignored
+    assert of("127.0.0.1", "198.51.100.4") == "198.51.100.4"
+    assert of("172.18.0.5", "198.51.100.4") == "198.51.100.4"  # by name (compose)
+    assert of("10.1.2.3", "6.6.6.6, 198.51.100.4, 10.9.9.9") == "198.51.100.4"
+    assert of("127.0.0.1", "[2001:db8::1]:4711") == "2001:db8::1"
+    assert of("127.0.0.1", "198.51.100.4:4711") == "198.51.100.4"
+    assert of("127.0.0.1", "::ffff:198.51.100.4") == "198.51.100.4"
+    assert of("127.0.0.1", "kein-ip, 198.51.100.4") == "198.51.100.4"
+    assert of("127.0.0.1", "198.51.100.4, kaputt") == "127.0.0.1"  # the proxy's own bucket
+    assert of("127.0.0.1") == "127.0.0.1" and of("127.0.0.1", "10.0.0.1") == "10.0.0.1"

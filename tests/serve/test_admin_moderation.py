@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import date, timedelta
 
 import icalendar
@@ -147,11 +148,11 @@ def test_edit_changes_fields_and_refuses_bad_values_in_german(site):
         assert str(ev["SUMMARY"]) == "Spielenachmittag im Löwenzahn"
 
 
-@pytest.mark.parametrize("case", ["no-csrf", "forged", "other-token", "no-auth", "get"])
+@pytest.mark.parametrize("case", ["no-csrf", "forged", "other-token", "ended-session",
+                                  "stale", "no-auth", "get"])
 def test_refused_without_valid_csrf_or_auth(site, case):
     settings, url, sub_id = site
-    from syncsvc.serve.admin import session_value
-    from syncsvc.serve.admin.moderation import make_csrf
+    from syncsvc.serve.admin.moderation import CSRF_MAX_AGE_S, make_csrf
 
     target = f"{url}/admin/meldungen/{sub_id}"
     with login(url) as s:
@@ -160,10 +161,19 @@ def test_refused_without_valid_csrf_or_auth(site, case):
             r = s.post(target, data={"aktion": "freigeben"}, timeout=10)
         elif case == "forged":
             r = s.post(target, data={"aktion": "freigeben", "csrf": "1.abc"}, timeout=10)
-        elif case == "other-token":  # signed for another admin session
+        elif case == "other-token":  # valid for another admin session, not for this one
+            with login(url) as other:
+                theirs = csrf_of(other, url, sub_id)
+            r = s.post(target, data={"aktion": "freigeben", "csrf": theirs}, timeout=10)
+        elif case == "ended-session":  # signed for a session that was logged out
+            s.post(f"{url}/admin/logout", timeout=10)
+            with login(url) as s2:
+                r = s2.post(target, data={"aktion": "freigeben", "csrf": token}, timeout=10)
+        elif case == "stale":  # older than a session can live
             with Submissions(settings.database) as subs:
-                other = make_csrf(subs.secret(), session_value("alt"), 2_000_000_000)
-            r = s.post(target, data={"aktion": "freigeben", "csrf": other}, timeout=10)
+                old = make_csrf(subs.secret(), "session:" + s.cookies["syncsvc_admin"],
+                                time.time() - CSRF_MAX_AGE_S - 60)
+            r = s.post(target, data={"aktion": "freigeben", "csrf": old}, timeout=10)
         elif case == "no-auth":
             r = requests.post(target, data={"aktion": "freigeben", "csrf": token}, timeout=10)
         else:  # a GET never changes anything

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 
 from syncsvc.config import Settings
 from syncsvc.publish.common import slugify
@@ -177,3 +178,133 @@ def test_widget_filters_by_the_view_key_like_the_category_calendar(sites):
         _open(page, sites["page"])
         assert page.locator("#view .syncsvc-title").all_inner_texts() == \
             ["Burgführung", "Altstadtrundgang"]
+
+
+# --- issue 15: what the widget downloads ------------------------------------------------
+
+def _widget_file(out: Path, path: str, events: list[dict], complete: bool) -> None:
+    target = out / "widget" / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({"version": 1, "complete": complete, "events": events},
+                                 ensure_ascii=False), "utf-8")
+
+
+def test_widget_reads_its_own_files_and_events_json_only_when_they_are_too_short(sites):
+    out = sites["out"]
+    upcoming = [e for e in EVENTS if e["id"] not in ("past", "gestern")]
+    fest = dict(EVENTS[4], title="Sommerfest (aus der Widget-Datei)")
+    _widget_file(out, "events.json", upcoming, True)
+    _widget_file(out, "calendar/fest.json", [fest], True)
+    _widget_file(out, "calendar/sport.json", [], True)
+    _widget_file(out, "calendar/fuehrung.json", SPELLINGS, True)
+    full = (out / "events.json").read_bytes()
+    (out / "events.json").unlink()  # any fall-back would show the error message
+    with chromium_page() as page:
+        _open(page, sites["page"])
+        assert page.locator("#all li").count() == 7 and page.locator("#two li").count() == 5
+        assert page.locator("#fest .syncsvc-title").all_inner_texts() == [fest["title"]]
+        assert page.locator("#none").inner_text().strip() == "Keine anstehenden Termine."
+        assert page.locator("#view .syncsvc-title").all_inner_texts() == \
+            ["Burgführung", "Altstadtrundgang"]
+    # not complete and fewer than the limit (and a category without a file): events.json
+    (out / "events.json").write_bytes(full)
+    _widget_file(out, "events.json", upcoming[:2], False)
+    (out / "widget" / "calendar" / "fest.json").unlink()
+    with chromium_page() as page:
+        seen: list[str] = []
+        page.on("request", lambda r: seen.append(r.url.split("/", 3)[3]))
+        _open(page, sites["page"])
+        assert page.locator("#all li").count() == 7 and page.locator("#two li").count() == 5
+        assert page.locator("#fest .syncsvc-title").all_inner_texts() == \
+            ["Sommerfest der Kulturen"]
+        assert page.locator("#view li").count() == 2
+    assert seen.count("events.json") == 1  # fetched once, for every widget that needs it
+    assert "widget/calendar/fuehrung.json" in seen
+
+@pytest.fixture(scope="module")
+def default_outputs(tmp_path_factory) -> Path:
+    """The outputs of the shipped default config (its partners are files: no network)."""
+    import shutil
+
+    from syncsvc import cli
+
+    from conftest import REPO
+
+    root = tmp_path_factory.mktemp("default-config")
+    for folder in ("config", "feeds"):
+        shutil.copytree(REPO / folder, root / folder)
+    assert cli.main(["--config", str(root / "config" / "syncsvc.toml"), "sync"]) == 0
+    return root / "public"
+
+
+def counting(app, served: list):
+    """The WSGI app, recording (path, body bytes sent) of every request."""
+    def wrapped(environ, start_response):
+        body = b"".join(app(environ, start_response))
+        served.append((environ["PATH_INFO"], len(body)))
+        return [body]
+    return wrapped
+
+
+def test_widget_downloads_only_what_it_shows(default_outputs, tmp_path):
+    """Finding: the widget always downloaded the full events.json (every occurrence of
+    the horizon, descriptions included) to show five. Bytes counted by the real server
+    for the widget's requests, with the shipped default config's outputs; the lists must
+    be the ones the full events.json gives."""
+    served: list[tuple[str, int]] = []
+    settings = Settings(config_path=tmp_path / "x.toml", output_dir=default_outputs)
+    server, thread, base = start_server(counting(make_app(settings), served))
+    host_dir = tmp_path / "host"
+    host_dir.mkdir()
+    (host_dir / "index.html").write_text(f"""<!doctype html><html lang="de"><head>
+<meta charset="utf-8"><title>Partner</title></head><body>
+<section id="all"><div data-syncsvc-events></div></section>
+<section id="cat"><div data-syncsvc-events data-category="begegnung"></div></section>
+<section id="ar"><div data-syncsvc-events data-lang="ar"></div></section>
+<script src="{base}/embed.js" async></script></body></html>""", encoding="utf-8")
+    host = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(
+        _QuietHandler, directory=str(host_dir)))
+    threading.Thread(target=host.serve_forever, daemon=True).start()
+    try:
+        with chromium_page() as page:
+            _open(page, f"http://127.0.0.1:{host.server_address[1]}/index.html", boxes=3)
+            shown = {box: page.locator(f"#{box} .syncsvc-title").all_inner_texts()
+                     for box in ("all", "cat", "ar")}
+        widget = [(p, n) for p, n in served if p.endswith(".json")]
+        widget_bytes = sum(n for _, n in widget)
+        # what the widget used to load: events.json twice (once shared) and ar/events.json
+        served.clear()
+        for path in ("/events.json", "/ar/events.json"):
+            requests.get(base + path, timeout=10, headers={"Accept-Encoding": "gzip"})
+        before_bytes = sum(n for _, n in served)
+        full = {p: json.loads((default_outputs / p.lstrip("/")).read_text("utf-8"))
+                for p in ("/events.json", "/ar/events.json")}
+    finally:
+        host.shutdown()
+        host.server_close()
+        stop(server, thread)
+    print(f"\nwidget JSON: {widget} = {widget_bytes} bytes (gzip); before: {before_bytes}")
+    assert {p for p, _ in widget} == {"/widget/events.json", "/widget/calendar/begegnung.json",
+                                      "/ar/widget/events.json"}  # one small file each
+    assert widget_bytes * 2 <= before_bytes, (widget_bytes, before_bytes)
+    def first(doc: dict, keep=lambda ev: True) -> list[str]:
+        """The widget's rule (embed.js upcoming/sort) applied to the full file."""
+        now, today = datetime.now(UTC), datetime.now(BERLIN).date().isoformat()
+
+        def left(e: dict) -> bool:
+            if len(e["start"]) == 10:  # all-day: the end date is exclusive
+                return (e["end"] or (date.fromisoformat(e["start"]) + timedelta(days=1))
+                        .isoformat()) > today
+            return datetime.fromisoformat(e["end"] or e["start"]) > now
+
+        def start(e: dict) -> datetime:
+            d = datetime.fromisoformat(e["start"])
+            return d if d.tzinfo else d.replace(tzinfo=UTC)
+
+        upcoming = [e for e in doc["events"] if left(e) and keep(e)]
+        return [e["title"] for e in sorted(upcoming, key=start)][:5]
+
+    assert shown["all"] == first(full["/events.json"])
+    assert shown["cat"] == first(full["/events.json"],
+                                 lambda e: "begegnung" in e["category_slugs"])
+    assert shown["ar"] == first(full["/ar/events.json"])

@@ -16,8 +16,8 @@ import schedule
 
 from syncsvc.service import freshness
 from syncsvc.service import republish as rp
-from syncsvc.service.daemon import _guarded
 from syncsvc.service.sync import Pipeline
+from syncsvc.service.timers import guarded as _guarded
 from syncsvc.store import Store
 
 from conftest import DATA

@@ -96,3 +96,48 @@ def test_each_edit_under_a_running_daemon_applies_within_one_reload(
     finally:
         code, err = stop(proc)
     assert code == 0, err
+
+
+def test_admin_auth_follows_the_bound_socket_not_the_reloaded_config(
+        write_config, tmp_path, monkeypatch):
+    """Finding: /admin decided "loopback only, no token needed" from the config as last
+    reloaded, not from the socket actually bound: a reload that dropped the `bind` line
+    (back to the default 127.0.0.1) and the token served /admin to anyone on the
+    0.0.0.0 socket the daemon still listened on."""
+    (tmp_path / "feeds" / "verein.ics").write_bytes(
+        (DATA / "pipeline" / "partner_two_events.ics").read_bytes())
+    settings = write_config("""
+        [[sources]]
+        id = "verein"
+        url = "../feeds/verein.ics"
+        kind = "ics"
+        """, service='interval = "1h"\nbind = "0.0.0.0"\n'
+                     'admin_token_env = "SYNCSVC_TEST_ADMIN_TOKEN"\n')
+    monkeypatch.setenv("SYNCSVC_TEST_ADMIN_TOKEN", TOKEN)
+    path = tmp_path / "config" / "syncsvc.toml"
+    base = f"http://127.0.0.1:{settings.port}"
+    proc = start(path)
+    try:
+        wait_http(base + "/healthz", proc)
+        assert requests.get(base + "/admin", timeout=5).status_code == 401
+        login = requests.post(base + "/admin/login", data={"token": TOKEN}, timeout=5,
+                              allow_redirects=False)
+        assert login.status_code == 303
+        cookies = {"syncsvc_admin": login.cookies["syncsvc_admin"]}
+        # an unrelated edit: the login survives the reload
+        _edit(path, 'name = "WIR in Idstein"', 'name = "WIR in Idstein – neu"')
+        _until(lambda: "WIR in Idstein – neu" in requests.get(base + "/", timeout=5).text,
+               "the name edit was never reloaded")
+        assert requests.get(base + "/admin", cookies=cookies, timeout=5).status_code == 200
+        # the reload drops bind and the token; the socket stays on 0.0.0.0
+        _edit(path, 'bind = "0.0.0.0"\n', "")
+        _edit(path, "SYNCSVC_TEST_ADMIN_TOKEN", "SYNCSVC_GIBT_ES_NICHT")
+        (refused,) = _until(lambda: (r := requests.get(base + "/admin", timeout=5))
+                            .status_code != 401 and (r,), "the token edit was never reloaded")
+        assert refused.status_code == 403, "admin served without a token on 0.0.0.0"
+        assert "keine Loopback-Adresse" in refused.text
+        assert requests.get(base + "/admin", cookies=cookies, timeout=5).status_code == 403
+    finally:
+        code, err = stop(proc)
+    assert code == 0, err
+    assert "erst nach einem Neustart" in err  # the changed bind is named in the log

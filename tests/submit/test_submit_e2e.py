@@ -182,3 +182,29 @@ def test_contact_data_is_purged_after_keep_days(site):
         assert subs.purge_contacts(date(2026, 2, 5), 30) == 1
         assert subs.get(old)["contact_email"] == "" and subs.get(old)["contact_phone"] == ""
         assert subs.get(new)["contact_email"] == FORM["contact_email"]
+
+
+def test_rate_limit_behind_a_trusted_proxy_counts_each_resident(write_config):
+    """Behind a reverse proxy every submission came from the proxy's address, so five
+    residents used up the hour's limit for everybody (issue 15, trusted_proxies)."""
+    import requests
+
+    settings = write_config(service='trusted_proxies = ["127.0.0.1"]\n',
+                            extra="[submissions]\nmin_seconds = 1\nrate_limit = 2\n")
+    store = Store(settings.database)
+    app = Service(settings, store).app(status=None, metrics=None, healthy=None, admin=None)
+    try:
+        with running(app) as url:
+            token = _token(url)
+            time.sleep(1.1)
+
+            def post(resident: str) -> int:
+                return requests.post(url + "/termin-melden", data={**FORM, "token": token},
+                                     headers={"X-Forwarded-For": resident},
+                                     timeout=10).status_code
+
+            assert [post("198.51.100.1") for _ in range(3)] == [200, 200, 429]
+            assert [post("198.51.100.2") for _ in range(2)] == [200, 200]
+    finally:
+        store.close()
+    assert _count(settings, "pending") == 4

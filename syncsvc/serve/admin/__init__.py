@@ -1,34 +1,36 @@
 """The read-only admin status page at ``/admin``: German, server-rendered, no JavaScript.
 
 Access: with ``admin_token`` configured, a request needs ``Authorization: Bearer <token>`` or
-the session cookie set by the login form at ``/admin/login`` (an HMAC of the token, never the
-token itself). Without a token the page is served only when the service binds to loopback.
+the session cookie set by the login form at ``/admin/login`` (a random id of a server-side
+session, ``session``; never the token itself). Without a token the page is served only when
+every socket the service listens on is a loopback one (``bound``: the sockets actually
+bound at start, not the ``bind`` of a config reloaded since).
 The HTML comes from ``page`` (every value html-escaped), the charts from ``chart``; the
 moderation of „Termin melden“ under ``/admin/meldungen`` from ``moderation``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import ipaddress
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 from ...config import Settings
 from ...logs import fields
+from ..client import client_of
 from .auth import Throttle
 from .chart import Stored, WeekCache
 from .moderation import PATH as MODERATION
 from .moderation import Moderate, make_moderation, with_link
 from .page import render_login, render_page
+from .session import Sessions, token_mark
 
 log = logging.getLogger(__name__)
 
 COOKIE = "syncsvc_admin"
-_SESSION_MSG = b"syncsvc admin session v1"
 _MAX_FORM = 4096
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'")
@@ -38,23 +40,30 @@ Response = tuple[int, list[tuple[str, str]], bytes]
 
 
 def make_admin(get_settings: Callable[[], Settings], status: Callable[[], dict],
-               stored: Stored, moderate: Moderate | None = None) -> Callable[[dict], Response]:
+               stored: Stored, moderate: Moderate | None = None, *,
+               sessions: Sessions | None = None,
+               bound: Callable[[], Sequence[str]] | None = None) -> Callable[[dict], Response]:
     """Build the admin handler the serve stage calls for every path under ``/admin``;
     ``stored`` reads the stored events through the service (``chart.WeekCache``);
-    ``moderate`` (from the service) enables ``/admin/meldungen`` (``moderation``)."""
+    ``moderate`` (from the service) enables ``/admin/meldungen`` (``moderation``).
+    Build it once per process: it holds the logins (``sessions``) and the failed
+    attempts, which a config reload must not forget. ``bound`` names the addresses the
+    server listens on (the daemon's sockets); without it the config's ``bind`` counts."""
     weeks, throttle = WeekCache(stored), Throttle()
-    mod = make_moderation(get_settings, moderate, _html, lambda s: session_value(
-        s.admin_token or "loopback")) if moderate is not None else None
+    sessions = Sessions() if sessions is None else sessions
+    mod = make_moderation(get_settings, moderate, _html,
+                          csrf_session) if moderate is not None else None
 
     def admin(environ: dict) -> Response:
         settings = get_settings()
         path = (environ.get("PATH_INFO") or "/admin").rstrip("/") or "/admin"
         method = environ.get("REQUEST_METHOD", "GET")
-        client = environ.get("REMOTE_ADDR", "?")
+        client = client_of(environ)  # behind a trusted proxy: the real client
         attempt = bool(environ.get("HTTP_AUTHORIZATION")) or (
             path == "/admin/login" and method == "POST")
         if not settings.admin_token:
-            if not is_loopback(settings.bind):
+            hosts = bound() if bound is not None else (settings.bind,)
+            if not hosts or not all(is_loopback(h) for h in hosts):
                 return _forbidden()
             if path == "/admin/login":
                 return _redirect("/admin")
@@ -63,10 +72,10 @@ def make_admin(get_settings: Callable[[], Settings], status: Callable[[], dict],
                         extra=fields(source="*"))
             return _too_many(settings, wait)
         elif path == "/admin/login":
-            return _login(settings, environ, method, throttle, client)
+            return _login(settings, environ, method, throttle, client, sessions)
         elif path == "/admin/logout":
-            return _logout(settings, environ, method)
-        elif not authorized(settings.admin_token, environ):
+            return _logout(settings, environ, method, sessions)
+        elif not authorized(settings.admin_token, environ, sessions):
             if attempt:
                 throttle.failed(client)
             return _html(401, render_login(settings.name, wrong=attempt),
@@ -98,18 +107,22 @@ def is_loopback(bind: str) -> bool:
         return False
 
 
-def session_value(token: str) -> str:
-    """What the cookie holds: an HMAC of the token (the token itself never leaves)."""
-    return hmac.new(token.encode("utf-8"), _SESSION_MSG, hashlib.sha256).hexdigest()
-
-
-def authorized(token: str, environ: dict) -> bool:
+def authorized(token: str, environ: dict, sessions: Sessions) -> bool:
     header = environ.get("HTTP_AUTHORIZATION", "")
     scheme, _, given = header.partition(" ")
     if header:
         return scheme.lower() == "bearer" and _same(given.strip(), token)
-    cookie = _cookie(environ)
-    return bool(cookie) and _same(cookie, session_value(token))
+    return sessions.valid(_cookie(environ), token)
+
+
+def csrf_session(environ: dict, settings: Settings) -> str:
+    """What a CSRF token of an authorized request is bound to: its session id (so a
+    token of another or an ended login is refused), the token for ``Bearer`` scripts."""
+    if not settings.admin_token:
+        return "loopback"
+    if environ.get("HTTP_AUTHORIZATION"):
+        return "bearer:" + token_mark(settings.admin_token)
+    return "session:" + _cookie(environ)
 
 
 def _same(given: str, expected: str) -> bool:
@@ -127,7 +140,7 @@ def _cookie(environ: dict) -> str:
 
 
 def _login(settings: Settings, environ: dict, method: str, throttle: Throttle,
-           client: str) -> Response:
+           client: str, sessions: Sessions) -> Response:
     if method in ("GET", "HEAD"):
         return _html(200, render_login(settings.name))
     if method != "POST":
@@ -139,13 +152,15 @@ def _login(settings: Settings, environ: dict, method: str, throttle: Throttle,
         return _html(401, render_login(settings.name, wrong=True))
     log.info("admin login from %s", client, extra=fields(source="*"))
     throttle.succeeded(client)
-    cookie = _set_cookie(settings, environ, session_value(settings.admin_token), 8 * 3600)
+    cookie = _set_cookie(settings, environ, sessions.open(settings.admin_token),
+                         int(sessions.absolute_s))
     return _redirect("/admin", [("Set-Cookie", cookie)])
 
 
-def _logout(settings: Settings, environ: dict, method: str) -> Response:
+def _logout(settings: Settings, environ: dict, method: str, sessions: Sessions) -> Response:
     if method != "POST":
         return _html(405, b"", [("Allow", "POST")])
+    sessions.close(_cookie(environ))
     return _redirect("/admin/login", [("Set-Cookie", _set_cookie(settings, environ, "", 0))])
 
 

@@ -3,7 +3,7 @@
 ``make_admin`` calls this only for paths under ``/admin/meldungen`` and only after the
 request passed the admin login, so this module adds no access rule of its own except one:
 every state-changing request is a POST carrying a CSRF token bound to the admin session
-(an HMAC of the session value, made with the server secret in the database, and dated),
+(an HMAC of the session id, made with the server secret in the database, and dated),
 because the session is a cookie that a foreign page could make the browser send along.
 
 Reads come from ``store.submissions`` directly; every write goes through ``moderate``, the
@@ -26,11 +26,12 @@ from ...logs import fields
 from ...store.submissions import Submissions
 from ...submit.fields import EVENT_FIELDS, known_categories
 from .moderation_page import render_detail, render_list
+from .session import ABSOLUTE_S
 
 log = logging.getLogger(__name__)
 
 PATH = "/admin/meldungen"
-CSRF_MAX_AGE_S = 8 * 3600  # as long as the login cookie lives
+CSRF_MAX_AGE_S = ABSOLUTE_S  # as long as a login session lives at most
 _MAX_BODY = 32 * 1024
 _DETAIL = re.compile(r"^/admin/meldungen/(\d{1,9})$")
 EDITABLE = {f.name for f in EVENT_FIELDS}  # what a refused edit shows back as typed
@@ -61,17 +62,17 @@ def _sign(secret: bytes, session: str, stamp: str) -> str:
 
 
 def make_moderation(get_settings: Callable[[], Settings], moderate: Moderate,
-                    respond: Respond, session: Callable[[Settings], str],
+                    respond: Respond, session: Callable[[dict, Settings], str],
                     clock: Callable[[], float] = time.time
                     ) -> Callable[[dict, str, str], Response]:
     """The handler for ``/admin/meldungen`` and ``/admin/meldungen/ID``; ``session`` names
-    the admin session a CSRF token is bound to (the HMAC of the admin token)."""
+    the admin session of a request, which its CSRF tokens are bound to."""
 
     def handle(environ: dict, path: str, method: str) -> Response:
         settings = get_settings()
         with Submissions(settings.database) as subs:
             secret = subs.secret()
-            csrf = make_csrf(secret, session(settings), clock())
+            csrf = make_csrf(secret, session(environ, settings), clock())
             if path == PATH:
                 if method not in ("GET", "HEAD"):
                     return respond(405, b"", [("Allow", "GET, HEAD")])
@@ -90,7 +91,7 @@ def make_moderation(get_settings: Callable[[], Settings], moderate: Moderate,
             if method != "POST":
                 return respond(405, b"", [("Allow", "GET, HEAD, POST")])
             form = _read(environ)
-            if form is None or not csrf_ok(secret, session(settings), form.get("csrf", ""),
+            if form is None or not csrf_ok(secret, session(environ, settings), form.get("csrf", ""),
                                            clock()):
                 log.warning("admin moderation refused: missing or invalid CSRF token",
                             extra=fields(source="formular"))

@@ -1,11 +1,12 @@
-/* syncsvc embed widget: lists upcoming events from events.json.
+/* syncsvc embed widget: lists upcoming events.
  * Usage: <div data-syncsvc-events data-category="Begegnung" data-limit="5"></div>
  *        <script src="https://HOST/embed.js" async></script>
  * Optional attributes: data-source="<source id>", data-src="https://HOST/events.json"
  * (only needed when the script's own address is unknown), data-lang="ar" (a configured
- * language: its /ar/events.json, its words from there, dates by Intl in that locale,
+ * language: its /ar/ files, its words from there, dates by Intl in that locale,
  * right-to-left where the language is written so).
- * No framework, no requests beyond events.json; partner text is only ever set as text. */
+ * It loads the view's small file under widget/ (publish/widget.py), events.json only when
+ * that is too short. No framework; partner text is only ever set as text. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -13,8 +14,8 @@
   var TZ = "Europe/Berlin";
   var cache = {};
   var formats = {};
-  // German words: the German events.json carries none (the other languages' come from
-  // the gettext catalogs, published in their events.json as "labels")
+  // German words: German files carry none (the others' come from the gettext catalogs,
+  // published in their JSON as "labels")
   var GERMAN = {
     none: "Keine anstehenden Termine.", list: "Anstehende Termine",
     list_category: "Anstehende Termine: {category}", cancelled: "Abgesagt:",
@@ -47,6 +48,22 @@
     if (scriptSrc) return new URL(file, scriptSrc).href;
     var own = el.getAttribute("data-src");
     return own ? new URL(own, document.baseURI).href : "";
+  }
+
+  function slugify(text) {
+    // as publish.common.slugify: the key of calendar/<slug>.ics
+    return text.replace(/[äöüÄÖÜ]/g, function (c) { return c.normalize("NFD")[0] + "e"; })
+      .replace(/[ßẞ]/g, "ss").normalize("NFKD").replace(/[^\x00-\x7f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80);
+  }
+
+  function widgetUrl(el) {
+    // the view's own file; "" for none (then events.json)
+    var cat = el.getAttribute("data-category"), src = el.getAttribute("data-source");
+    var file = cat ? "calendar/" + slugify(cat) : src ? "sources/" + src : "events";
+    if (!scriptSrc || /\/$|[^a-z0-9\/-]/.test(file)) return "";
+    var lang = language(el);
+    return new URL((lang ? lang + "/" : "") + "widget/" + file + ".json", scriptSrc).href;
   }
 
   function words(data) {
@@ -183,12 +200,27 @@
     box.replaceChildren(p);
   }
 
-  function render(box, data) {
+  function limitOf(box) {
     var limit = parseInt(box.getAttribute("data-limit"), 10);
-    if (!(limit > 0)) limit = 5;
-    var category = box.getAttribute("data-category") || "";
-    var source = box.getAttribute("data-source") || "";
+    return limit > 0 ? limit : 5;
+  }
+
+  function pick(box, data) {
+    var cat = box.getAttribute("data-category") || "";
+    var src = box.getAttribute("data-source") || "";
     var now = Date.now();
+    return (data && Array.isArray(data.events) ? data.events : [])
+      .filter(function (ev) { return upcoming(ev, now) && matches(ev, cat, src); })
+      .sort(function (a, b) { return toDate(a.start) - toDate(b.start); })
+      .slice(0, limitOf(box));
+  }
+
+  function enough(box, data) {  // a widget file too short: events.json decides
+    return Boolean(data && data.complete === true) || pick(box, data).length >= limitOf(box);
+  }
+
+  function render(box, data) {
+    var category = box.getAttribute("data-category") || "";
     var lang = language(box);
     var w = words(data);
     var f = fmt(lang);
@@ -196,10 +228,7 @@
       box.lang = lang;
       box.dir = data && data.writing_direction === "rtl" ? "rtl" : "ltr";
     }
-    var events = (data && Array.isArray(data.events) ? data.events : [])
-      .filter(function (ev) { return upcoming(ev, now) && matches(ev, category, source); })
-      .sort(function (a, b) { return toDate(a.start) - toDate(b.start); })
-      .slice(0, limit);
+    var events = pick(box, data);
     if (!events.length) return message(box, w.none);
     var ul = el("ul", "syncsvc-list");
     ul.setAttribute("aria-label", category ? w.list_category.replace("{category}", category)
@@ -216,7 +245,7 @@
     box.setAttribute("data-syncsvc-state", "loading");
     box.setAttribute("aria-busy", "true");
     box.style.font = "inherit";
-    var url = feedUrl(box);
+    var url = feedUrl(box), small = widgetUrl(box);
     var done = function () {
       box.setAttribute("data-syncsvc-state", "done");
       box.removeAttribute("aria-busy");
@@ -226,7 +255,10 @@
       done();
     };
     if (!url) return fail();
-    load(url).then(function (data) {
+    var full = function () { return load(url); };
+    (small ? load(small).then(function (data) {
+      return enough(box, data) ? data : full();
+    }, full) : full()).then(function (data) {
       render(box, data);
       done();
     }).catch(fail);

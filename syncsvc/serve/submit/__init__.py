@@ -20,6 +20,7 @@ from ...config import Settings
 from ...store.submissions import Submissions
 from ...submit.fields import HONEYPOT, check, known_categories
 from ...submit.tokens import client_key, make_token, token_problem
+from ..client import client_of
 from .page import render_done, render_form, render_guide, render_refused
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def _post(settings: Settings, subs: Submissions, environ: dict, now: float,
     if problems:
         return _form(settings, secret, now, values, problems, code=422)
     stamp = datetime.fromtimestamp(now, UTC)
-    key = client_key(secret, environ.get("REMOTE_ADDR", "?"))
+    key = client_key(secret, client_of(environ))  # behind a trusted proxy: the resident
     sub_id = subs.add(values, key, _iso(stamp), _iso(stamp - timedelta(hours=1)),
                       conf.rate_limit)
     subs.purge_contacts(date.fromtimestamp(now), conf.keep_contact_days)
