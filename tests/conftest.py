@@ -111,6 +111,27 @@ def write_config(tmp_path):
     return write
 
 
+@pytest.fixture
+def one_partner(tmp_path, write_config):
+    """``make(service="")`` → (settings, feed path): source "verein" reading a copy of
+    ``pipeline/partner_two_events.ics`` from the feeds folder; ``service``: [service] lines."""
+
+    def make(service: str = ""):
+        feed = tmp_path / "feeds" / "partner.ics"
+        feed.parent.mkdir(exist_ok=True)
+        feed.write_bytes((DATA / "pipeline" / "partner_two_events.ics").read_bytes())
+        settings = write_config(service=service, sources=f"""
+            [[sources]]
+            id = "verein"
+            name = "Verein"
+            url = "{feed}"
+            kind = "ics"
+            """)
+        return settings, feed
+
+    return make
+
+
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch):
     """Tests talk to 127.0.0.1 only; a proxy from the environment must not interfere."""

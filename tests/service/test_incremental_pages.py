@@ -21,23 +21,12 @@ from syncsvc.service import republish as rp
 from syncsvc.service.sync import Pipeline
 from syncsvc.store import Store
 
-from conftest import DATA
-
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def env(tmp_path, write_config):
-    (tmp_path / "feeds").mkdir(exist_ok=True)
-    feed = tmp_path / "feeds" / "partner.ics"
-    feed.write_bytes((DATA / "pipeline" / "partner_two_events.ics").read_bytes())
-    settings = write_config(service='languages = ["de", "en", "ar"]', sources=f"""
-        [[sources]]
-        id = "verein"
-        name = "Verein"
-        url = "{feed}"
-        kind = "ics"
-        """)
+def env(one_partner):
+    settings, feed = one_partner('languages = ["de", "en", "ar"]')
     with Store(settings.database) as store:
         yield settings, store, feed
 

@@ -20,23 +20,12 @@ from syncsvc.service.sync import Pipeline
 from syncsvc.service.timers import guarded as _guarded
 from syncsvc.store import Store
 
-from conftest import DATA
-
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def env(tmp_path, write_config):
-    (tmp_path / "feeds").mkdir(exist_ok=True)
-    feed = tmp_path / "feeds" / "partner.ics"
-    feed.write_bytes((DATA / "pipeline" / "partner_two_events.ics").read_bytes())
-    settings = write_config(f"""
-        [[sources]]
-        id = "verein"
-        name = "Verein"
-        url = "{feed}"
-        kind = "ics"
-        """)
+def env(one_partner):
+    settings, _ = one_partner()
     with Store(settings.database) as store:
         yield settings, store
 
