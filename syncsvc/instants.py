@@ -8,15 +8,16 @@ into the iCalendar parser for the zone check, and the CLI and /admin format time
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+# icalendar and Babel are imported on first use: the CLI and the status of a pass that
+# fetched only 304s need neither (importing them was a tenth of such a pass).
 
 
 def zone_or_none(name: str) -> str:
     """``name`` if it is a known IANA zone (or a Windows zone name mapped to one), else ""."""
-    name = WINDOWS_TO_OLSON.get(name, name)
+    name = _windows_zones().get(name, name)
     if not name or name.startswith(("/", ".")) or ".." in name:
         return ""
     try:
@@ -37,5 +38,15 @@ def local_time(instant: str | None, timezone: str) -> str:
         return instant
     if value.tzinfo is None:  # the store writes UTC
         value = value.replace(tzinfo=UTC)
+    from babel.dates import format_datetime
+
     return format_datetime(value, "dd.MM.yyyy, HH:mm 'Uhr'", tzinfo=ZoneInfo(timezone),
                            locale="de_DE")
+
+
+@lru_cache(maxsize=1)
+def _windows_zones() -> dict[str, str]:
+    """Windows zone names (Outlook, Exchange) → IANA, as icalendar maps them."""
+    from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+    return dict(WINDOWS_TO_OLSON)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["PublishResult", "View", "publish_all", "write_atomic"]
+__all__ = ["PRODID", "PublishResult", "View", "publish_all", "write_atomic"]
+# Every calendar we publish names itself so (service.database recognises its own outputs
+# by it without importing the renderers).
+PRODID = "-//WIR in Idstein//syncsvc//DE"
 _HOMES = {"PublishResult": "outputs", "View": "outputs", "publish_all": "views",
           "write_atomic": "write"}
 

@@ -20,13 +20,13 @@ from ..i18n import Translator, translator
 from ..logs import fields
 from ..models import PublishedEvent, digest
 from ..recur.vevent import parse_instant, to_vevent
+from . import PRODID
 from .common import Fragments, attribution_lines, event_link, group_by_uid
 from .localize import Localizer, Text
 from .vtimezone import vtimezone
 
 log = logging.getLogger(__name__)
 
-PRODID = "-//WIR in Idstein//syncsvc//DE"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # DTSTAMP when the store gave none (required field)
 _LAST_TZ_DATE = date(2038, 1, 1)
 

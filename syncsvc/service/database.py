@@ -17,12 +17,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import icalendar
-
 from ..config import Settings
 from ..errors import UserError
 from ..logs import fields
-from ..publish.ics import PRODID
+from ..publish import PRODID
 from ..store import Store
 from ..store.lock import ONE_OFF
 
@@ -58,6 +56,8 @@ def open_writer(settings: Settings, *, role: str = ONE_OFF, fresh: bool = False)
 def seed_sequences(store: Store, settings: Settings) -> dict[str, int]:
     """UID → highest SEQUENCE in the published calendars (the unified one and each
     partner's, whose folded records have UIDs of their own), stored as the floor."""
+    import icalendar  # only at a deliberate fresh start
+
     out = Path(settings.output_dir)
     floors: dict[str, int] = {}
     for path in [out / "calendar.ics", *sorted(out.glob("sources/*/calendar.ics"))]:

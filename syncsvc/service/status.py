@@ -12,7 +12,6 @@ from ..models import Event
 
 __all__ = ["HEALTH_LABELS", "local_time", "read_status", "source_status", "status_document",
            "stored_events"]
-from ..parse import holidays as hol
 from ..store import Store
 
 # The German word for each health state: /admin, /status and the CLI all show these.
@@ -72,6 +71,8 @@ def warnings(settings: Settings, today: date | None = None) -> list[str]:
     today = today or datetime.now(UTC).date()
     if not any(s.kind == "schedule" for s in settings.sources):
         return []
+    from ..parse import holidays as hol  # only with a city schedule (not on a warm pass)
+
     try:
         ranges = hol.load_school_holidays(settings.school_holidays)
     except Exception as e:  # shown to the admin, never fatal
