@@ -11,10 +11,10 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
-from functools import lru_cache
 
 from ..logs import fields
 from ..models import Event, PublishedEvent, SourceRef
+from .caches import run_cache
 from .identity import assign_uids, claim, priority, ref, source_ref, unite
 from .records import Rec, make_rec
 
@@ -114,7 +114,7 @@ def _entry(uid: str, event: Event, members: list[Rec],
     )
 
 
-@lru_cache(maxsize=1 << 12)
+@run_cache(maxsize=1 << 12)
 def _categories(categories: tuple[str, ...]) -> tuple[str, ...]:
     """One member's categories, united (cached: a network has few distinct sets)."""
     return unite((categories,))

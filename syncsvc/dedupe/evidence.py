@@ -14,10 +14,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import chain
 
 from rapidfuzz import fuzz
+
+from .caches import run_cache
 
 # The network's terms in English (and common rewordings) → the German concept.
 VOCABULARY: tuple[tuple[str, str], ...] = (
@@ -125,7 +126,7 @@ def vocabulary(synonyms: Iterable[Sequence[str]] = (), norm=None) -> Vocabulary:
     return Vocabulary(Phrases(tuple(pairs), frozenset(p.split()[0] for p, _ in pairs)))
 
 
-@lru_cache(maxsize=1 << 18)
+@run_cache(maxsize=1 << 18)
 def _concepts(title: str, table: Phrases) -> frozenset[str]:
     words = title.split()
     if not table.firsts.isdisjoint(words):  # else no phrase can occur: nothing to replace
@@ -142,7 +143,7 @@ def _concepts(title: str, table: Phrases) -> frozenset[str]:
 _CENTURIES = ("19", "20")
 
 
-@lru_cache(maxsize=1 << 16)
+@run_cache(maxsize=1 << 16)
 def place_words(norm_location: str, norm_head: str) -> tuple[frozenset[str], frozenset[str]]:
     """(all venue words, words of the first named segment) of a normalized location."""
     for word, same in _PLACE_SAME:
@@ -163,7 +164,7 @@ def head_segment(location: str) -> str:
     return ""
 
 
-@lru_cache(maxsize=1 << 17)
+@run_cache(maxsize=1 << 17)
 def same_word(a: str, b: str) -> bool:
     """Equal, an inflection of each other (≥ 5 letters in common, an ending of at most
     INFLECTION letters), a compound and its head, or a typo. A longer tail is a compound
@@ -203,7 +204,7 @@ def _same_place_word(word: str, pool: Iterable[str]) -> bool:
         word.startswith(p) or p.startswith(word))) for p in pool)
 
 
-@lru_cache(maxsize=1 << 16)
+@run_cache(maxsize=1 << 16)
 def kind_conflict(a: frozenset[str], b: frozenset[str]) -> str:
     """A readable veto when both titles name different values of one kind, else ""."""
     for kind, values in KINDS.items():
@@ -214,7 +215,7 @@ def kind_conflict(a: frozenset[str], b: frozenset[str]) -> str:
     return ""
 
 
-@lru_cache(maxsize=1 << 16)
+@run_cache(maxsize=1 << 16)
 def place_relation(pa: tuple[frozenset, frozenset], pb: tuple[frozenset, frozenset],
                    va: frozenset[str], vb: frozenset[str]) -> str:
     """"same", "other" (a contradiction) or "vague" for two places and their villages."""
@@ -241,12 +242,12 @@ def compare_titles(a: frozenset[str], b: frozenset[str], explain_a: frozenset[st
     return shared, extra_a, extra_b, a - shared - extra_a, b - shared_b - extra_b
 
 
-@lru_cache(maxsize=1 << 17)
+@run_cache(maxsize=1 << 17)
 def _unexplained(words: frozenset[str], explain: frozenset[str]) -> frozenset[str]:
     return frozenset(w for w in words if not _covered(w, explain)) if words else words
 
 
-@lru_cache(maxsize=1 << 16)
+@run_cache(maxsize=1 << 16)
 def _shared_words(a: frozenset[str], b: frozenset[str]) -> tuple[frozenset, frozenset]:
     """(words of a found in b, words of b found in a); titles repeat across a network."""
     return (frozenset(w for w in a if _covered(w, b) or _split_compound(w, a, b)),
@@ -264,14 +265,14 @@ def block_keys(concepts: frozenset[str]) -> frozenset[str]:
     return frozenset().union(*map(_word_keys, words))
 
 
-@lru_cache(maxsize=1 << 16)
+@run_cache(maxsize=1 << 16)
 def _word_keys(w: str) -> frozenset[str]:
     if len(w) >= 6:
         return frozenset(("<" + w[:5], ">" + w[-6:]))
     return frozenset(("<" + w[:5] if len(w) >= 5 else w,))  # equal words share the prefix
 
 
-@lru_cache(maxsize=1 << 14)
+@run_cache(maxsize=1 << 14)
 def place_keys(places: tuple[frozenset, frozenset], villages: frozenset[str]) -> frozenset[str]:
     """Keys two locations share whenever ``place_relation`` could call them the same."""
     return frozenset({w[:5] for w in places[0]} | {"~" + v for v in villages})

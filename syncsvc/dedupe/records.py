@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..models import Event
+from .caches import run_cache
 from .evidence import (
     VILLAGES,
     Vocabulary,
@@ -83,7 +83,7 @@ def at_start(rec: Rec, start: str, occ_ref: str) -> Rec:
                rec.rare)
 
 
-@lru_cache(maxsize=1 << 16)
+@run_cache(maxsize=1 << 16)
 def start_facts(start: str, tzid: str) -> tuple[date, datetime | None, int]:
     """(local day, UTC instant or None for all-day, epoch seconds or 0) of a start key."""
     if len(start) == 10:
@@ -92,7 +92,7 @@ def start_facts(start: str, tzid: str) -> tuple[date, datetime | None, int]:
     return utc.astimezone(_zone(tzid)).date(), utc, int(utc.timestamp())
 
 
-@lru_cache(maxsize=1 << 18)
+@run_cache(maxsize=1 << 18)
 def _evidence(summary: str, loc: str, org: str, vocab: Vocabulary) -> tuple:
     """The text evidence of one title/place/organiser (a series' dates share it)."""
     title = norm_title(summary)
@@ -105,7 +105,7 @@ def _evidence(summary: str, loc: str, org: str, vocab: Vocabulary) -> tuple:
             place_keys(places, villages), rare, title_numbers(title))
 
 
-@lru_cache(maxsize=1 << 14)
+@run_cache(maxsize=1 << 14)
 def _place_facts(loc: str) -> tuple[str, frozenset[str], tuple]:
     """(normalized place, the Stadtteile it names, venue words) of a location."""
     place = norm_title(loc)
@@ -113,7 +113,7 @@ def _place_facts(loc: str) -> tuple[str, frozenset[str], tuple]:
             place_words(place, norm_title(head_segment(loc))))
 
 
-@lru_cache(maxsize=1 << 14)
+@run_cache(maxsize=1 << 14)
 def _explain(loc: str, org: str) -> frozenset[str]:
     """Words of the place and the organiser: extra title words they explain."""
     place = norm_title(loc)
@@ -121,7 +121,7 @@ def _explain(loc: str, org: str) -> frozenset[str]:
             | frozenset(norm_title(org).split()))
 
 
-@lru_cache(maxsize=64)
+@run_cache(maxsize=64)
 def _zone(tzid: str) -> ZoneInfo:
     try:
         return ZoneInfo(tzid or "Europe/Berlin")

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from rapidfuzz import fuzz
+
+from .caches import run_cache
 
 STOP_WORDS = frozenset((
     "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer",
@@ -56,7 +57,7 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))
 
 
-@lru_cache(maxsize=1 << 17)
+@run_cache(maxsize=1 << 17)
 def title_similarity(a: str, b: str) -> float:
     """0..100 for two *normalized* titles; word sets or compounds ("Kinder-Flohmarkt")."""
     if not a or not b:
@@ -65,7 +66,7 @@ def title_similarity(a: str, b: str) -> float:
     return max(fuzz.token_set_ratio(a, b), compact)
 
 
-@lru_cache(maxsize=1 << 16)
+@run_cache(maxsize=1 << 16)
 def title_numbers(title: str) -> frozenset[str]:
     """Numbers in a normalized title, years excepted: "teil 2 2026" → {"2"}."""
     return frozenset(_NUMBER_NOT_YEAR.findall(title))
@@ -83,11 +84,11 @@ def numbers_differ(na: frozenset[str], nb: frozenset[str]) -> tuple[str, str] | 
     return None
 
 
-@lru_cache(maxsize=1 << 16)
+@run_cache(maxsize=1 << 16)
 def _numbers_text(numbers: frozenset[str]) -> str:
     return " ".join(sorted(numbers))
 
 
-@lru_cache(maxsize=1 << 18)
+@run_cache(maxsize=1 << 18)
 def norm_title(text: str) -> str:
     return normalize_title(text)

@@ -9,9 +9,9 @@ in one cluster whatever links them (the complete-link check in ``events``).
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import lru_cache
 
 from ..config import DedupeSettings
+from .caches import run_cache
 from .evidence import compare_titles, kind_conflict, near_words, place_relation
 from .records import Rec
 from .textmatch import numbers_differ, title_similarity
@@ -27,7 +27,7 @@ def same_time(a: Rec, b: Rec, tol: timedelta) -> str:
     return _time_reason(seconds // 60)
 
 
-@lru_cache(maxsize=1024)
+@run_cache(maxsize=1024)
 def _time_reason(minutes: int) -> str:
     return "gleiche Startzeit" if minutes == 0 else f"Start {minutes} min auseinander"
 
@@ -74,12 +74,12 @@ def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
                   s.title_threshold)
 
 
-@lru_cache(maxsize=64)
+@run_cache(maxsize=64)
 def _far(tol: timedelta) -> float:
     return max(tol, WIDE).total_seconds()
 
 
-@lru_cache(maxsize=1 << 14)
+@run_cache(maxsize=1 << 14)
 def _words(words: frozenset[str]) -> tuple[str, ...]:
     return tuple(sorted(words))
 
@@ -99,7 +99,7 @@ def _status(a: Rec, b: Rec) -> str:
     return "authority" if dead.prio > live.prio else "conflict"
 
 
-@lru_cache(maxsize=1 << 16)
+@run_cache(maxsize=1 << 16)
 def _judge(when: str, fuzzy: float, shared: tuple, ea: tuple, eb: tuple, place: str, late: bool,
            mixed: bool, off_series: bool, kinds: str, status: str,
            forced_apart: bool, bonus: float,
