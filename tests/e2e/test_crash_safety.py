@@ -29,7 +29,10 @@ from test_faults_e2e import parse_outputs
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 MIN_KILLS = 30
-BUDGET_S = 105.0
+# 30 kills take ~60 s on an idle 2-core machine (sleeps average 1.5 s); the budget only
+# stops a runaway loop, so it leaves room for a loaded one (29 kills in 105 s happened
+# while benchmarks ran beside the suite)
+BUDGET_S = 170.0
 LOCAL = ("lokal-a", "lokal-b", "lokal-c")
 
 
