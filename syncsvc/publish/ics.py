@@ -10,7 +10,7 @@ import json
 import logging
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 import icalendar
@@ -20,9 +20,9 @@ from ..i18n import Translator, translator
 from ..logs import fields
 from ..models import PublishedEvent, digest
 from ..recur.vevent import parse_instant, to_vevent
-from . import PRODID
 from .common import Fragments, attribution_lines, event_link, group_by_uid
 from .localize import Localizer, Text
+from .shell import shell_bytes
 from .vtimezone import vtimezone
 
 log = logging.getLogger(__name__)
@@ -150,9 +150,8 @@ def calendar_chunks(
         tzids |= block.tzids
         first = block.years[0] if first is None else min(first, block.years[0])
         last = block.years[1] if last is None else max(last, block.years[1])
-    cal = _calendar(title or f"{name} – Termine", base_url, refresh_s, self_path)
     try:
-        shell = cal.to_ical()
+        shell = shell_bytes(title or f"{name} – Termine", base_url, refresh_s, self_path)
     except (ValueError, TypeError) as e:
         raise PublishError(f"Kalender '{self_path}' konnte nicht erzeugt werden: {e}") from e
     if not shell.endswith(END):
@@ -182,25 +181,6 @@ def _block(pe: PublishedEvent, text: Text | None = None,
     tzids = {v.params.get("TZID") for _, v in ve.property_items(sorted=False)
              if hasattr(v, "params")}
     return Block(data, (min(years), max(years)), frozenset(tzids - {None, "UTC"}))
-
-
-def _calendar(title: str, base_url: str, refresh_s: int, self_path: str):
-    """The calendar's own properties. No METHOD (PUBLISH would require an ORGANIZER,
-    RFC 5546 §3.2.1) and no X-WR-TIMEZONE: every value carries its zone or is UTC, and
-    clients that apply X-WR-TIMEZONE to UTC values would move UTC-anchored series."""
-    cal = icalendar.Calendar()
-    cal.add("version", "2.0")
-    cal.add("prodid", PRODID)
-    cal.add("calscale", "GREGORIAN")
-    cal.add("name", title)
-    cal.add("x-wr-calname", title)
-    refresh = icalendar.vDuration(timedelta(seconds=max(60, refresh_s)))
-    cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", refresh)
-    base = base_url.rstrip("/")
-    cal.add("source", base + self_path, parameters={"VALUE": "URI"})
-    cal.add("url", base + "/")
-    return cal
 
 
 def _vevent(pe: PublishedEvent, text: Text | None = None,

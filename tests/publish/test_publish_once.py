@@ -8,13 +8,15 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
 from publish_records import NOW, events
 
 from syncsvc.publish import write_atomic
 from syncsvc.publish.common import Listed, group_by_uid, list_occurrences, sort_instant
-from syncsvc.publish.ics import _calendar, _vevent, render_calendar
+from syncsvc.publish.ics import _vevent, render_calendar
 from syncsvc.publish.jsonfeed import event_json, render_events_json
 from syncsvc.publish.rss import _channel, _event_item, render_events_rss
+from syncsvc.publish.shell import calendar_component, shell_bytes
 from syncsvc.publish.vtimezone import vtimezone
 from syncsvc.recur.expand import expand
 
@@ -67,10 +69,21 @@ def test_one_offs_listed_directly_match_the_expansion():
     assert "edge-3#2026-06-29T12:00:00Z" not in {x.guid for x in got}
 
 
+@pytest.mark.parametrize("title", ["WIR in Idstein – Termine", "Ü" * 120, "a;b,c\\d „x“",
+                                   "مقهى WIR – Café", "", "x" * 74, "y" * 75])
+@pytest.mark.parametrize("path", ["/calendar.ics", "/termine/e/" + "2026-11-11-" * 9 + ".ics"])
+def test_shell_lines_are_what_icalendar_serializes_for_the_whole_calendar(title, path):
+    """shell_bytes serializes only the calendar's own lines; the result must be the bytes
+    of icalendar serializing the whole calendar (folding, escaping, order)."""
+    for base in ("https://t.example", "http://localhost:8080/"):
+        whole = calendar_component(title, base, 1800, path).to_ical()
+        assert shell_bytes(title, base, 1800, path) == whole
+
+
 def test_calendar_equals_one_icalendar_serialization():
     """The spliced calendar is what one Calendar.to_ical() of all VEVENTs gave."""
     evs = edge_events()
-    cal = _calendar("WIR in Idstein – Termine", "https://t.example", 1800, "/calendar.ics")
+    cal = calendar_component("WIR in Idstein – Termine", "https://t.example", 1800, "/calendar.ics")
     for group in group_by_uid(evs):
         for pe in group:
             cal.add_component(_vevent(pe))
