@@ -48,7 +48,15 @@ RESULTS = Path(__file__).resolve().parent / "results"
 # distribution → module the bench needs from it
 PEER_MODULES = {"mergecal": ("mergecal",),
                 "open-web-calendar": ("open_web_calendar", "gunicorn")}
-INSTALL_HINT = ".venv/bin/pip install -e '.[bench]'"
+# The peers run from an environment of their own when there is one: Open Web Calendar pulls
+# in caldav → niquests → urllib3-future, which replaces the urllib3 that requests (and so
+# syncsvc's fetcher) imports; installed into .venv, the bench measured syncsvc on another
+# HTTP stack than production's, and its imports ~0.1 s heavier.
+PEERS_VENV = ROOT / ".venv-peers"
+PEERS_PYTHON = PEERS_VENV / "bin" / "python" if (PEERS_VENV / "bin" / "python").exists() \
+    else PYTHON
+INSTALL_HINT = ("python3 -m venv .venv-peers && .venv-peers/bin/pip install -e '.[bench]' "
+                "(or .venv/bin/pip install -e '.[bench]')")
 
 
 def render_partner(name: str, events: list) -> bytes:
@@ -89,9 +97,14 @@ def network(partners: int, per_source: int, seed: int) -> tuple[wgen.World, list
 
 
 def missing(dist: str) -> str | None:
-    """Why a peer cannot run here (None: its modules are importable)."""
+    """Why a peer cannot run here (None: its modules import in the peers' environment)."""
     for mod in PEER_MODULES[dist]:
-        if importlib.util.find_spec(mod) is None:
+        if PEERS_PYTHON == PYTHON:
+            found = importlib.util.find_spec(mod) is not None
+        else:
+            found = subprocess.run([str(PEERS_PYTHON), "-c", f"import {mod}"],
+                                   capture_output=True, timeout=60).returncode == 0
+        if not found:
             return f"{dist}: module {mod!r} not installed ({INSTALL_HINT})"
     return None
 
@@ -151,7 +164,7 @@ def _mergecal(srv: FeedServer, urls: list[str], home: Path, timeout_s: float) ->
     url_file, merged = home / "mergecal-urls.txt", home / "mergecal.ics"
     url_file.write_text("\n".join(urls) + "\n", encoding="utf-8")
     srv.reset_counts()
-    run = run_child([str(PYTHON), "-m", "bench.peer_mergecal", "--urls", str(url_file),
+    run = run_child([str(PEERS_PYTHON), "-m", "bench.peer_mergecal", "--urls", str(url_file),
                      "--out", str(merged)], home / "mergecal", timeout_s)
     if run.returncode != 0 or run.timed_out:
         raise RuntimeError(f"exit {run.returncode}, timed out {run.timed_out}: "
@@ -183,7 +196,7 @@ class OwcServer:
         shutil.rmtree(cache, ignore_errors=True)
         env = {k: v for k, v in os.environ.items() if k not in {"OWC_SPECIFICATION", "PORT"}}
         env.update(CACHE_DIRECTORY=str(cache), ALLOWED_HOSTS="", APP_DEBUG="false")
-        gunicorn = PYTHON.parent / "gunicorn"
+        gunicorn = PEERS_PYTHON.parent / "gunicorn"
         cmd = [str(gunicorn), "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
                "--timeout", str(int(self.timeout_s)), "--limit-request-line", "8190",
                "--log-level", "warning", "open_web_calendar:app"]
@@ -318,7 +331,7 @@ def _floors(home: Path) -> dict:
     """Interpreter start + imports: mergecal's script and ``syncsvc check``."""
     out: dict = {}
     if missing("mergecal") is None:
-        run = run_child([str(PYTHON), "-c", "import requests, icalendar, mergecal"],
+        run = run_child([str(PEERS_PYTHON), "-c", "import requests, icalendar, mergecal"],
                         home / "floor-mergecal", 60)
         out["mergecal_imports_cpu_s"] = round(run.cpu_s, 3)
     config = home / "syncsvc" / "syncsvc.toml"
@@ -437,7 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     doc = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
            "command": " ".join(["python -m bench.peers", *sys.argv[1:]]),
-           "machine": machine(), "peer_versions": _versions()}
+           "machine": machine(), "peer_versions": _versions(),
+           "syncsvc_urllib3": _own_version("urllib3")}
     doc["peers"] = compare(a.partners, a.per_source, a.workdir, a.seed, a.timeout,
                            a.profile)
     doc["total_wall_s"] = round(time.perf_counter() - started, 1)
@@ -445,7 +459,8 @@ def main(argv: list[str] | None = None) -> int:
     md = "\n".join([f"# syncsvc beside its peers {doc['date']}", "",
                     f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}; load "
                     f"average at start {m['loadavg_at_start']}. Peers: "
-                    + ", ".join(f"{k} {v}" for k, v in doc["peer_versions"].items()) + ".",
+                    + ", ".join(f"{k} {v}" for k, v in doc["peer_versions"].items())
+                    + f"; syncsvc runs with urllib3 {doc['syncsvc_urllib3']}.",
                     f"Command: `{doc['command']}` ({doc['total_wall_s']} s)", "",
                     table(doc["peers"])])
     a.out.mkdir(parents=True, exist_ok=True)
@@ -457,15 +472,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _versions() -> dict[str, str | None]:
+def _own_version(dist: str) -> str | None:
     from importlib.metadata import PackageNotFoundError, version
 
-    out: dict[str, str | None] = {}
-    for dist in ("mergecal", "open-web-calendar", "gunicorn", "icalendar", "requests-cache"):
-        try:
-            out[dist] = version(dist)
-        except PackageNotFoundError:
-            out[dist] = None
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
+
+
+def _versions() -> dict[str, str | None]:
+    """The peers' versions, read in the peers' environment (and where it is)."""
+    code = ("import json, importlib.metadata as m\n"
+            "def v(d):\n try: return m.version(d)\n except m.PackageNotFoundError: return None\n"
+            "print(json.dumps({d: v(d) for d in ('mergecal', 'open-web-calendar', 'gunicorn', "
+            "'icalendar', 'requests-cache', 'urllib3')}))")
+    done = subprocess.run([str(PEERS_PYTHON), "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    out: dict[str, str | None] = json.loads(done.stdout) if done.returncode == 0 else {}
+    out["environment"] = str(PEERS_PYTHON.parent.parent.relative_to(ROOT))
     return out
 
 

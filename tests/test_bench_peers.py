@@ -2,9 +2,9 @@
 
 At 3 partners × 6 events: the bare parse, mergecal, Open Web Calendar (a real gunicorn
 process on 127.0.0.1) and syncsvc all see the same sources on the wire, and the two
-UID-only mergers return every VEVENT that was served. Skips when the bench extra
-(``pip install -e '.[bench]'``) is not installed; the reporting of a missing peer is
-checked without it.
+UID-only mergers return every VEVENT that was served. Skips when the peers'
+environment (``.venv-peers`` with ``pip install -e '.[bench]'``) is not there; the
+reporting of a missing peer is checked without it.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from bench import peers  # noqa: E402
 from bench.report import targets  # noqa: E402
 
 pytestmark = pytest.mark.timeout(240)
-EXTRA = "bench extra not installed (.venv/bin/pip install -e '.[bench]')"
+EXTRA = "bench extra not installed (.venv-peers, see bench/README.md)"
 
 
 def test_peers_see_the_same_sources_and_return_every_vevent(tmp_path):
-    pytest.importorskip("mergecal", reason=EXTRA)
-    pytest.importorskip("open_web_calendar", reason=EXTRA)
-    pytest.importorskip("gunicorn", reason=EXTRA)
+    why = peers.missing("mergecal") or peers.missing("open-web-calendar")
+    if why:
+        pytest.skip(f"{EXTRA}: {why}")
     p = peers.compare(3, 6, tmp_path, seed=5, timeout_s=120)
     runs = p["contenders"]
     errors = {k: r["error"] for k, r in runs.items() if "error" in r}
