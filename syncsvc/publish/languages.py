@@ -32,9 +32,12 @@ def widget_labels(tr: Translator) -> dict[str, str]:
             "time": _("{time} Uhr")}
 
 
-def language_views(settings, sel: Selection, localizer: Localizer, source_names: Mapping[str, str]
+def language_views(settings, sel: Selection, localizer: Localizer, source_names: Mapping[str, str],
+                   members: Members | None = None,
                    ) -> tuple[dict[str, tuple[View, Callable]], dict[str, Callable[[], bytes]]]:
-    """(views as publish_all's outputs, pages) of one language."""
+    """(views as publish_all's outputs, pages) of one language. ``members``: the run's
+    record digests (the German views already made them; each language reuses them)."""
+    members = members if members is not None else Members()
     lang = localizer.lang
     tr = translator(lang)
     base = settings.base_url.rstrip("/")
@@ -54,8 +57,8 @@ def language_views(settings, sel: Selection, localizer: Localizer, source_names:
                                   home_page_url=f"{base}/{lang}/", feed_url=f"{base}/{json}",
                                   tz=settings.timezone, extra=extra)
 
-    # keys (publish.memo): the German views' inputs plus this language's texts
-    members = Members()
+    # keys (publish.memo): the German views' inputs (digested once, in ``members``) plus
+    # this language's texts
     texts = tuple(localizer.text(pe.event) for pe in sel.calendar)
     common = (lang, title, settings.name, base, settings.timezone, settings.interval_s,
               tuple(sorted(localizer.source_langs.items())))

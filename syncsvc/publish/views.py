@@ -114,7 +114,8 @@ def publish_all(
     pages.update(widget_files(cuts, german, settings.timezone))
     for lang in settings.languages[1:]:
         localizer = Localizer(lang, memory, langs)
-        views, translated = language_views(settings, sel, localizer, source_names)
+        views, translated = language_views(settings, sel, localizer, source_names,
+                                           run.members)
         outputs.update(views)
         pages.update(translated)
         pages.update(widget_files(cuts, localizer, settings.timezone))
