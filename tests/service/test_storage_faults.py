@@ -60,6 +60,17 @@ def _wait_main_file(database: Path, tmp: Path, count: int, timeout: float = 20.0
     return seen
 
 
+def _first_pass(proc, base: str) -> None:
+    """Wait until the daemon serves and has published the partner's two events."""
+    wait_http(base + "/calendar.ics", proc)
+    wait_vevents(base, 2, "first pass never published")
+
+
+def _partner_grows_to_ten(tmp_path: Path) -> None:
+    shutil.copy(DATA / "pipeline" / "partner_ten_upcoming.ics",
+                tmp_path / "feeds" / "verein.ics")
+
+
 def _kill(proc) -> str:
     proc.send_signal(signal.SIGKILL)
     _, err = proc.communicate(timeout=20)
@@ -74,8 +85,7 @@ def test_deleted_wal_loses_no_data_at_restart(daemon_config, tmp_path):  # noqa:
     path.write_text(path.read_text().replace('interval = "1s"', 'interval = "1h"'))
     proc = start(path)
     try:
-        wait_http(f"http://127.0.0.1:{settings.port}/calendar.ics", proc)
-        wait_vevents(f"http://127.0.0.1:{settings.port}", 2, "first pass never published")
+        _first_pass(proc, f"http://127.0.0.1:{settings.port}")
         _wait_main_file(settings.database, tmp_path, 2)  # the pass ends with a checkpoint
         Path(f"{settings.database}-wal").unlink()
     finally:
@@ -92,11 +102,9 @@ def test_deleted_wal_under_a_running_daemon_is_replaced(daemon_config, tmp_path)
     base = f"http://127.0.0.1:{settings.port}"
     proc = start(path)
     try:
-        wait_http(base + "/calendar.ics", proc)
-        wait_vevents(base, 2, "first pass never published")
+        _first_pass(proc, base)
         Path(f"{settings.database}-wal").unlink()
-        shutil.copy(DATA / "pipeline" / "partner_ten_upcoming.ics",
-                    tmp_path / "feeds" / "verein.ics")
+        _partner_grows_to_ten(tmp_path)
         wait_vevents(base, 10, "the changed feed was never published")
         _wait_main_file(settings.database, tmp_path, 10)
         status = requests.get(base + "/status", timeout=5).status_code
@@ -142,12 +150,10 @@ def test_deleted_database_under_a_running_daemon_is_not_recreated(daemon_config,
     base = f"http://127.0.0.1:{settings.port}"
     proc = start(path)
     try:
-        wait_http(base + "/calendar.ics", proc)
-        wait_vevents(base, 2, "first pass never published")
+        _first_pass(proc, base)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{settings.database}{suffix}").unlink(missing_ok=True)
-        shutil.copy(DATA / "pipeline" / "partner_ten_upcoming.ics",
-                    tmp_path / "feeds" / "verein.ics")
+        _partner_grows_to_ten(tmp_path)
         wait_vevents(base, 10, "the daemon stopped syncing")  # from the data it holds open
         time.sleep(2)  # a few more passes of interval 1s
         assert not Path(settings.database).exists(), "an empty database was created"
