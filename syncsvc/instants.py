@@ -7,6 +7,7 @@ into the iCalendar parser for the zone check, and the CLI and /admin format time
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -45,8 +46,8 @@ def local_time(instant: str | None, timezone: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _windows_zones() -> dict[str, str]:
+def _windows_zones() -> Mapping[str, str]:
     """Windows zone names (Outlook, Exchange) → IANA, as icalendar maps them."""
     from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
-    return dict(WINDOWS_TO_OLSON)
+    return WINDOWS_TO_OLSON

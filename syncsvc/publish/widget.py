@@ -23,12 +23,12 @@ These files are the widget's, not an interface: integrations read events.json.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from ..config.sources import SOURCE_ID
 from ..i18n import translator
 from .common import Fragments, Listed, sort_instant
 from .jsonfeed import EVENTS_VERSION, dump, event_json
@@ -39,7 +39,6 @@ from .select import Selection, category_keys, source_keys
 AHEAD = 20  # occurrences after the publish day; the widget shows 5 unless told otherwise
 FIELDS = ("all_day", "categories", "category_slugs", "end", "location", "sources", "start",
           "status", "timezone", "title", "title_language", "url")
-_SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 Cut = tuple[list[Listed], bool]  # (what the file lists, whether that is all upcoming)
 
@@ -64,7 +63,7 @@ def widget_cuts(sel: Selection, slugs: Iterable[str], source_ids: Iterable[str],
         for key in keys:
             keyed[key].append(x)
     paths = [f"calendar/{slug}.json" for slug in slugs]
-    paths += [f"sources/{sid}.json" for sid in source_ids if _SAFE_ID.match(sid)]
+    paths += [f"sources/{sid}.json" for sid in source_ids if SOURCE_ID.match(sid)]
     cuts = {"events.json": _cut(sel.upcoming, day_end)}
     cuts.update((path, _cut(keyed.get(path, []), day_end)) for path in paths)
     return cuts

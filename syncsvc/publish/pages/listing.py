@@ -137,10 +137,12 @@ def filter_pages(site: Site, links: Links, upcoming: Sequence[Entry],
     index = f"{PAGE_DIR}/index.html"
     tr = links.tr
     _ = tr.gettext
-    everything = lambda: listing(  # noqa: E731 - the render, keyed below
-        site, links, _("Alle Termine"),
-        escape(_("Kommende Termine der Partner im Netzwerk {name}, nach Tagen.").format(
-            name=site.name)), upcoming, index, filters(upcoming, links, partners))
+
+    def everything() -> str:
+        return listing(site, links, _("Alle Termine"), escape(
+            _("Kommende Termine der Partner im Netzwerk {name}, nach Tagen.").format(
+                name=site.name)), upcoming, index, filters(upcoming, links, partners))
+
     out[index] = everything if entry_key is None else Keyed(
         page_key("index", site, link_inputs(links), tuple(sorted(partners.items())),
                  tuple(map(entry_key, upcoming))), everything)
