@@ -90,9 +90,13 @@ def table(doc: dict) -> str:
         lines += ["", f"In-process on {st['events']} events from {st['sources']} sources "
                   f"({st['published']} published, {st['expected_published']} expected from the "
                   f"known duplicate rate, {st['candidate_pairs']} candidate pairs):",
-                  f"- dedupe_events: {dd['wall_s']} s wall, {dd['cpu_s']} s CPU"
+                  f"- dedupe_events (as a sync pass runs it): {dd['wall_s']} s wall, "
+                  f"{dd['cpu_s']} s CPU"
                   + (f" ({dd['vs_raw_parse']}× the raw parse of the same events, "
-                     f"{dd['raw_parse_same_events_s']} s)" if "vs_raw_parse" in dd else ""),
+                     f"{dd['raw_parse_same_events_s']} s)" if "vs_raw_parse" in dd else "")
+                  + (f"; with the explanations of `syncsvc explain`: "
+                     f"{dd['with_explanations_wall_s']} s wall"
+                     if "with_explanations_wall_s" in dd else ""),
                   f"- publish_all: {pb['wall_s']} s wall, {pb['cpu_s']} s CPU, "
                   f"{pb['files']} files, "
                   f"{pb['bytes'] / 1e6:.1f} MB ({pb['vs_baseline']}× icalendar serializing the "

@@ -259,9 +259,14 @@ def block_keys(concepts: frozenset[str]) -> frozenset[str]:
     word, its first five letters (inflections, compounds) and last six (a compound's
     head). Numbers get a key only in a title of numbers alone (a shared "2" is no
     evidence, but "Termin 2" vs "Termin 2" has nothing else)."""
-    words = [w for w in concepts if not w.isdigit()] or concepts
-    if len(words) == 1:
-        return _word_keys(next(iter(words)))
+    words = [w for w in concepts if not w.isdigit()]
+    if len(words) == 1:  # the common case: one rare word (and numbers)
+        return _word_keys(words[0])
+    return _keys(frozenset(words) if words else concepts)
+
+
+@run_cache(maxsize=1 << 16)
+def _keys(words: frozenset[str]) -> frozenset[str]:
     return frozenset().union(*map(_word_keys, words))
 
 

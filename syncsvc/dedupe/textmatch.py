@@ -66,9 +66,9 @@ def title_similarity(a: str, b: str) -> float:
     return max(fuzz.token_set_ratio(a, b), compact)
 
 
-@run_cache(maxsize=1 << 16)
 def title_numbers(title: str) -> frozenset[str]:
-    """Numbers in a normalized title, years excepted: "teil 2 2026" → {"2"}."""
+    """Numbers in a normalized title, years excepted: "teil 2 2026" → {"2"} (not cached:
+    the callers' evidence caches hold it, and a cache here only churned at 100k titles)."""
     return frozenset(_NUMBER_NOT_YEAR.findall(title))
 
 
