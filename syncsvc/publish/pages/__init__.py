@@ -61,12 +61,15 @@ def page_files(listed: Sequence[Listed], upcoming: Sequence[Listed], settings,
                                                              entry_key).items()}
     pages[f"{PAGE_DIR}/abonnieren.html"] = _utf8(lambda: render_guide(site))
     pages[UPCOMING] = lambda: upcoming_json(soon[:UPCOMING_MAX], links)
-    shared = (site, link_inputs(links))
+    # what every page shares, digested once: its repr in each page's key grew with the
+    # network (every partner and category of the links) and cost a second per 30,000 pages
+    shared = page_key(site, link_inputs(links))
+    shared_ics = page_key(site, tz, settings.interval_s, loc.lang)
     for e in all_entries:
         pages[e.page] = Keyed(page_key("html", entry_key(e), shared),
                               _utf8(_bind(render_page, e, site, links)))
-        pages[e.ics] = Keyed(page_key("ics", entry_key(e), site, tz, settings.interval_s,
-                                      loc.lang, loc.text(e.listed.occurrence.event)),
+        pages[e.ics] = Keyed(page_key("ics", entry_key(e), shared_ics,
+                                      loc.text(e.listed.occurrence.event)),
                              _bind(render_ics, e, site, tz, settings.interval_s, loc, blocks))
     return {site.prefix + path: render for path, render in pages.items()}
 

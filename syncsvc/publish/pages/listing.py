@@ -147,15 +147,14 @@ def filter_pages(site: Site, links: Links, upcoming: Sequence[Entry],
         page_key("index", site, link_inputs(links), tuple(sorted(partners.items())),
                  tuple(map(entry_key, upcoming))), everything)
     names = {slugify(c): c for e in upcoming for c in reversed(e.listed.published.categories)}
+    by_slug, by_source = _grouped(upcoming)
     for slug, name in names.items():
-        subset = [e for e in upcoming
-                  if slug in {slugify(c) for c in e.listed.published.categories}]
         out[category_page(name)] = _page(
             site, links, _("Termine: {name}").format(name=name),
             escape(_("Kommende Termine der Kategorie „{name}“.").format(name=name)),
-            subset, category_page(name), entry_key)
+            by_slug[slug], category_page(name), entry_key)
     for sid, name in partners.items():
-        subset = [e for e in upcoming if sid in {s.source_id for s in e.listed.published.sources}]
+        subset = by_source.get(sid, [])
         if subset:
             out[partner_page(sid)] = _page(
                 site, links, _("Termine von {name}").format(name=name),
@@ -170,6 +169,22 @@ def filter_pages(site: Site, links: Links, upcoming: Sequence[Entry],
                                      escape(_("Alle Termine im {month}.").format(month=label)),
                                      subset, month_page(key), entry_key)
     return out
+
+
+def _grouped(upcoming: Sequence[Entry]) -> tuple[dict[str, list[Entry]],
+                                                 dict[str, list[Entry]]]:
+    """The entries of each category slug and of each source, in ``upcoming``'s order, in
+    one pass (a scan of every entry per category and per partner was quadratic: 4 s of
+    a 300-partner publish, a minute at 1,000)."""
+    by_slug: dict[str, list[Entry]] = {}
+    by_source: dict[str, list[Entry]] = {}
+    for e in upcoming:
+        published = e.listed.published
+        for slug in dict.fromkeys(slugify(c) for c in published.categories):
+            by_slug.setdefault(slug, []).append(e)
+        for sid in dict.fromkeys(s.source_id for s in published.sources):
+            by_source.setdefault(sid, []).append(e)
+    return by_slug, by_source
 
 
 def _page(site: Site, links: Links, title: str, intro: str, subset: list[Entry],
