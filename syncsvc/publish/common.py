@@ -73,13 +73,15 @@ class Listed:
 
 
 def list_occurrences(
-    events: Sequence[PublishedEvent], start: datetime, end: datetime, cap: int
+    events: Sequence[PublishedEvent], start: datetime, end: datetime, cap: int,
+    memo: dict | None = None,
 ) -> list[Listed]:
     """Expand published events (series by published UID) into occurrences in [start, end).
 
     A plain timed one-off (the only record of its UID, no RRULE/RDATE/EXDATE, ends after
     it starts) is its own single occurrence: it is listed directly, as the expansion would
-    list it, instead of going through recurring-ical-events; everything else is expanded.
+    list it, instead of going through recurring-ical-events; everything else is expanded
+    (``memo``: shared by the calls of one publish, see ``recur.expand.expand``).
     """
     owner = {(pe.uid, pe.event.recurrence_id): pe for pe in events}
     per_uid = Counter(uid for uid, _ in owner)
@@ -92,7 +94,7 @@ def list_occurrences(
                 found.append(Listed(single, pe))
         else:
             records.append(record)
-    for occ in expand(records, start, end, cap).occurrences:
+    for occ in expand(records, start, end, cap, memo=memo).occurrences:
         owning = owner.get((occ.event.uid, occ.event.recurrence_id))
         if owning is not None:
             found.append(Listed(occ, owning))

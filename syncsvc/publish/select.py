@@ -34,7 +34,7 @@ class Selection:
 
 
 def select(events: Sequence[PublishedEvent], now: datetime, start: datetime, end: datetime,
-           cap: int) -> Selection:
+           cap: int, memo: dict | None = None) -> Selection:
     """Series whole while alive, ended one-offs dropped; occurrences in [start, end)."""
     calendar = []
     for group in group_by_uid(events):
@@ -45,7 +45,7 @@ def select(events: Sequence[PublishedEvent], now: datetime, start: datetime, end
         else:
             calendar.extend(pe for pe in group if event_end(pe.event) > start)
     ordered = [pe for group in group_by_uid(calendar) for pe in group]
-    listed = list_occurrences(events, start, end, cap)
+    listed = list_occurrences(events, start, end, cap, memo)
     upcoming = [x for x in listed if occurrence_end(x) > now]
     return Selection(ordered, listed, upcoming)
 

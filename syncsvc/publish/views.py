@@ -89,7 +89,8 @@ def publish_all(
             fresh.clear()
 
     outputs: dict[str, tuple[View, Callable[[], bytes | list[bytes]]]] = {}
-    sel = select(events, now, start, end, settings.max_occurrences)
+    expansions: dict = {}  # the source views' own copies mostly recur as the published
+    sel = select(events, now, start, end, settings.max_occurrences, expansions)
     _add_set(outputs, settings, run, "", sel, items, _main_titles(settings.name))
     by_cat = split(sel, category_keys)
     categories = _categories(events)
@@ -99,7 +100,9 @@ def publish_all(
     if own is None:
         by_source = split(sel, source_keys)
     else:
-        by_source = split(select(own, now, start, end, settings.max_occurrences), owner_key)
+        by_source = split(select(own, now, start, end, settings.max_occurrences, expansions),
+                          owner_key)
+    del expansions
     news = items_by_source(items)
     with_events = {s.source_id for pe in events for s in pe.sources}
     cuts = widget_cuts(sel, [slug for slug, _ in categories],

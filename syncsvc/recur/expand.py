@@ -108,13 +108,17 @@ def _bare_rule_keys(m: Event, start: datetime, end: datetime, cap: int) -> list[
 
 
 def expand(events: Iterable[Event], start: datetime, end: datetime, cap: int = 2000, *,
-           series_budget_s: float | None = None,
-           pass_budget_s: float | None = None) -> Expansion:
+           series_budget_s: float | None = None, pass_budget_s: float | None = None,
+           memo: dict | None = None) -> Expansion:
     """Occurrences per series in [start, end), each bounded by ``cap`` and, where given, by
     CPU budgets. Only the guard passes budgets (``SERIES_BUDGET_S``, ``PASS_BUDGET_S``):
     it refuses a costly series at sync, so publish and dedupe never meet one and expand
     without the trace hook, which slowed every expansion several-fold and would have cut
-    a large publish at 10 s of CPU, dropping whole series from the outputs."""
+    a large publish at 10 s of CPU, dropping whole series from the outputs.
+
+    ``memo`` (a dict the caller keeps for one pass) shares expansions between calls:
+    publish lists the published series and, for the source views, each source's own
+    copies, which mostly recur alike under other UIDs (see ``_remembered``)."""
     budgeted = series_budget_s is not None or pass_budget_s is not None
     series_budget_s = math.inf if series_budget_s is None else series_budget_s
     pass_budget_s = math.inf if pass_budget_s is None else pass_budget_s
@@ -126,8 +130,11 @@ def expand(events: Iterable[Event], start: datetime, end: datetime, cap: int = 2
     pass_end = time.thread_time() + pass_budget_s
     for key, members in groups.items():
         deadline = min(time.thread_time() + series_budget_s, pass_end)
-        occ, cut, late = _expand_group(members, start, end, cap,
-                                       deadline if budgeted else None)
+        if memo is not None and not budgeted:
+            occ, cut, late = _remembered(memo, members, start, end, cap)
+        else:
+            occ, cut, late = _expand_group(members, start, end, cap,
+                                           deadline if budgeted else None)
         if late:
             over.append(key)
             log.warning("series %s stopped: over the CPU budget", key[1],
@@ -163,6 +170,30 @@ def _expand_group(
             return _collect(cal, by_rid, master or members[0], start, end, cap)
     except OverBudget:
         return [], False, True
+
+
+def _timing(ev: Event) -> tuple:
+    """Everything of a record that decides when it occurs (to_vevent's date properties)."""
+    return (ev.start, ev.end, ev.all_day, ev.tzid, ev.rrule, ev.rdates, ev.exdates,
+            ev.recurrence_id, ev.status, ev.utc_anchor)
+
+
+def _remembered(memo: dict, members: list[Event], start: datetime, end: datetime,
+                cap: int) -> tuple[list[Occurrence], bool, bool]:
+    """``_expand_group`` of a series, or of an earlier one that recurs the same: its
+    occurrence times, each bound again to this series' record as ``_expand_group`` binds
+    it (the override of that RECURRENCE-ID, else the master or first member)."""
+    key = (start, end, cap, tuple(sorted(map(_timing, members))))
+    hit = memo.get(key)
+    if hit is None:
+        occ, cut, late = _expand_group(members, start, end, cap, None)
+        hit = memo[key] = ([(o.event.recurrence_id or None, o.start, o.end, o.key)
+                            for o in occ], cut, late)
+    by_rid = {ev.recurrence_id: ev for ev in members if ev.recurrence_id}
+    default = next((ev for ev in reversed(members) if not ev.recurrence_id), members[0])
+    times, cut, late = hit
+    return [Occurrence(by_rid.get(rid, default) if rid else default, s, e, k)
+            for rid, s, e, k in times], cut, late
 
 
 class OverBudget(Exception):  # noqa: N818 - a verdict, like StopIteration
