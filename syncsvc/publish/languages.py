@@ -70,5 +70,6 @@ def language_views(settings, sel: Selection, localizer: Localizer, source_names:
               Keyed(ics_key, render_ics)),
         json: (View(json, title, "json", "events", entries=entries, language=lang),
                Keyed(json_key, render_json))}
-    pages = page_files(sel.listed, sel.upcoming, settings, source_names, localizer)
+    pages = page_files(sel.listed, sel.upcoming, settings, source_names, localizer,
+                       members=members)
     return views, pages

@@ -113,7 +113,8 @@ def publish_all(
         sel_s = by_source.get(sid, Selection()) if has_events else None
         _add_set(outputs, settings, run, f"sources/{sid}/", sel_s, sub if has_news else None,
                  _source_titles(settings.name, sname), source=sid, source_name=sname)
-    pages = page_files(sel.listed, sel.upcoming, settings, source_names, german, run.blocks)
+    pages = page_files(sel.listed, sel.upcoming, settings, source_names, german, run.blocks,
+                       run.members)
     pages.update(widget_files(cuts, german, settings.timezone))
     for lang in settings.languages[1:]:
         localizer = Localizer(lang, memory, langs)

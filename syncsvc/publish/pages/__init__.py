@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from ..common import Fragments, Listed, slugify
 from ..localize import Localizer
-from ..memo import Keyed, page_key
+from ..memo import Keyed, Members, page_key
 from . import dates
 from .event import render_ics, render_page
 from .help import render_guide
@@ -35,11 +35,13 @@ UPCOMING_MAX = 30  # the start page shows 5; the rest covers dates ending betwee
 def page_files(listed: Sequence[Listed], upcoming: Sequence[Listed], settings,
                source_names: Mapping[str, str],
                localizer: Localizer | None = None,
-               blocks: Fragments | None = None) -> dict[str, Callable[[], bytes]]:
+               blocks: Fragments | None = None,
+               members: Members | None = None) -> dict[str, Callable[[], bytes]]:
     """path (relative to output_dir) → render, for every page of this run, in
     ``localizer``'s language (German: under termine/, any other under <lang>/termine/).
     ``blocks``: the German views' VEVENTs, reused by the single-event .ics files (those
-    pages are then written while the views' blocks are still held)."""
+    pages are then written while the views' blocks are still held). ``members``: the
+    run's record digests (publish.memo), which key the pages."""
     loc = localizer or Localizer()
     site = site_of(settings, loc.lang)
     tz = settings.timezone
@@ -51,10 +53,7 @@ def page_files(listed: Sequence[Listed], upcoming: Sequence[Listed], settings,
     links = Links(site.base, frozenset(slugify(c) for e in soon
                                        for c in e.listed.published.categories),
                   frozenset(partners), loc.lang)
-    digests = {id(e): _entry_digest(e) for e in all_entries}
-
-    def entry_key(e: Entry) -> str:
-        return digests[id(e)]
+    entry_key = (members if members is not None else Members()).of  # whole entries
 
     pages: dict[str, Callable[[], bytes]] = {
         path: _utf8(render) for path, render in filter_pages(site, links, soon, partners,
@@ -72,13 +71,6 @@ def page_files(listed: Sequence[Listed], upcoming: Sequence[Listed], settings,
                                       loc.text(e.listed.occurrence.event)),
                              _bind(render_ics, e, site, tz, settings.interval_s, loc, blocks))
     return {site.prefix + path: render for path, render in pages.items()}
-
-
-def _entry_digest(e: Entry) -> str:
-    """The whole records an entry's pages are rendered from (Event.translations is left
-    out of their repr, so it is added)."""
-    return page_key(e, e.listed.published.event.translations,
-                    e.listed.occurrence.event.translations)
 
 
 def _bind(fn, *args) -> Callable:

@@ -1,0 +1,69 @@
+"""The record digests that key incremental publish (publish.memo.Members).
+
+A digest that misses an input publishes a stale page, so each field of a record counts,
+also when the record sits inside another one (a listed occurrence inside its published
+entry) and also the authored translations, which ``repr`` leaves out. Equal records give
+equal digests in any process, so an unchanged page keeps its key across runs.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from syncsvc.models import Event, PublishedEvent, SourceRef
+from syncsvc.publish.common import Listed
+from syncsvc.publish.memo import Members
+from syncsvc.recur.expand import Occurrence
+
+BERLIN = ZoneInfo("Europe/Berlin")
+EVENT = Event("vhs", "s1", "Sprachcafé „Deutsch–Arabisch“", "2027-01-07T17:00:00Z",
+              "2027-01-07T19:00:00Z", rrule="FREQ=WEEKLY", location="Killingerhaus")
+PUBLISHED = PublishedEvent("u1@syncsvc", EVENT, (SourceRef("vhs", "VHS Idstein", ""),), ())
+
+
+def listed(event: Event = EVENT, hour: int = 18, published: PublishedEvent = PUBLISHED):
+    start = datetime(2027, 1, 14, hour, tzinfo=BERLIN)
+    return Listed(Occurrence(event, start, start.replace(hour=hour + 2),
+                             "2027-01-14T17:00:00Z"), published)
+
+
+def digest(record) -> str:
+    return Members().of(record)
+
+
+def test_equal_records_have_equal_digests_and_every_field_counts():
+    assert digest(listed()) == digest(listed())  # other objects, same content
+    assert digest(listed(hour=19)) != digest(listed())  # the occurrence's own time
+    other = replace(EVENT, location="Stadtbücherei")
+    assert digest(listed(other)) != digest(listed())  # the defining record, nested
+    assert digest(listed(published=replace(PUBLISHED, sequence=2))) != digest(listed())
+    assert digest(replace(PUBLISHED, categories=("Sprache",))) != digest(PUBLISHED)
+
+
+def test_authored_translations_count_although_repr_leaves_them_out():
+    translated = replace(EVENT, translations=(("ar", "summary", "مقهى اللغة"),))
+    assert repr(translated) == repr(EVENT)
+    assert digest(translated) != digest(EVENT)
+    assert digest(listed(translated)) != digest(listed())
+    assert digest(replace(PUBLISHED, event=translated)) != digest(PUBLISHED)
+
+
+def test_a_record_shared_by_many_occurrences_is_digested_once():
+    members = Members()
+    series = [listed(hour=h) for h in range(8, 20)]
+    members.all(series)
+    # 12 listed, their 12 Occurrence records, and the one Event and published entry
+    # they all share (the entry holds the same Event object): digested once each
+    assert len(members._done) == 12 + 12 + 1 + 1
+
+
+def test_digests_are_the_same_in_another_process():
+    code = ("from test_members_digest import listed, digest; print(digest(listed()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=__file__.rsplit("/", 1)[0], check=True,
+                         env={"PYTHONHASHSEED": "123", "PATH": "/usr/bin:/bin"})
+    assert out.stdout.strip() == digest(listed())
