@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Generic, TypeVar
 from zoneinfo import TZPATH
 
+from ..models import Event, PublishedEvent
+
 T = TypeVar("T")
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # syncsvc/
@@ -80,10 +82,11 @@ class Members:
     """Digests of the records of one publish run, each computed once (by identity; the
     record is kept with its digest, so an id is never reused while cached).
 
-    A record's digest covers every field (``translations`` too, which ``repr`` leaves
-    out); a field that is itself a record enters as that record's digest. So a series'
-    record is digested once, not once for each of its listed occurrences and pages: the
-    whole repr of every occurrence was a tenth of a 1 %-changed pass at 300 partners."""
+    A record's digest covers every field; a field that is itself a record enters as that
+    record's digest, and an ``Event`` or a ``PublishedEvent`` (which holds one Event) as
+    its repr plus the ``translations`` that repr leaves out. So a series' record is
+    digested once, not once for each of its listed occurrences and pages: the whole repr
+    of every occurrence was a tenth of a 1 %-changed pass at 300 partners."""
 
     def __init__(self) -> None:
         self._done: dict[int, tuple[object, str]] = {}
@@ -99,9 +102,13 @@ class Members:
         return tuple(map(self.of, records))
 
     def _digest(self, record: object) -> str:
-        if is_dataclass(record) and not isinstance(record, type):
-            parts = [(f.name, self.of(value) if _is_record(value) else value)
-                     for f in fields(record) for value in (getattr(record, f.name),)]
+        if isinstance(record, Event):  # holds no records: its repr, and what repr omits
+            text = repr((record, record.translations))
+        elif isinstance(record, PublishedEvent):  # its one Event, whole, once per entry
+            text = repr((record, record.event.translations))
+        elif is_dataclass(record) and not isinstance(record, type):
+            parts = [self.of(value) if _is_record(value) else value
+                     for value in (getattr(record, f.name) for f in fields(record))]
             text = repr((type(record).__name__, parts))
         else:
             text = repr(record)
