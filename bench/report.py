@@ -92,6 +92,9 @@ def table(doc: dict) -> str:
                   f"known duplicate rate, {st['candidate_pairs']} candidate pairs):",
                   f"- dedupe_events (as a sync pass runs it): {dd['wall_s']} s wall, "
                   f"{dd['cpu_s']} s CPU"
+                  + (f" (fastest of {len(dd['runs_wall_s'])}: "
+                     f"{' / '.join(map(str, dd['runs_wall_s']))} s)"
+                     if len(dd.get("runs_wall_s", ())) > 1 else "")
                   + (f" ({dd['vs_raw_parse']}× the raw parse of the same events, "
                      f"{dd['raw_parse_same_events_s']} s)" if "vs_raw_parse" in dd else "")
                   + (f"; with the explanations of `syncsvc explain`: "

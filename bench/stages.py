@@ -23,8 +23,9 @@ from . import generate as gen
 
 
 def stages(target_events: int, per_source: int, workdir: Path, seed: int,
-           baseline_s_per_event: float | None, out_json: Path) -> dict:
-    """dedupe_events and publish_all in-process on ``target_events`` generated events."""
+           baseline_s_per_event: float | None, out_json: Path, repeat: int = 3) -> dict:
+    """dedupe_events and publish_all in-process on ``target_events`` generated events;
+    the dedupe figure is the fastest of ``repeat`` runs (all of them are reported)."""
     from syncsvc.dedupe import dedupe_events
     from syncsvc.publish.views import publish_all
     from syncsvc.recur.expand import occurrences
@@ -36,10 +37,13 @@ def stages(target_events: int, per_source: int, workdir: Path, seed: int,
             events += gen.to_events(s)
     configs = {s.id: SourceConfig(id=s.id, name=s.name, url=f"http://x.example{s.path}",
                                   kind="ics", priority=10 + i % 5) for i, s in enumerate(srcs)}
-    t0, c0 = time.perf_counter(), time.process_time()
-    result = dedupe_events(events, configs, DedupeSettings(), {}, expand=occurrences,
-                           explain=False)  # what a sync pass runs
-    dd_wall, dd_cpu = time.perf_counter() - t0, time.process_time() - c0
+    runs = []
+    for _ in range(max(1, repeat)):  # the best of a few: noise on a shared host only adds
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = dedupe_events(events, configs, DedupeSettings(), {}, expand=occurrences,
+                               explain=False)  # what a sync pass runs
+        runs.append((time.perf_counter() - t0, time.process_time() - c0))
+    dd_wall, dd_cpu = min(runs)
     t0 = time.perf_counter()
     explained = dedupe_events(events, configs, DedupeSettings(), {}, expand=occurrences)
     ex_wall = time.perf_counter() - t0
@@ -49,6 +53,7 @@ def stages(target_events: int, per_source: int, workdir: Path, seed: int,
     out: dict = {"events": len(events), "sources": len(srcs), "published": len(result.published),
                  "expected_published": expected, "candidate_pairs": len(explained.matches),
                  "dedupe": {"wall_s": round(dd_wall, 3), "cpu_s": round(dd_cpu, 3),
+                            "runs_wall_s": [round(w, 3) for w, _ in runs],
                             "with_explanations_wall_s": round(ex_wall, 3)}}
     del explained
     if baseline_s_per_event:
@@ -108,8 +113,9 @@ def main() -> None:
     p.add_argument("--workdir", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--parse-s-per-event", type=float, default=None)
+    p.add_argument("--repeat", type=int, default=3, help="dedupe runs; the fastest counts")
     a = p.parse_args()
-    stages(a.events, a.per_source, a.workdir, a.seed, a.parse_s_per_event, a.out)
+    stages(a.events, a.per_source, a.workdir, a.seed, a.parse_s_per_event, a.out, a.repeat)
 
 
 if __name__ == "__main__":
