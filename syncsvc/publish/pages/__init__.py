@@ -61,7 +61,7 @@ def page_files(listed: Sequence[Listed], upcoming: Sequence[Listed], settings,
     pages[f"{PAGE_DIR}/abonnieren.html"] = _utf8(lambda: render_guide(site))
     pages[UPCOMING] = lambda: upcoming_json(soon[:UPCOMING_MAX], links)
     # what every page shares, digested once: its repr in each page's key grew with the
-    # network (every partner and category of the links) and cost a second per 30,000 pages
+    # network (the links hold every partner and category)
     shared = page_key(site, link_inputs(links))
     shared_ics = page_key(site, tz, settings.interval_s, loc.lang)
     for e in all_entries:
