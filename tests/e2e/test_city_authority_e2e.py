@@ -109,3 +109,12 @@ def test_city_cancellation_and_move_win_in_every_output(tmp_path):
     assert not [t for t in titles if "28. Januar" in t], titles  # nothing on the old day
     assert [t for t in titles if "29. Januar" in t] == ["Fr, 29. Januar 2027, 15:00 – WIR Café"]
     assert len(titles) == len(set(titles)) == 5, titles  # 14, 21, 29 Jan, 4, 11 Feb
+
+    # the embed widget's own files (publish.widget): everything, and the partner's view
+    for path in ("widget/events.json", "widget/sources/caritas.json",
+                 "widget/sources/kirche.json"):
+        doc = out[path]
+        shown = [(r["start"][:10], r.get("status", "")) for r in doc["events"]
+                 if r["start"][:10] in ("2027-01-21", "2027-01-28", "2027-01-29")]
+        assert sorted(shown) == [("2027-01-21", "CANCELLED"), ("2027-01-29", "CONFIRMED")], \
+            (path, shown)
