@@ -24,10 +24,11 @@ from dataclasses import dataclass, fields, is_dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from zoneinfo import TZPATH
 
 from ..models import Event, PublishedEvent
+from .common import Listed
 
 T = TypeVar("T")
 
@@ -82,11 +83,12 @@ class Members:
     """Digests of the records of one publish run, each computed once (by identity; the
     record is kept with its digest, so an id is never reused while cached).
 
-    A record's digest covers every field; a field that is itself a record enters as that
-    record's digest, and an ``Event`` or a ``PublishedEvent`` (which holds one Event) as
-    its repr plus the ``translations`` that repr leaves out. So a series' record is
-    digested once, not once for each of its listed occurrences and pages: the whole repr
-    of every occurrence was a tenth of a 1 %-changed pass at 300 partners."""
+    A record's digest covers every field. An ``Event`` or ``PublishedEvent`` is its repr
+    plus the ``translations`` that repr leaves out; inside another record, those and a
+    ``Listed`` occurrence (the records many others hold) enter as their own cached
+    digest, any other nested record by its fields. So a series' record is digested once,
+    not once for each of its listed occurrences and pages: the whole repr of every
+    occurrence was a tenth of a 1 %-changed pass at 300 partners."""
 
     def __init__(self) -> None:
         self._done: dict[int, tuple[object, str]] = {}
@@ -94,25 +96,35 @@ class Members:
     def of(self, record: object) -> str:
         hit = self._done.get(id(record))
         if hit is None:
-            hit = (record, self._digest(record))
+            hit = (record, self.once(record))
             self._done[id(record)] = hit
         return hit[1]
 
     def all(self, records) -> tuple[str, ...]:
         return tuple(map(self.of, records))
 
-    def _digest(self, record: object) -> str:
-        if isinstance(record, Event):  # holds no records: its repr, and what repr omits
+    def once(self, record: object) -> str:
+        """The digest of ``record``, which is not kept (a page entry: its pages are written
+        and dropped while the run goes on); the shared records inside it are."""
+        if isinstance(record, Event):
             text = repr((record, record.translations))
-        elif isinstance(record, PublishedEvent):  # its one Event, whole, once per entry
+        elif isinstance(record, PublishedEvent):
             text = repr((record, record.event.translations))
-        elif is_dataclass(record) and not isinstance(record, type):
-            parts = [self.of(value) if _is_record(value) else value
-                     for value in (getattr(record, f.name) for f in fields(record))]
-            text = repr((type(record).__name__, parts))
         else:
-            text = repr(record)
+            text = repr(self._fields(record) if _is_record(record) else record)
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+    def _fields(self, record: Any) -> tuple:  # a dataclass instance (``_is_record``)
+        return type(record).__name__, [self._part(getattr(record, f.name))
+                                       for f in fields(record)]
+
+    def _part(self, value: object) -> object:
+        if isinstance(value, _SHARED):
+            return self.of(value)
+        return self._fields(value) if _is_record(value) else value
+
+
+_SHARED = (Event, PublishedEvent, Listed)
 
 
 def _is_record(value: object) -> bool:

@@ -53,7 +53,11 @@ def page_files(listed: Sequence[Listed], upcoming: Sequence[Listed], settings,
     links = Links(site.base, frozenset(slugify(c) for e in soon
                                        for c in e.listed.published.categories),
                   frozenset(partners), loc.lang)
-    entry_key = (members if members is not None else Members()).of  # whole entries
+    members = members if members is not None else Members()
+    digests = {id(e): members.once(e) for e in all_entries}  # whole entries, not kept
+
+    def entry_key(e: Entry) -> str:
+        return digests[id(e)]
 
     pages: dict[str, Callable[[], bytes]] = {
         path: _utf8(render) for path, render in filter_pages(site, links, soon, partners,
