@@ -15,12 +15,9 @@ from dataclasses import replace
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from test_city_authority_e2e import NOW, settings_in
+from test_city_authority_e2e import settings_in, sync_and_publish
 
 from syncsvc.serve import make_app
-from syncsvc.service.republish import republish
-from syncsvc.service.sync import Pipeline
-from syncsvc.store import Store
 
 from browser import chromium_page
 from conftest import running
@@ -46,14 +43,7 @@ def test_widget_shows_the_cancelled_date_once_and_the_moved_one_on_its_new_day(t
     host_dir = tmp_path / "host"
     host_dir.mkdir()
     with running(make_app(settings)) as base:
-        settings = replace(settings, base_url=base)
-        store = Store(settings.database)
-        try:
-            reports = Pipeline(settings, store, clock=lambda: NOW).sync_all()
-            assert all(r.ok for r in reports), [r.error for r in reports]
-            republish(settings, store, NOW)
-        finally:
-            store.close()
+        sync_and_publish(replace(settings, base_url=base))
         (host_dir / "index.html").write_text(
             "<!doctype html><html lang=\"de\"><head><meta charset=\"utf-8\"><title>Caritas"
             "</title></head><body><div id=\"w\" data-syncsvc-events data-limit=\"10\"></div>"

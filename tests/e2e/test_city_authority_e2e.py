@@ -75,8 +75,8 @@ def settings_in(root: Path) -> cfg.Settings:
     return cfg.load(path)
 
 
-def test_city_cancellation_and_move_win_in_every_output(tmp_path):
-    settings = settings_in(tmp_path)
+def sync_and_publish(settings: cfg.Settings) -> None:
+    """One real sync of the three sources at NOW, then the republish a pass ends with."""
     store = Store(settings.database)
     try:
         reports = Pipeline(settings, store, clock=lambda: NOW).sync_all()
@@ -84,6 +84,11 @@ def test_city_cancellation_and_move_win_in_every_output(tmp_path):
         republish(settings, store, NOW)
     finally:
         store.close()
+
+
+def test_city_cancellation_and_move_win_in_every_output(tmp_path):
+    settings = settings_in(tmp_path)
+    sync_and_publish(settings)
     out = parse_outputs(settings.output_dir)
 
     cal: icalendar.Calendar = out["calendar.ics"]
