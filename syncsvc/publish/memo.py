@@ -96,7 +96,7 @@ class Members:
     def of(self, record: object) -> str:
         hit = self._done.get(id(record))
         if hit is None:
-            hit = (record, self.once(record))
+            hit = (record, self._digest(record, True))
             self._done[id(record)] = hit
         return hit[1]
 
@@ -104,24 +104,31 @@ class Members:
         return tuple(map(self.of, records))
 
     def once(self, record: object) -> str:
-        """The digest of ``record``, which is not kept (a page entry: its pages are written
-        and dropped while the run goes on); the shared records inside it are."""
+        """The digest of ``record`` without keeping anything new (a page entry and the
+        translated record it shows: its pages are written and dropped while the run goes
+        on); shared records already digested are reused."""
+        return self._digest(record, False)
+
+    def _digest(self, record: object, keep: bool) -> str:
         if isinstance(record, Event):
             text = repr((record, record.translations))
         elif isinstance(record, PublishedEvent):
             text = repr((record, record.event.translations))
         else:
-            text = repr(self._fields(record) if _is_record(record) else record)
+            text = repr(self._fields(record, keep) if _is_record(record) else record)
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
-    def _fields(self, record: Any) -> tuple:  # a dataclass instance (``_is_record``)
-        return type(record).__name__, [self._part(getattr(record, f.name))
+    def _fields(self, record: Any, keep: bool) -> tuple:  # a dataclass (``_is_record``)
+        return type(record).__name__, [self._part(getattr(record, f.name), keep)
                                        for f in fields(record)]
 
-    def _part(self, value: object) -> object:
+    def _part(self, value: object, keep: bool) -> object:
         if isinstance(value, _SHARED):
-            return self.of(value)
-        return self._fields(value) if _is_record(value) else value
+            hit = self._done.get(id(value))
+            if hit is not None:
+                return hit[1]
+            return self.of(value) if keep else self._digest(value, False)
+        return self._fields(value, keep) if _is_record(value) else value
 
 
 _SHARED = (Event, PublishedEvent, Listed)

@@ -61,6 +61,18 @@ def test_a_record_shared_by_many_occurrences_is_digested_once():
     assert len(members._done) == 12 + 1 + 1
 
 
+def test_a_digest_taken_once_keeps_nothing_new_and_equals_the_kept_one():
+    members = Members()
+    translated = replace(EVENT, summary="Language café")  # a page's own shown record
+    page_like = Occurrence(translated, listed().occurrence.start, None, "k")
+    assert members.once(page_like) == Members().of(page_like)
+    assert not members._done  # the page's records are not held for the rest of the run
+    members.all([listed()])
+    kept = len(members._done)
+    members.once(listed())  # an equal listed occurrence: its shared records are reused
+    assert len(members._done) == kept
+
+
 def test_digests_are_the_same_in_another_process():
     code = ("from test_members_digest import listed, digest; print(digest(listed()))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
