@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from .records import Rec
+from .textmatch import numbers_conflict
 
 
 def candidate_pairs(recs: Sequence[Rec], tol: timedelta, wide: timedelta | None = None,
-                    numbers: Sequence[frozenset[str]] | None = None) -> list[tuple[int, int]]:
+                    skip_numbered: bool = False) -> list[tuple[int, int]]:
     """Pairs of different sources that could merge, blocked by title key and time.
 
     A pair can merge only if its titles share a word (``evaluate`` vetoes the rest), so
@@ -23,8 +24,8 @@ def candidate_pairs(recs: Sequence[Rec], tol: timedelta, wide: timedelta | None 
     words excluded): starts within ``tol``, or within ``wide`` at a place sharing a key
     (a late listing merges only at the same place); all-day entries pair with anything
     sharing a key on the same local day. Sorted, so the order never depends on hashing.
-    With ``numbers`` (each record's title numbers), pairs whose titles carry different
-    numbers are left out: ``evaluate`` can only keep them apart.
+    With ``skip_numbered``, pairs whose titles carry different numbers are left out:
+    ``evaluate`` can only keep them apart (``textmatch.numbers_conflict``).
     """
     wide = wide or tol
     near, far = tol.total_seconds(), wide.total_seconds()
@@ -56,8 +57,8 @@ def candidate_pairs(recs: Sequence[Rec], tol: timedelta, wide: timedelta | None 
     for n, i in enumerate(sorted(range(len(recs)), key=ts.__getitem__)):
         rank[i] = n
     size = len(recs)
-    if numbers is not None:
-        out = {(i, j) for i, j in out if not _numbered(numbers[i], numbers[j])}
+    if skip_numbered:
+        out = {(i, j) for i, j in out if not numbers_conflict(recs[i].numbers, recs[j].numbers)}
     keyed = [(rank[i] * size + rank[j], i, j) for i, j in out if src[i] != src[j]]
     keyed.sort()  # = by (start i, i, start j, j)
     return [(i, j) for _, i, j in keyed]
@@ -88,10 +89,6 @@ def _sweep(idx: list[int], start: list[int], recs: Sequence[Rec], near: float, f
                 if not pk.isdisjoint(pks[e]):
                     add((i, idx[e]))
                 e += 1
-
-
-def _numbered(a: frozenset[str], b: frozenset[str]) -> bool:
-    return bool(a) and bool(b) and a != b  # as ``textmatch.numbers_differ`` vetoes
 
 
 def _ordered(recs: Sequence[Rec], i: int, j: int) -> tuple[int, int]:

@@ -88,8 +88,7 @@ def _dedupe(events, sources, settings, memory, expand, explain) -> DedupeResult:
     matches: list[Match] = []
     forced_folds = _force_together(recs[:n_single], masters, settings, clusters, matches)
     merges = []
-    numbers = None if explain else [r.numbers for r in recs]
-    for i, j in candidate_pairs(recs, tol, max(tol, WIDE), numbers):
+    for i, j in candidate_pairs(recs, tol, max(tol, WIDE), skip_numbered=not explain):
         ri, rj = recs[i], recs[j]
         scored = evaluate(ri, rj, settings, tol, apart)
         if scored is None:

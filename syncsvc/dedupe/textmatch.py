@@ -77,9 +77,14 @@ def number_conflict(a: str, b: str) -> tuple[str, str] | None:
     return numbers_differ(title_numbers(a), title_numbers(b))
 
 
+def numbers_conflict(na: frozenset[str], nb: frozenset[str]) -> bool:
+    """Both titles carry numbers (not years) and they differ: a veto, whatever agrees."""
+    return bool(na) and bool(nb) and na != nb
+
+
 def numbers_differ(na: frozenset[str], nb: frozenset[str]) -> tuple[str, str] | None:
-    """The two sets of title numbers, readable, when both have some and they differ."""
-    if na and nb and na != nb:
+    """The two sets of title numbers, readable, when they conflict (``numbers_conflict``)."""
+    if numbers_conflict(na, nb):
         return _numbers_text(na), _numbers_text(nb)
     return None
 

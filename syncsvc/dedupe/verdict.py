@@ -14,7 +14,7 @@ from ..config import DedupeSettings
 from .caches import run_cache
 from .evidence import compare_titles, kind_conflict, near_words, place_relation
 from .records import Rec
-from .textmatch import numbers_differ, title_similarity
+from .textmatch import numbers_conflict, numbers_differ, title_similarity
 
 
 def same_time(a: Rec, b: Rec, tol: timedelta) -> str:
@@ -52,7 +52,7 @@ def evaluate(a: Rec, b: Rec, s: DedupeSettings, tol: timedelta,
     if not when or (a.state == "DELETED" and b.state == "DELETED"):
         return None
     na, nb = a.numbers, b.numbers
-    if na and nb and na != nb:  # vetoed whatever else agrees: "Modul 1" / "Modul 2"
+    if numbers_conflict(na, nb):  # vetoed whatever else agrees: "Modul 1" / "Modul 2"
         return _numbered(when, title_similarity(a.title, b.title), na, nb)
     shared, ea, eb, xa, xb = compare_titles(a.concepts, b.concepts, a.explain, b.explain)
     if xa and eb:  # a names b's place/organiser, but b has words a lacks: own words both
