@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from ..models import PublishedItem, SourceRef
@@ -84,7 +84,13 @@ def render_events_json(
 def event_entries(localizer: Localizer | None = None) -> Fragments[Listed, bytes]:
     """Per-run cache: each listed occurrence dumped once (the same ``dump`` settings),
     with the texts of ``localizer``'s language (None: German)."""
-    return Fragments(lambda x: _dumps(event_json(x, localizer)).encode("utf-8"))
+    return Fragments(entry_renderer(localizer))
+
+
+def entry_renderer(localizer: Localizer | None = None) -> Callable[[Listed], bytes]:
+    """What one listed occurrence's entry is (a function of the occurrence and the
+    localizer's language and sources' languages; the German texts need no memory)."""
+    return lambda x: _dumps(event_json(x, localizer)).encode("utf-8")
 
 
 def events_json_chunks(

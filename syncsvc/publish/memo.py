@@ -103,6 +103,10 @@ class Members:
     def all(self, records) -> tuple[str, ...]:
         return tuple(map(self.of, records))
 
+    def digests(self, kind: type) -> set[str]:
+        """The digests of the kept records of type ``kind``."""
+        return {d for record, d in self._done.values() if isinstance(record, kind)}
+
     def once(self, record: object) -> str:
         """The digest of ``record`` without keeping anything new (a page entry and the
         translated record it shows: its pages are written and dropped while the run goes

@@ -10,7 +10,7 @@ import html
 import io
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
@@ -57,7 +57,12 @@ def render_events_rss(
 
 def event_items(home: str, tz: str) -> Fragments[Listed, bytes]:
     """Per-run cache: each listed occurrence becomes one serialized <item> element."""
-    return Fragments(lambda x: _item_bytes(x, home, tz))
+    return Fragments(item_renderer(home, tz))
+
+
+def item_renderer(home: str, tz: str) -> Callable[[Listed], bytes]:
+    """What one listed occurrence's <item> is (a function of the occurrence, home, tz)."""
+    return lambda x: _item_bytes(x, home, tz)
 
 
 def events_rss_chunks(

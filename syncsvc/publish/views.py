@@ -19,14 +19,15 @@ from ..config import Settings
 from ..logs import fields
 from ..models import PublishedEvent, PublishedItem
 from .common import slugify
+from .fragments import FragmentStore, Persisted, salt
 from .ics import Cached, CacheKey, calendar_chunks, vevent_blocks
-from .jsonfeed import event_entries, events_json_chunks, render_news_json
+from .jsonfeed import entry_renderer, event_entries, events_json_chunks, render_news_json
 from .languages import language_views
 from .localize import Localizer, Memory, source_languages
-from .memo import Keyed, page_key
+from .memo import Keyed, Members, page_key
 from .outputs import PublishResult, Run, View, write_outputs
 from .pages import page_files
-from .rss import event_items, events_rss_chunks, render_news
+from .rss import event_items, events_rss_chunks, item_renderer, render_news
 from .select import (
     Selection,
     category_keys,
@@ -55,6 +56,7 @@ def publish_all(
     own: Sequence[PublishedEvent] | None = None,
     memory: Memory | None = None,
     page_keys: Mapping[str, str] | None = None,
+    fragments: FragmentStore | None = None,
 ) -> PublishResult:
     """Render every view and write the ones whose bytes changed; drop stale views.
 
@@ -71,16 +73,26 @@ def publish_all(
 
     ``page_keys``: the pages' keys recorded after the last complete publish (see
     publish.memo); pages whose key is unchanged are not rendered again. This run's keys
-    are in ``PublishResult.page_keys``, to be recorded once the run counts as published."""
+    are in ``PublishResult.page_keys``, to be recorded once the run counts as published.
+
+    ``fragments``: where the German views' RSS items and events.json entries persist
+    between runs (publish.fragments); without it they are rendered in every run."""
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
     start = now - timedelta(days=settings.past_days)
     end = now + relativedelta(months=settings.future_months)
     fresh: dict[CacheKey, Cached] = {}
     langs = source_languages(settings.sources)
     german = Localizer(memory=memory, source_langs=langs)
-    run = Run(vevent_blocks(vevent_cache, fresh, german),
-              event_items(_url(settings, ""), settings.timezone), event_entries(german),
-              context=tuple(sorted(langs.items())))
+    context = tuple(sorted(langs.items()))
+    members = Members()
+    home = _url(settings, "")
+    items_, entries = event_items(home, settings.timezone), event_entries(german)
+    if fragments is not None:
+        items_ = Persisted(item_renderer(home, settings.timezone), fragments, "rss-item",
+                           salt("rss-item", home, settings.timezone), members)
+        entries = Persisted(entry_renderer(german), fragments, "json-entry",
+                            salt("json-entry", context), members)
+    run = Run(vevent_blocks(vevent_cache, fresh, german), items_, entries, members, context)
     del vevent_cache  # held by run.blocks until the .ics views are written
 
     def hand_over() -> None:

@@ -1,11 +1,13 @@
 """The only package that touches SQLite (via sqlite-utils)."""
 
 from ._base import event_from_json, event_to_json, item_from_json, item_to_json
+from .fragments import FragmentsMixin
 from .published import PublishedMixin
 
 
-class Store(PublishedMixin):
-    """Everything the service keeps: sources, entries, published identity, held sets."""
+class Store(PublishedMixin, FragmentsMixin):
+    """Everything the service keeps: sources, entries, published identity, held sets,
+    rendered fragments."""
 
 
 __all__ = ["Store", "event_from_json", "event_to_json", "item_from_json", "item_to_json"]

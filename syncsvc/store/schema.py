@@ -112,5 +112,15 @@ def m007_sequence_floor(db: Database) -> None:
     db.table("sequence_floor").create({"uid": str, "sequence": int}, pk="uid")
 
 
+@migrations()
+def m008_fragments(db: Database) -> None:
+    """Rendered RSS items and events.json entries of listed occurrences (publish.fragments):
+    a view that lists one changed occurrence among thousands renders only that one. The
+    salt names what all fragments of a kind depend on besides the occurrence (the
+    rendering code, the base URL, the zone); rows of another salt are never read."""
+    db.table("fragments").create({"kind": str, "key": str, "salt": str, "data": bytes},
+                                 pk=("kind", "key"))
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)
