@@ -25,7 +25,7 @@ class FragmentStore(Protocol):
     def fragments(self, kind: str, salt: str) -> dict[str, bytes]: ...
 
     def save_fragments(self, kind: str, salt: str, fresh: Mapping[str, bytes],
-                       live: Iterable[str]) -> None: ...
+                       gone: Iterable[str]) -> None: ...
 
 
 def salt(kind: str, *inputs: object) -> str:
@@ -61,7 +61,7 @@ class Persisted(Fragments[Listed, bytes]):
 
     def clear(self) -> None:
         if self._known is not None:  # a view was rendered: keep the new, drop the unlisted
-            self._store.save_fragments(self._kind, self._salt, self._fresh,
-                                       self._members.digests(Listed))
+            gone = self._known.keys() - self._members.digests(Listed)
+            self._store.save_fragments(self._kind, self._salt, self._fresh, gone)
         self._known, self._fresh = None, {}
         super().clear()

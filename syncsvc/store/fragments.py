@@ -20,16 +20,15 @@ class FragmentsMixin(BaseStore):
             "SELECT key, data FROM fragments WHERE kind = ? AND salt = ?", [kind, salt])}
 
     def save_fragments(self, kind: str, salt: str, fresh: Mapping[str, bytes],
-                       live: Iterable[str]) -> None:
-        """Store ``fresh`` and drop the rows of ``kind`` that are under another salt or
-        whose key is not in ``live`` (the records this run lists), in one transaction."""
-        live = set(live) | set(fresh)
-        stale = [(kind, r[0]) for r in self.db.execute(
-            "SELECT key, salt FROM fragments WHERE kind = ?", [kind])
-            if r[1] != salt or r[0] not in live]
+                       gone: Iterable[str]) -> None:
+        """Store ``fresh`` and drop the rows of ``kind`` whose key is in ``gone`` (records
+        no view lists any more) or that are under another salt, in one transaction."""
         rows = [(kind, key, salt, data) for key, data in fresh.items()]
         with self.db.conn:
-            self.db.conn.executemany("DELETE FROM fragments WHERE kind = ? AND key = ?", stale)
+            self.db.conn.execute("DELETE FROM fragments WHERE kind = ? AND salt != ?",
+                                 [kind, salt])
+            self.db.conn.executemany("DELETE FROM fragments WHERE kind = ? AND key = ?",
+                                     [(kind, key) for key in gone])
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO fragments (kind, key, salt, data) VALUES (?, ?, ?, ?)",
                 rows)

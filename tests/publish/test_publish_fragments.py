@@ -21,9 +21,9 @@ class Recording(Store):
         super().__init__(path)
         self.saved: dict[str, list[str]] = {}
 
-    def save_fragments(self, kind, salt, fresh, live):
+    def save_fragments(self, kind, salt, fresh, gone):
         self.saved.setdefault(kind, []).extend(fresh)
-        super().save_fragments(kind, salt, fresh, live)
+        super().save_fragments(kind, salt, fresh, gone)
 
 
 def publish(out, evs, store=None, page_keys=None, **kw):
