@@ -141,10 +141,19 @@ def group_by_uid(events: Iterable[PublishedEvent]) -> list[list[PublishedEvent]]
 
 
 def instant_key(value: str, tzid: str) -> str:
-    """Sortable UTC form of an Event instant; all-day dates count from local midnight."""
+    """Sortable UTC form of an Event instant; all-day dates count from local midnight.
+
+    A stored instant in ``format_instant``'s UTC form is that form without its "Z":
+    group_by_uid sorts every published record by this, four times per publish, and
+    parsing and formatting each was a twentieth of a 1 %-changed pass."""
     if not value:
         return ""
+    if _UTC_INSTANT.fullmatch(value):
+        return value[:-1]
     return sort_instant(parse_instant(value), tzid).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+_UTC_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", re.ASCII)
 
 
 def sort_instant(value: date | datetime, tzid: str = "Europe/Berlin") -> datetime:
