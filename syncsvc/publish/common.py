@@ -6,7 +6,6 @@ import hashlib
 import html
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -82,25 +81,48 @@ def list_occurrences(
     it starts) is its own single occurrence: it is listed directly, as the expansion would
     list it, instead of going through recurring-ical-events; everything else is expanded
     (``memo``: shared by the calls of one publish, see ``recur.expand.expand``).
+
+    With ``memo``, a UID whose records are the very objects of an earlier call's group
+    gets that call's ``Listed`` occurrences: the source views list each partner's own
+    records, and most of them are the published ones (publish.own), so their occurrences,
+    and the digests that key the views, are made once.
     """
     owner = {(pe.uid, pe.event.recurrence_id): pe for pe in events}
-    per_uid = Counter(uid for uid, _ in owner)
-    found, records = [], []
+    groups: dict[str, list[PublishedEvent]] = {}
     for pe in owner.values():
-        record = _as_record(pe, owner)
-        if per_uid[pe.uid] == 1 and _plain_one_off(record):
-            single = _single(record, start, end)
+        groups.setdefault(pe.uid, []).append(pe)
+    shared: dict = memo.setdefault(_LISTED, {}) if memo is not None else {}
+    found: list[Listed] = []
+    records: list[Event] = []
+    fresh: dict[str, list[Listed]] = {}
+    for uid, group in groups.items():
+        group.sort(key=lambda pe: pe.event.recurrence_id)  # master first; any input order
+        key = (start, end, cap, tuple(map(id, group)))
+        hit = shared.get(key)
+        if hit is not None:  # the value holds the group: its ids are not reused
+            found += hit[1]
+            continue
+        listed = fresh[uid] = []
+        shared[key] = (tuple(group), listed)
+        group_records = [_as_record(pe, owner) for pe in group]
+        if len(group) == 1 and _plain_one_off(group_records[0]):
+            single = _single(group_records[0], start, end)
             if single is not None:
-                found.append(Listed(single, pe))
+                listed.append(Listed(single, group[0]))
         else:
-            records.append(record)
+            records += group_records
     for occ in expand(records, start, end, cap, memo=memo).occurrences:
         owning = owner.get((occ.event.uid, occ.event.recurrence_id))
         if owning is not None:
-            found.append(Listed(occ, owning))
+            fresh[owning.uid].append(Listed(occ, owning))
+    for listed in fresh.values():
+        found += listed
     found.sort(key=lambda x: (sort_instant(x.occurrence.start), x.published.uid,
                               x.occurrence.key))
     return found
+
+
+_LISTED = object()  # the memo's entry for list_occurrences' groups
 
 
 def _plain_one_off(ev: Event) -> bool:

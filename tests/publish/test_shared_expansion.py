@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from syncsvc.config import SourceConfig
-from syncsvc.models import Event
+from syncsvc.models import Event, PublishedEvent
 from syncsvc.normalize import normalize_events
 from syncsvc.parse.ics import parse_ics
+from syncsvc.publish.common import list_occurrences
 from syncsvc.recur.expand import expand
 
 DATA = Path(__file__).parents[1] / "data"
@@ -100,3 +101,40 @@ def test_a_series_that_recurs_otherwise_is_expanded_again():
     for v in variants:
         assert seen(expand([v], START, END, 500, memo=memo)) == seen(expand([v], START, END, 500))
     assert len(memo) == 1 + len(variants)
+
+
+def published(events: list[Event]) -> list[PublishedEvent]:
+    return [PublishedEvent(uid="pub-" + e.uid, event=e, sources=(), categories=())
+            for e in events]
+
+
+def listing(listed) -> list[tuple]:
+    return [(x.published, x.occurrence.event, x.occurrence.start, x.occurrence.end,
+             x.occurrence.key) for x in listed]
+
+
+def test_the_same_records_share_their_listed_occurrences():
+    pes = published([replace(e, uid=f"{i}-{e.uid}") for i, p in enumerate(READABLE)
+                     for e in records(p)])  # one UID per series, not per file's naming
+    memo: dict = {}
+    first = list_occurrences(pes, START, END, 500, memo)
+    assert listing(first) == listing(list_occurrences(pes, START, END, 500))
+    again = list_occurrences(list(reversed(pes)), START, END, 500, memo)
+    assert len(again) == len(first) > 100
+    assert all(a is b for a, b in zip(again, first, strict=True))  # the very objects
+
+
+def test_a_series_with_another_record_is_listed_again():
+    pes = published(records(DATA / "ics" / "recurring_series_with_overrides.ics"))
+    memo: dict = {}
+    first = list_occurrences(pes, START, END, 500, memo)
+    i = next(i for i, pe in enumerate(pes) if pe.event.recurrence_id)
+    own = list(pes)  # a partner's own copy of one override: another record of that UID
+    own[i] = replace(pes[i], event=replace(pes[i].event, summary="Eigene Fassung"))
+    again = list_occurrences(own, START, END, 500, memo)
+    assert listing(again) == listing(list_occurrences(own, START, END, 500))
+    assert any(x.occurrence.event.summary == "Eigene Fassung" for x in again)
+    assert not any(x.occurrence.event.summary == "Eigene Fassung" for x in first)
+    later = datetime(2026, 6, 1, tzinfo=UTC)  # another window is another listing
+    assert listing(list_occurrences(pes, later, END, 500, memo)) == listing(
+        list_occurrences(pes, later, END, 500))
