@@ -1,4 +1,4 @@
-"""Helpers shared by the publish formats: occurrence listing, attribution, German dates, slugs."""
+"""Helpers shared by the publish formats: grouping, attribution, German dates, slugs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Generic, NoReturn, TypeVar
@@ -17,8 +17,8 @@ import icalendar
 
 from ..i18n import N_
 from ..models import Event, PublishedEvent, SourceRef
-from ..recur.expand import Occurrence, expand
-from ..recur.vevent import format_instant, parse_instant, to_local
+from ..recur.expand import Occurrence
+from ..recur.vevent import parse_instant
 
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
@@ -69,82 +69,6 @@ class Listed:
     @property
     def guid(self) -> str:
         return f"{self.published.uid}#{self.occurrence.key}"
-
-
-def list_occurrences(
-    events: Sequence[PublishedEvent], start: datetime, end: datetime, cap: int,
-    memo: dict | None = None,
-) -> list[Listed]:
-    """Expand published events (series by published UID) into occurrences in [start, end).
-
-    A plain timed one-off (the only record of its UID, no RRULE/RDATE/EXDATE, ends after
-    it starts) is its own single occurrence: it is listed directly, as the expansion would
-    list it, instead of going through recurring-ical-events; everything else is expanded
-    (``memo``: shared by the calls of one publish, see ``recur.expand.expand``).
-
-    With ``memo``, a UID whose records are the very objects of an earlier call's group
-    gets that call's ``Listed`` occurrences: the source views list each partner's own
-    records, and most of them are the published ones (publish.own), so their occurrences,
-    and the digests that key the views, are made once.
-    """
-    owner = {(pe.uid, pe.event.recurrence_id): pe for pe in events}
-    groups: dict[str, list[PublishedEvent]] = {}
-    for pe in owner.values():
-        groups.setdefault(pe.uid, []).append(pe)
-    shared: dict = memo.setdefault(_LISTED, {}) if memo is not None else {}
-    found: list[Listed] = []
-    records: list[Event] = []
-    fresh: dict[str, list[Listed]] = {}
-    for uid, group in groups.items():
-        group.sort(key=lambda pe: pe.event.recurrence_id)  # master first; any input order
-        key = (start, end, cap, tuple(map(id, group)))
-        hit = shared.get(key)
-        if hit is not None:  # the value holds the group: its ids are not reused
-            found += hit[1]
-            continue
-        listed = fresh[uid] = []
-        shared[key] = (tuple(group), listed)
-        group_records = [_as_record(pe, owner) for pe in group]
-        if len(group) == 1 and _plain_one_off(group_records[0]):
-            single = _single(group_records[0], start, end)
-            if single is not None:
-                listed.append(Listed(single, group[0]))
-        else:
-            records += group_records
-    for occ in expand(records, start, end, cap, memo=memo).occurrences:
-        owning = owner.get((occ.event.uid, occ.event.recurrence_id))
-        if owning is not None:
-            fresh[owning.uid].append(Listed(occ, owning))
-    for listed in fresh.values():
-        found += listed
-    found.sort(key=lambda x: (sort_instant(x.occurrence.start), x.published.uid,
-                              x.occurrence.key))
-    return found
-
-
-_LISTED = object()  # the memo's entry for list_occurrences' groups
-
-
-def _plain_one_off(ev: Event) -> bool:
-    if ev.rrule or ev.rdates or ev.exdates or ev.recurrence_id:
-        return False
-    if "T" not in ev.start or "T" not in ev.end:
-        return False  # all-day dates and open ends: the expansion's rules apply
-    return parse_instant(ev.end) > parse_instant(ev.start)
-
-
-def _single(ev: Event, start: datetime, end: datetime) -> Occurrence | None:
-    """The one occurrence of a plain timed one-off if it starts in [start, end)."""
-    if not start <= parse_instant(ev.start) < end:
-        return None
-    local = to_local(ev.start, ev.tzid)
-    return Occurrence(ev, local, to_local(ev.end, ev.tzid), format_instant(local))
-
-
-def _as_record(pe: PublishedEvent, owner: dict) -> Event:
-    """The Event under its published UID; all members of a series share one source id."""
-    master = owner.get((pe.uid, ""), pe)
-    return replace(pe.event, uid=pe.uid, source_id=master.event.source_id)
 
 
 def group_by_uid(events: Iterable[PublishedEvent]) -> list[list[PublishedEvent]]:

@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 from publish_records import NOW, RSS_TITLE, events, items
 
-from syncsvc.publish.common import list_occurrences
 from syncsvc.publish.jsonfeed import render_events_json, render_news_json
+from syncsvc.publish.select import list_occurrences
 
 ROOT = Path(__file__).resolve().parents[2]
 JSONFEED_SCHEMA = json.loads((Path(__file__).parents[1] / "data" / "jsonfeed-1.1.schema.json")

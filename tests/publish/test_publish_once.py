@@ -12,10 +12,11 @@ import pytest
 from publish_records import NOW, events
 
 from syncsvc.publish import write_atomic
-from syncsvc.publish.common import Listed, group_by_uid, list_occurrences, sort_instant
+from syncsvc.publish.common import Listed, group_by_uid, sort_instant
 from syncsvc.publish.ics import _vevent, render_calendar
 from syncsvc.publish.jsonfeed import event_json, render_events_json
 from syncsvc.publish.rss import _channel, _event_item, render_events_rss
+from syncsvc.publish.select import list_occurrences
 from syncsvc.publish.shell import calendar_component, shell_bytes
 from syncsvc.publish.vtimezone import vtimezone
 from syncsvc.recur.expand import expand

@@ -12,8 +12,8 @@ import feedparser
 import pytest
 from publish_records import EVIL_TITLE, NOW, RSS_TITLE, events, items
 
-from syncsvc.publish.common import list_occurrences
 from syncsvc.publish.rss import render_events_rss, render_news
+from syncsvc.publish.select import list_occurrences
 from syncsvc.recur.vevent import parse_instant
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -19,7 +19,7 @@ from syncsvc.config import SourceConfig
 from syncsvc.models import Event, PublishedEvent
 from syncsvc.normalize import normalize_events
 from syncsvc.parse.ics import parse_ics
-from syncsvc.publish.common import list_occurrences
+from syncsvc.publish.select import list_occurrences
 from syncsvc.recur.expand import expand
 
 DATA = Path(__file__).parents[1] / "data"
