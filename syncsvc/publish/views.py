@@ -18,6 +18,7 @@ from dateutil.relativedelta import relativedelta
 from ..config import Settings
 from ..logs import fields
 from ..models import PublishedEvent, PublishedItem
+from ..recur.memo import ExpansionStore, KeptExpansions
 from .common import slugify
 from .fragments import FragmentStore, Persisted, salt
 from .ics import Cached, CacheKey, calendar_chunks, vevent_blocks
@@ -57,6 +58,7 @@ def publish_all(
     memory: Memory | None = None,
     page_keys: Mapping[str, str] | None = None,
     fragments: FragmentStore | None = None,
+    expansions: ExpansionStore | None = None,
 ) -> PublishResult:
     """Render every view and write the ones whose bytes changed; drop stale views.
 
@@ -76,7 +78,8 @@ def publish_all(
     are in ``PublishResult.page_keys``, to be recorded once the run counts as published.
 
     ``fragments``: where the German views' RSS items and events.json entries persist
-    between runs (publish.fragments); without it they are rendered in every run."""
+    between runs (publish.fragments); without it they are rendered in every run.
+    ``expansions``: where series expansions of the day persist (recur.memo)."""
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
     start = now - timedelta(days=settings.past_days)
     end = now + relativedelta(months=settings.future_months)
@@ -101,8 +104,9 @@ def publish_all(
             fresh.clear()
 
     outputs: dict[str, tuple[View, Callable[[], bytes | list[bytes]]]] = {}
-    expansions: dict = {}  # the source views' own copies mostly recur as the published
-    sel = select(events, now, start, end, settings.max_occurrences, expansions)
+    # the source views' own copies mostly recur as the published (and, kept, as yesterday)
+    memo: dict = {} if expansions is None else KeptExpansions(expansions)
+    sel = select(events, now, start, end, settings.max_occurrences, memo)
     _add_set(outputs, settings, run, "", sel, items, _main_titles(settings.name))
     by_cat = split(sel, category_keys)
     categories = _categories(events)
@@ -112,9 +116,11 @@ def publish_all(
     if own is None:
         by_source = split(sel, source_keys)
     else:
-        by_source = split(select(own, now, start, end, settings.max_occurrences, expansions),
+        by_source = split(select(own, now, start, end, settings.max_occurrences, memo),
                           owner_key)
-    del expansions
+    if isinstance(memo, KeptExpansions):
+        memo.save()
+    del memo
     news = items_by_source(items)
     with_events = {s.source_id for pe in events for s in pe.sources}
     cuts = widget_cuts(sel, [slug for slug, _ in categories],

@@ -149,9 +149,11 @@ def expand(events: Iterable[Event], start: datetime, end: datetime, cap: int = 2
 
 
 def _expand_group(
-    members: list[Event], start: datetime, end: datetime, cap: int, deadline: float | None
+    members: list[Event], start: datetime, end: datetime, cap: int, deadline: float | None,
+    state: dict | None = None,
 ) -> tuple[list[Occurrence], bool, bool]:
-    """(occurrences, cut at the cap, stopped by the CPU deadline; None: no deadline)."""
+    """(occurrences, cut at the cap, stopped by the CPU deadline; None: no deadline).
+    ``state["complete"]``: whether the windows reached ``end`` (see ``_windows``)."""
     if deadline is not None and time.thread_time() > deadline:
         return [], False, True
     cal = icalendar.Calendar()
@@ -164,7 +166,7 @@ def _expand_group(
         else:
             master = ev
     if deadline is None:
-        return _collect(cal, by_rid, master or members[0], start, end, cap)
+        return _collect(cal, by_rid, master or members[0], start, end, cap, state)
     try:
         with cpu_deadline(deadline):
             return _collect(cal, by_rid, master or members[0], start, end, cap)
@@ -186,14 +188,23 @@ def _remembered(memo: dict, members: list[Event], start: datetime, end: datetime
     key = (start, end, cap, tuple(sorted(map(_timing, members))))
     hit = memo.get(key)
     if hit is None:
-        occ, cut, late = _expand_group(members, start, end, cap, None)
-        hit = memo[key] = ([(o.event.recurrence_id or None, o.start, o.end, o.key)
-                            for o in occ], cut, late)
+        kept = getattr(memo, "kept", None)  # recur.memo.KeptExpansions: earlier runs'
+        times = kept(members, start, end, cap, key[3]) if kept is not None else None
+        if times is not None:
+            hit = memo[key] = (times, False, False)
+        else:
+            occ, cut, late = _expand_group(members, start, end, cap, None)
+            hit = memo[key] = (_times(occ), cut, late)
     by_rid = {ev.recurrence_id: ev for ev in members if ev.recurrence_id}
     default = next((ev for ev in reversed(members) if not ev.recurrence_id), members[0])
     times, cut, late = hit
     return [Occurrence(by_rid.get(rid, default) if rid else default, s, e, k)
             for rid, s, e, k in times], cut, late
+
+
+def _times(occ: list[Occurrence]) -> list[tuple]:
+    """(RECURRENCE-ID or None, start, end, key) per occurrence: what binds it again."""
+    return [(o.event.recurrence_id or None, o.start, o.end, o.key) for o in occ]
 
 
 class OverBudget(Exception):  # noqa: N818 - a verdict, like StopIteration
@@ -223,10 +234,11 @@ def cpu_deadline(deadline: float):
 
 
 def _collect(cal: icalendar.Calendar, by_rid: dict[str, Event], default: Event,
-             start: datetime, end: datetime, cap: int) -> tuple[list[Occurrence], bool, bool]:
+             start: datetime, end: datetime, cap: int,
+             state: dict | None = None) -> tuple[list[Occurrence], bool, bool]:
     query = recurring_ical_events.of(cal, skip_bad_series=True)
     found: dict[str, Occurrence] = {}
-    for comp in _windows(query, start, end, cap):
+    for comp in _windows(query, start, end, cap, {} if state is None else state):
         dtstart = comp.decoded("dtstart")
         key = format_instant(dtstart)
         if key in found or not start <= _sort_key(dtstart) < end:
@@ -240,7 +252,7 @@ def _collect(cal: icalendar.Calendar, by_rid: dict[str, Event], default: Event,
     return sorted(found.values(), key=lambda o: _sort_key(o.start)), False, False
 
 
-def _windows(query, start: datetime, end: datetime, cap: int):
+def _windows(query, start: datetime, end: datetime, cap: int, state: dict):
     """Components in [start, end), asked for in growing windows.
 
     ``after(start)`` walks a series from its DTSTART (11 s for a daily series begun
@@ -249,12 +261,14 @@ def _windows(query, start: datetime, end: datetime, cap: int):
     dense series hits the cap in the first small window, a sparse one needs ~8 calls.
     """
     lo, width, seen = start, timedelta(hours=1), 0
+    state["complete"] = False  # set once the windows reach ``end`` (not stopped by ``seen``)
     while lo < end and seen <= cap:
         hi = min(lo + width, end)
         batch = query.between(lo, hi)
         seen += len(batch)
         yield from sorted(batch, key=lambda c: _sort_key(c.decoded("dtstart")))
         lo, width = hi, width * 4
+    state["complete"] = lo >= end
 
 
 def _sort_key(value: date | datetime) -> datetime:

@@ -77,7 +77,8 @@ def republish(settings: Settings, store: Store, now: datetime) -> Republished:
                          vevent_cache=store.vevent_cache("event"),
                          save_vevents=lambda fresh: store.save_vevents("event", fresh, keys),
                          own=built.own, memory=load_memory(settings.translations)[0],
-                         page_keys=store.page_keys(), fragments=store)
+                         page_keys=store.page_keys(), fragments=store,
+                         expansions=store)
     store.save_page_keys(result.page_keys)
     changed = tuple(result.written) + tuple(result.removed)
     store.set_meta("published_day", local_day(settings, now))

@@ -1,4 +1,5 @@
-"""Persisted fragments: rendered pieces of views kept between runs (publish.fragments).
+"""Persisted fragments: rendered pieces of views kept between runs (publish.fragments),
+and series expansions of the day (recur.memo).
 
 Each row is one rendered occurrence of one format, under the digest of the record it was
 rendered from and the salt of everything else it depends on. A row is read only under
@@ -32,3 +33,20 @@ class FragmentsMixin(BaseStore):
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO fragments (kind, key, salt, data) VALUES (?, ?, ?, ?)",
                 rows)
+
+    def expansion(self, key: str) -> str | None:
+        """The times of a series' expansion kept under ``key`` (recur.memo), or None."""
+        row = self.db.execute("SELECT times FROM expansions WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def save_expansions(self, fresh: Mapping[str, str], used: Iterable[str]) -> None:
+        """Store ``fresh`` and drop the expansions not in ``used`` (another day's window,
+        a series changed or gone), in one transaction."""
+        keep = set(used) | set(fresh)
+        gone = [(r[0],) for r in self.db.execute("SELECT key FROM expansions")
+                if r[0] not in keep]
+        with self.db.conn:
+            self.db.conn.executemany("DELETE FROM expansions WHERE key = ?", gone)
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO expansions (key, times) VALUES (?, ?)",
+                list(fresh.items()))

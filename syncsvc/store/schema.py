@@ -122,5 +122,13 @@ def m008_fragments(db: Database) -> None:
                                  pk=("kind", "key"))
 
 
+@migrations()
+def m009_expansions(db: Database) -> None:
+    """Series expansions of the current day's wide window (recur.memo), under a key of
+    the series' timing, the window, the cap and the expanding code: each series is
+    expanded once a day instead of once per pass."""
+    db.table("expansions").create({"key": str, "times": str}, pk="key")
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)
