@@ -22,12 +22,11 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Generic, TypeVar
-from zoneinfo import TZPATH
 
 from ..models import Event, PublishedEvent
+from ..recur.memo import add_versions
 from .common import Listed
 
 T = TypeVar("T")
@@ -65,17 +64,7 @@ def code_version() -> str:
         for path in sorted(_PACKAGE.glob(pattern)):
             h.update(str(path.relative_to(_PACKAGE)).encode())
             h.update(path.read_bytes())
-    for name in _LIBRARIES:
-        try:
-            h.update(f"{name}={metadata.version(name)}".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{name}=-".encode())
-    for folder in TZPATH:  # the system's zone data (VTIMEZONEs, local times) and its version
-        try:
-            with open(Path(folder) / "tzdata.zi", "rb") as f:
-                h.update(f.readline())
-        except OSError:
-            continue
+    add_versions(h, _LIBRARIES)
     return h.hexdigest()[:16]
 
 

@@ -94,7 +94,14 @@ def expander_version() -> str:
     for path in sorted(Path(__file__).parent.glob("*.py")):
         h.update(path.name.encode())
         h.update(path.read_bytes())
-    for name in ("icalendar", "recurring-ical-events", "python-dateutil", "tzdata"):
+    add_versions(h, ("icalendar", "recurring-ical-events", "python-dateutil", "tzdata"))
+    return h.hexdigest()[:16]
+
+
+def add_versions(h, libraries: Iterable[str]) -> None:
+    """Feed ``h`` the installed versions of ``libraries`` and of the system's zone data
+    (local times, VTIMEZONEs): what a cached result also depends on."""
+    for name in libraries:
         try:
             h.update(f"{name}={metadata.version(name)}".encode())
         except metadata.PackageNotFoundError:
@@ -105,7 +112,6 @@ def expander_version() -> str:
                 h.update(f.readline())
         except OSError:
             continue
-    return h.hexdigest()[:16]
 
 
 def encode(times: list[tuple]) -> str | None:
