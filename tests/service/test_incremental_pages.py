@@ -92,6 +92,12 @@ def test_incremental_tree_equals_a_full_publish(env, tmp_path):
     _pass(settings, store)
     incremental = _tree(settings.output_dir)
     store.save_page_keys({})  # forget every key: the next publish renders every page
+    kept = {t: store.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("fragments", "expansions")}
+    assert kept["fragments"], kept  # the incremental passes used kept fragments (no series)
+    with store.db.conn:  # and the full one renders and expands everything itself
+        store.db.execute("DELETE FROM fragments")
+        store.db.execute("DELETE FROM expansions")
     full_dir = tmp_path / "full"
     full = rp.republish(replace(settings, output_dir=full_dir), store, NOW)
     assert full.events
@@ -173,3 +179,49 @@ def test_views_without_the_edited_event_are_not_rendered_again(env, tmp_path, mo
     store.save_page_keys({})
     rp.republish(replace(settings, output_dir=tmp_path / "full"), store, NOW)
     assert _tree(tmp_path / "full") == incremental
+
+
+SERIES = """BEGIN:VEVENT
+UID:cafe@verein
+DTSTAMP:20261101T000000Z
+DTSTART;TZID=Europe/Berlin:20261203T170000
+DTEND;TZID=Europe/Berlin:20261203T190000
+RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=30
+EXDATE;TZID=Europe/Berlin:20261224T170000
+SUMMARY:Sprachcafé „Deutsch für alle“
+LOCATION:Café Löwenzahn
+END:VEVENT
+BEGIN:VEVENT
+UID:cafe@verein
+DTSTAMP:20261101T000000Z
+RECURRENCE-ID;TZID=Europe/Berlin:20261210T170000
+DTSTART;TZID=Europe/Berlin:20261211T180000
+DTEND;TZID=Europe/Berlin:20261211T200000
+SUMMARY:Sprachcafé „Deutsch für alle“ (Freitag)
+LOCATION:Bürgerhaus Idstein
+END:VEVENT
+END:VCALENDAR"""
+
+
+def test_a_series_from_kept_expansions_equals_a_cold_publish(env, tmp_path):
+    """The second pass takes the series' dates and the views' items from the store; a
+    publish that renders and expands everything itself leaves the same bytes."""
+    settings, store, feed = env
+    feed.write_text(feed.read_text(encoding="utf-8").replace("END:VCALENDAR", SERIES),
+                    encoding="utf-8")
+    _pass(settings, store)
+    assert store.db.execute("SELECT count(*) FROM expansions").fetchone()[0] > 0
+    feed.write_text(feed.read_text(encoding="utf-8").replace(
+        "Lesung: Märchen aus Syrien", "Lesung: Märchen aus Eritrea"), encoding="utf-8")
+    Pipeline(settings, store, clock=lambda: NOW).sync_all()
+    rp.republish(settings, store, NOW.replace(hour=15))  # three hours later: the same day
+    incremental = _tree(settings.output_dir)
+    assert b"Freitag" in incremental["calendar.ics"] and b"EXDATE" in incremental[
+        "calendar.ics"]
+    store.save_page_keys({})
+    with store.db.conn:
+        store.db.execute("DELETE FROM fragments")
+        store.db.execute("DELETE FROM expansions")
+    full_dir = tmp_path / "full"
+    rp.republish(replace(settings, output_dir=full_dir), store, NOW.replace(hour=15))
+    assert _tree(full_dir) == incremental
