@@ -19,7 +19,7 @@ from ..config import Settings
 from ..logs import fields
 from ..models import PublishedEvent, PublishedItem
 from ..recur.memo import ExpansionStore, KeptExpansions
-from .common import slugify
+from .common import Fragments, Listed, slugify
 from .fragments import FragmentStore, Persisted, salt
 from .ics import Cached, CacheKey, calendar_chunks, vevent_blocks
 from .jsonfeed import entry_renderer, event_entries, events_json_chunks, render_news_json
@@ -89,8 +89,11 @@ def publish_all(
     context = tuple(sorted(langs.items()))
     members = Members()
     home = _url(settings, "")
-    items_, entries = event_items(home, settings.timezone), event_entries(german)
-    if fragments is not None:
+    items_: Fragments[Listed, bytes]
+    entries: Fragments[Listed, bytes]
+    if fragments is None:
+        items_, entries = event_items(home, settings.timezone), event_entries(german)
+    else:
         items_ = Persisted(item_renderer(home, settings.timezone), fragments, "rss-item",
                            salt("rss-item", home, settings.timezone), members)
         entries = Persisted(entry_renderer(german), fragments, "json-entry",
