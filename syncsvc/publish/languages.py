@@ -10,7 +10,7 @@ and news views stay German, once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from ..i18n import Translator, translator
 from .ics import calendar_chunks, language_blocks
@@ -18,7 +18,7 @@ from .jsonfeed import event_entries, events_json_chunks
 from .localize import Localizer
 from .memo import Keyed, Members, page_key
 from .outputs import View
-from .pages import page_files
+from .pages import Render, page_files
 from .select import Selection
 
 
@@ -34,9 +34,10 @@ def widget_labels(tr: Translator) -> dict[str, str]:
 
 def language_views(settings, sel: Selection, localizer: Localizer, source_names: Mapping[str, str],
                    members: Members | None = None,
-                   ) -> tuple[dict[str, tuple[View, Callable]], dict[str, Callable[[], bytes]]]:
-    """(views as publish_all's outputs, pages) of one language. ``members``: the run's
-    record digests (the German views already made them; each language reuses them)."""
+                   ) -> tuple[dict[str, tuple[View, Callable]], Iterator[tuple[str, Render]]]:
+    """(views as publish_all's outputs, its pages as they are written) of one language.
+    ``members``: the run's record digests (the German views already made them; each
+    language reuses them)."""
     members = members if members is not None else Members()
     lang = localizer.lang
     tr = translator(lang)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..config.languages import known_language
 from ..logs import fields
@@ -71,7 +72,7 @@ class Run:
 
 def write_outputs(root: Path, outputs: dict, run: Run,
                after_ics: Callable[[], None] = lambda: None,
-               pages: Mapping[str, Callable[[], bytes]] | None = None,
+               pages: Iterable[tuple[str, Callable[[], Any]]] = (),
                page_keys: Mapping[str, str] | None = None) -> PublishResult:
     """Write format by format (.ics, events .rss, events .json, the rest), releasing each
     format's cache when its views are written, so only one format's fragments are held;
@@ -87,7 +88,7 @@ def write_outputs(root: Path, outputs: dict, run: Run,
             if path not in changed and (phase is None or _phase(view) == phase):
                 changed[path] = _write(root, path, render, page_keys or {}, keys)
         if phase == _ICS:
-            _write_pages(root, pages or {}, changed, page_keys or {}, keys)
+            _write_pages(root, pages, changed, page_keys or {}, keys)
         if cache is not None:
             cache.clear()
         if phase == _ICS:
@@ -118,11 +119,11 @@ def _write(root: Path, path: str, render: Callable, known: Mapping[str, str],
     return write_atomic(root / path, render(), durable=durable)
 
 
-def _write_pages(root: Path, pages: Mapping[str, Callable[[], bytes]],
+def _write_pages(root: Path, pages: Iterable[tuple[str, Callable[[], Any]]],
                  changed: dict[str, bool], known: Mapping[str, str],
                  keys: dict[str, str]) -> None:
     written = False
-    for path, render in pages.items():
+    for path, render in pages:
         changed[path] = _write(root, path, render, known, keys, durable=False)
         written = written or changed[path]
     if written:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
@@ -134,19 +135,17 @@ def publish_all(
         sel_s = by_source.get(sid, Selection()) if has_events else None
         _add_set(outputs, settings, run, f"sources/{sid}/", sel_s, sub if has_news else None,
                  _source_titles(settings.name, sname), source=sid, source_name=sname)
-    pages = page_files(sel.listed, sel.upcoming, settings, source_names, german, run.blocks,
-                       run.members)
-    pages.update(widget_files(cuts, german, settings.timezone))
+    pages = [page_files(sel.listed, sel.upcoming, settings, source_names, german, run.blocks,
+                        run.members), widget_files(cuts, german, settings.timezone).items()]
     for lang in settings.languages[1:]:
         localizer = Localizer(lang, memory, langs)
         views, translated = language_views(settings, sel, localizer, source_names,
                                            run.members)
         outputs.update(views)
-        pages.update(translated)
-        pages.update(widget_files(cuts, localizer, settings.timezone))
+        pages += [translated, widget_files(cuts, localizer, settings.timezone).items()]
     del sel, by_source, news
     result = write_outputs(Path(settings.output_dir), outputs, run, after_ics=hand_over,
-                           pages=pages, page_keys=page_keys)
+                           pages=chain.from_iterable(pages), page_keys=page_keys)
     return replace(result, vevents=fresh)
 
 

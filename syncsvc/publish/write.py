@@ -9,23 +9,27 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import PublishError
 
 
-def write_atomic(path: Path, data: bytes | Sequence[bytes], *, durable: bool = True) -> bool:
+def write_atomic(path: Path, data: bytes | Iterable[bytes], *, durable: bool = True) -> bool:
     """Write ``data`` to ``path`` atomically; False (file untouched) if it already holds it.
 
     ``data`` may be a sequence of chunks (written in order), so a large view need not be
-    joined into one bytes object first. ``durable=False`` skips the two fsyncs (file and
+    joined into one bytes object first, or an iterator of chunks, each made as it is
+    written (a listing page, day by day): only one chunk is held at a time, and an equal
+    file is recognized while writing. ``durable=False`` skips the two fsyncs (file and
     directory) per file: for the thousands of page files of one run, which ``sync_all``
     then makes durable at once (two fsyncs per file were half of a cold publish's time).
     """
     path = Path(path)
     chunks = [data] if isinstance(data, bytes | bytearray) else data
-    if _same_content(path, chunks):
+    streamed = not isinstance(chunks, Sequence)
+    if isinstance(chunks, Sequence) and _same_content(path, chunks):
         return False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,21 +37,53 @@ def write_atomic(path: Path, data: bytes | Sequence[bytes], *, durable: bool = T
     except OSError as e:
         raise PublishError(f"{path}: kann nicht geschrieben werden: {e}") from e
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with os.fdopen(fd, "wb") as fh, _Old(path if streamed else None) as old:
             for chunk in chunks:
                 fh.write(chunk)
+                old.compare(chunk)
+            if old.equal():  # an iterator of what the file holds already
+                os.unlink(tmp)
+                return False
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except OSError as e:
+    except BaseException as e:  # a renderer's error, too: no temp file is left behind
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise PublishError(f"{path}: kann nicht geschrieben werden: {e}") from e
+        if isinstance(e, OSError):
+            raise PublishError(f"{path}: kann nicht geschrieben werden: {e}") from e
+        raise
     if durable:
         _fsync_dir(path.parent)
     return True
+
+
+class _Old:
+    """The file being replaced, compared with the new bytes as they are written (a
+    missing or unreadable file is never equal)."""
+
+    def __init__(self, path: Path | None):
+        self._fh: BinaryIO | None = None
+        if path is not None:
+            with contextlib.suppress(OSError):
+                self._fh = path.open("rb")
+
+    def __enter__(self) -> _Old:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+    def compare(self, chunk: bytes) -> None:
+        if self._fh is not None and self._fh.read(len(chunk)) != chunk:
+            self._fh.close()
+            self._fh = None
+
+    def equal(self) -> bool:
+        return self._fh is not None and self._fh.read(1) == b""
 
 
 def sync_all() -> None:

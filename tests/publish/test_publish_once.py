@@ -128,3 +128,34 @@ def test_write_atomic_takes_chunks(tmp_path):
     assert write_atomic(target, [b"a", b"bcd"]) is False  # same bytes, other chunking
     assert write_atomic(target, [b"ab", b"ce"]) is True
     assert target.read_bytes() == b"abce"
+
+
+def test_write_atomic_streams_an_iterator_of_chunks(tmp_path):
+    target = tmp_path / "termine" / "index.html"
+    assert write_atomic(target, iter([b"ab", b"cd"])) is True
+    assert target.read_bytes() == b"abcd"
+    mtime = target.stat().st_mtime_ns
+    assert write_atomic(target, (c for c in [b"a", b"bc", b"d"])) is False  # same bytes
+    assert target.stat().st_mtime_ns == mtime
+    assert write_atomic(target, iter([b"ab", b"c"])) is True  # a prefix is not equal
+    assert target.read_bytes() == b"abc"
+    assert write_atomic(target, iter([b"ab", b"cde"])) is True  # nor is a longer file
+    assert target.read_bytes() == b"abcde"
+    assert write_atomic(target, iter([])) is True
+    assert target.read_bytes() == b""
+    assert write_atomic(target, iter([])) is False
+    assert [p.name for p in target.parent.iterdir()] == ["index.html"]  # no temp file
+
+
+def test_a_failing_render_leaves_the_old_file_and_no_temp_file(tmp_path):
+    target = tmp_path / "index.html"
+    write_atomic(target, b"alt")
+
+    def chunks():
+        yield b"neu, halb"
+        raise ValueError("kaputt")
+
+    with pytest.raises(ValueError, match="kaputt"):
+        write_atomic(target, chunks())
+    assert target.read_bytes() == b"alt"
+    assert [p.name for p in tmp_path.iterdir()] == ["index.html"]

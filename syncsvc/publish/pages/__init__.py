@@ -14,7 +14,7 @@ rendered per request and drops the ones that are over by then.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from ..common import Fragments, Listed, slugify
 from ..localize import Localizer
@@ -27,27 +27,35 @@ from .links import SAFE_ID, Links
 from .listing import filter_pages, link_inputs, partner_names
 from .model import CANCELLED, MOVED, PAGE_DIR, Entry, entries
 
-__all__ = ["CSP", "PAGE_DIR", "page_files"]
+__all__ = ["CSP", "PAGE_DIR", "Render", "page_files"]
 UPCOMING = f"{PAGE_DIR}/upcoming.json"
 UPCOMING_MAX = 30  # the start page shows 5; the rest covers dates ending between publishes
+
+
+Render = Callable[[], bytes | Iterable[bytes]]
 
 
 def page_files(listed: Sequence[Listed], upcoming: Sequence[Listed], settings,
                source_names: Mapping[str, str],
                localizer: Localizer | None = None,
                blocks: Fragments | None = None,
-               members: Members | None = None) -> dict[str, Callable[[], bytes]]:
-    """path (relative to output_dir) → render, for every page of this run, in
-    ``localizer``'s language (German: under termine/, any other under <lang>/termine/).
-    ``blocks``: the German views' VEVENTs, reused by the single-event .ics files (those
-    pages are then written while the views' blocks are still held). ``members``: the
-    run's record digests (publish.memo), which key the pages."""
+               members: Members | None = None) -> Iterator[tuple[str, Render]]:
+    """(path relative to output_dir, render) of every page of this run, in
+    ``localizer``'s language (German: under termine/, any other under <lang>/termine/),
+    made as they are written: a language's entries are built when its first page is
+    asked for and dropped after its last, never every language's at once, and no page's
+    render and key outlive its write (they were a tenth of a publish's memory at 100
+    partners, times the number of languages). ``blocks``: the German views' VEVENTs,
+    reused by the single-event .ics files (those pages are then written while the views'
+    blocks are still held). ``members``: the run's record digests (publish.memo), which
+    key the pages."""
     loc = localizer or Localizer()
     site = site_of(settings, loc.lang)
     tz = settings.timezone
     all_entries = entries(list(listed), tz, loc)
     by_guid = {e.listed.guid: e for e in all_entries}
     soon = [by_guid[x.guid] for x in upcoming if x.guid in by_guid]
+    del by_guid
     refs = [s for e in soon for s in e.listed.published.sources]
     partners = partner_names(refs, dict(source_names), SAFE_ID.match)
     links = Links(site.base, frozenset(slugify(c) for e in soon
@@ -59,32 +67,40 @@ def page_files(listed: Sequence[Listed], upcoming: Sequence[Listed], settings,
     def entry_key(e: Entry) -> str:
         return digests[id(e)]
 
-    pages: dict[str, Callable[[], bytes]] = {
-        path: _utf8(render) for path, render in filter_pages(site, links, soon, partners,
-                                                             entry_key).items()}
-    pages[f"{PAGE_DIR}/abonnieren.html"] = _utf8(lambda: render_guide(site))
-    pages[UPCOMING] = lambda: upcoming_json(soon[:UPCOMING_MAX], links)
+    prefix = site.prefix
+    for path, render in filter_pages(site, links, soon, partners, entry_key).items():
+        yield prefix + path, _utf8(render)
+    yield prefix + f"{PAGE_DIR}/abonnieren.html", _utf8(lambda: render_guide(site))
+    yield prefix + UPCOMING, lambda: upcoming_json(soon[:UPCOMING_MAX], links)
     # what every page shares, digested once: its repr in each page's key grew with the
     # network (the links hold every partner and category)
     shared = page_key(site, link_inputs(links))
     shared_ics = page_key(site, tz, settings.interval_s, loc.lang)
     for e in all_entries:
-        pages[e.page] = Keyed(page_key("html", entry_key(e), shared),
-                              _utf8(_bind(render_page, e, site, links)))
-        pages[e.ics] = Keyed(page_key("ics", entry_key(e), shared_ics,
-                                      loc.text(e.listed.occurrence.event)),
-                             _bind(render_ics, e, site, tz, settings.interval_s, loc, blocks))
-    return {site.prefix + path: render for path, render in pages.items()}
+        yield prefix + e.page, Keyed(page_key("html", entry_key(e), shared),
+                                     _utf8(_bind(render_page, e, site, links)))
+        yield prefix + e.ics, Keyed(page_key("ics", entry_key(e), shared_ics,
+                                             loc.text(e.listed.occurrence.event)),
+                                    _bind(render_ics, e, site, tz, settings.interval_s, loc,
+                                          blocks))
 
 
 def _bind(fn, *args) -> Callable:
     return lambda: fn(*args)
 
 
-def _utf8(render: Callable[[], str]) -> Callable[[], bytes]:
+def _utf8(render: Callable[[], str | Iterable[str]]) -> Callable[[], bytes | Iterable[bytes]]:
+    """A page's text as UTF-8: one bytes object, or a listing's chunks one by one (the
+    encoding of the whole is the chunks' encodings in order; write_atomic streams them)."""
     if isinstance(render, Keyed):
         return Keyed(render.key, _utf8(render.render))
-    return lambda: render().encode("utf-8")
+
+    def encoded() -> bytes | Iterable[bytes]:
+        text = render()
+        if isinstance(text, str):
+            return text.encode("utf-8")
+        return (chunk.encode("utf-8") for chunk in text)
+    return encoded
 
 
 def upcoming_json(soon: Sequence[Entry], links: Links) -> bytes:

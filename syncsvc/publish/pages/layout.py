@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html import escape
 
@@ -133,22 +134,32 @@ def page(site: Site, title: str, body: str, *, head: str = "", canonical: str = 
     """A whole HTML document; ``body`` is already escaped HTML for inside <main>.
     ``here``: the page's path inside a language's folder ("" = start page), for the
     language links; by default taken from ``canonical``."""
+    return "".join(page_chunks(site, title, (body,), head=head, canonical=canonical,
+                               here=here))
+
+
+def page_chunks(site: Site, title: str, body: Iterable[str], *, head: str = "",
+                canonical: str = "", here: str | None = None) -> Iterator[str]:
+    """``page`` in pieces: the shell around ``body``'s chunks, each chunk as it comes, so
+    a listing of every upcoming date (64 MB of HTML at 1,000 partners) is never one
+    string, nor copied whole by the f-strings and the encoding around it."""
     _ = site.tr.gettext
     link = f'<link rel="canonical" href="{escape(canonical)}">\n' if canonical else ""
     if here is None:
         here = canonical.removeprefix(f"{site.base}/{site.prefix}")
     rtl = " dir=\"rtl\"" if site.tr.direction == "rtl" else ""
     skip = _("Zum Inhalt springen")
-    return (
+    yield (
         f"<!doctype html>\n<html lang=\"{escape(site.lang)}\"{rtl}>\n"
         "<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         f"<title>{escape(title)}</title>\n{link}{alternates(site, here)}"
         f"<style>{STYLE}</style>\n{head}</head>\n"
         f"<body>\n<a class=\"skip\" href=\"#inhalt\">{escape(skip)}</a>\n"
-        f"{header(site, here)}\n<main id=\"inhalt\" class=\"wrap content\">\n{body}\n"
-        f"</main>\n{footer(site)}\n</body>\n</html>\n"
+        f"{header(site, here)}\n<main id=\"inhalt\" class=\"wrap content\">\n"
     )
+    yield from body
+    yield f"\n</main>\n{footer(site)}\n</body>\n</html>\n"
 
 
 def lang_url(site: Site, lang: str, here: str) -> str:

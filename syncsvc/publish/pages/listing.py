@@ -8,7 +8,7 @@ address a partner can share. Only filters with upcoming dates are offered.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from functools import lru_cache
 from html import escape
@@ -17,7 +17,7 @@ from ...models import SourceRef
 from ..common import slugify
 from ..memo import Keyed, page_key
 from . import dates
-from .layout import Site, lang_attrs, page
+from .layout import Site, lang_attrs, page_chunks
 from .links import Links, category_page, month_page, partner_page
 from .model import CANCELLED, MOVED, PAGE_DIR, Entry
 
@@ -54,19 +54,21 @@ def event_item(e: Entry, links: Links, *, show_day: bool = False) -> str:
     return f"<li{css}>{''.join(lines)}</li>"
 
 
-def by_day(entries: Sequence[Entry], links: Links) -> str:
+def by_day(entries: Sequence[Entry], links: Links) -> Iterator[str]:
+    """The dates grouped by day, one chunk a day (``layout.page_chunks``)."""
     if not entries:
-        return "<p>" + escape(links.tr.gettext("Zurzeit sind keine Termine angekündigt.")) + \
+        yield "<p>" + escape(links.tr.gettext("Zurzeit sind keine Termine angekündigt.")) + \
             "</p>"
+        return
     days: dict = {}
     for e in entries:
         days.setdefault(e.day, []).append(e)
-    out = []
+    sep = ""
     for day, group in days.items():
         items = "\n".join(event_item(e, links) for e in group)
-        out.append(f"<h2>{escape(dates.day(day, links.tr))}</h2>\n<ul class=\"events\">\n"
-                   f"{items}\n</ul>")
-    return "\n".join(out)
+        yield (f"{sep}<h2>{escape(dates.day(day, links.tr))}</h2>\n<ul class=\"events\">\n"
+               f"{items}\n</ul>")
+        sep = "\n"
 
 
 def month_key(e: Entry) -> str:
@@ -126,29 +128,35 @@ def _count(tr, n: int) -> str:
 
 
 def listing(site: Site, links: Links, title: str, intro: str, entries: Sequence[Entry],
-            path: str, nav: str = "") -> str:
+            path: str, nav: str = "") -> Iterator[str]:
+    """A listing page in chunks (one a day): never held whole, see ``page_chunks``."""
     _ = links.tr.gettext
     back_to, by_days = _("Zurück zu allen Terminen"), _("Termine nach Tagen")
     back = "" if path == f"{PAGE_DIR}/index.html" else (
         f"<p><a href=\"{escape(links.url(PAGE_DIR + '/'))}\">{escape(back_to)}</a></p>")
-    body = (f"<h1>{escape(title)}</h1>\n<p>{intro}</p>\n{back}{nav}\n"
-            f"<section aria-label=\"{escape(by_days)}\">{by_day(entries, links)}</section>")
+
+    def body() -> Iterator[str]:
+        yield (f"<h1>{escape(title)}</h1>\n<p>{intro}</p>\n{back}{nav}\n"
+               f"<section aria-label=\"{escape(by_days)}\">")
+        yield from by_day(entries, links)
+        yield "</section>"
+
     canonical = links.url(PAGE_DIR + "/") if not back else links.url(path)
-    return page(site, f"{title} – {site.name}", body, canonical=canonical)
+    return page_chunks(site, f"{title} – {site.name}", body(), canonical=canonical)
 
 
 def filter_pages(site: Site, links: Links, upcoming: Sequence[Entry],
                  partners: dict[str, str],
                  entry_key: Callable[[Entry], str] | None = None,
-                 ) -> dict[str, Callable[[], str]]:
-    """path → render for /termine/, every category, partner and month page. With
+                 ) -> dict[str, Callable[[], Iterable[str]]]:
+    """path → render (its chunks) for /termine/, every category, partner and month page. With
     ``entry_key`` (an entry's input digest), each render is ``Keyed`` by its inputs."""
-    out: dict[str, Callable[[], str]] = {}
+    out: dict[str, Callable[[], Iterable[str]]] = {}
     index = f"{PAGE_DIR}/index.html"
     tr = links.tr
     _ = tr.gettext
 
-    def everything() -> str:
+    def everything() -> Iterable[str]:
         return listing(site, links, _("Alle Termine"), escape(
             _("Kommende Termine der Partner im Netzwerk {name}, nach Tagen.").format(
                 name=site.name)), upcoming, index, filters(upcoming, links, partners))
@@ -198,8 +206,8 @@ def _grouped(upcoming: Sequence[Entry]) -> tuple[dict[str, list[Entry]],
 
 
 def _page(site: Site, links: Links, title: str, intro: str, subset: list[Entry],
-          path: str, entry_key: Callable[[Entry], str] | None) -> Callable[[], str]:
-    def render() -> str:
+          path: str, entry_key: Callable[[Entry], str] | None) -> Callable[[], Iterable[str]]:
+    def render() -> Iterable[str]:
         return listing(site, links, title, intro, subset, path)
     if entry_key is None:
         return render
