@@ -1,6 +1,6 @@
 """The only package that touches SQLite (via sqlite-utils)."""
 
-from ._base import event_from_json, event_to_json, item_from_json, item_to_json
+from .codec import event_from_json, event_to_json, item_from_json, item_to_json
 from .fragments import FragmentsMixin
 from .published import PublishedMixin
 

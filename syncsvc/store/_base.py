@@ -7,10 +7,8 @@ last good data stays published.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -19,41 +17,11 @@ from ..logs import fields as log_fields
 from ..models import Event, NewsItem, Validators
 from . import lock as _lock
 from . import wal
+from .codec import event_from_json, event_to_json, item_from_json, item_to_json
 from .connection import connect, missing, quick_check
 from .lock import ONE_OFF, LockHolder, holder_of
 
 log = logging.getLogger(__name__)
-
-def _to_json(record: Event | NewsItem) -> str:
-    return json.dumps(asdict(record), ensure_ascii=False, sort_keys=True)
-
-
-def _from_json(cls: type, text: str):
-    """Rebuild a record; JSON lists become tuples, unknown keys (newer schema) are dropped."""
-    known = {f.name for f in fields(cls)}
-    return cls(**{k: _tuples(v) for k, v in json.loads(text).items() if k in known})
-
-
-def _tuples(value):
-    """JSON lists back to tuples, nested ones too (Event.translations)."""
-    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
-
-
-def event_to_json(ev: Event) -> str:
-    return _to_json(ev)
-
-
-def event_from_json(text: str) -> Event:
-    return _from_json(Event, text)
-
-
-def item_to_json(item: NewsItem) -> str:
-    return _to_json(item)
-
-
-def item_from_json(text: str) -> NewsItem:
-    return _from_json(NewsItem, text)
-
 
 class BaseStore:
     """SQLite state of the service (WAL mode, migrated on open)."""
