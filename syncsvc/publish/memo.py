@@ -72,12 +72,13 @@ class Members:
     """Digests of the records of one publish run, each computed once (by identity; the
     record is kept with its digest, so an id is never reused while cached).
 
-    A record's digest covers every field. An ``Event`` or ``PublishedEvent`` is its repr
-    plus the ``translations`` that repr leaves out; inside another record, those and a
-    ``Listed`` occurrence (the records many others hold) enter as their own cached
-    digest, any other nested record by its fields. So a series' record is digested once,
-    not once for each of its listed occurrences and pages: the whole repr of every
-    occurrence was a tenth of a 1 %-changed pass at 300 partners."""
+    A record's digest covers every field. An ``Event`` is its repr plus the
+    ``translations`` that repr leaves out; inside another record, an Event, a
+    ``PublishedEvent`` and a ``Listed`` occurrence (the records many others hold) enter
+    as their own cached digest, any other nested record by its fields. So a series'
+    record is digested once, not once for each of its listed occurrences and pages (the
+    whole repr of every occurrence was a tenth of a 1 %-changed pass at 300 partners),
+    and an Event's repr is made once, not again inside its published entry's."""
 
     def __init__(self) -> None:
         self._done: dict[int, tuple[object, str]] = {}
@@ -105,9 +106,7 @@ class Members:
     def _digest(self, record: object, keep: bool) -> str:
         if isinstance(record, Event):
             text = repr((record, record.translations))
-        elif isinstance(record, PublishedEvent):
-            text = repr((record, record.event.translations))
-        else:
+        else:  # a published entry too: its Event enters by the Event's own digest
             text = repr(self._fields(record, keep) if _is_record(record) else record)
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 

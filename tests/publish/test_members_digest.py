@@ -79,3 +79,14 @@ def test_digests_are_the_same_in_another_process():
                          cwd=__file__.rsplit("/", 1)[0], check=True,
                          env={"PYTHONHASHSEED": "123", "PATH": "/usr/bin:/bin"})
     assert out.stdout.strip() == digest(listed())
+
+
+def test_every_field_of_a_published_entry_counts():
+    changed = [replace(PUBLISHED, uid="u2@syncsvc"),
+               replace(PUBLISHED, dtstamp="2027-01-01T00:00:00Z"),
+               replace(PUBLISHED, sources=(SourceRef("vhs", "VHS", ""),)),
+               replace(PUBLISHED, members=(("caritas", "c1", ""),)),
+               replace(PUBLISHED, event=replace(EVENT, summary="Sprachcafé"))]
+    digests = {digest(p) for p in changed}
+    assert len(digests) == len(changed) and digest(PUBLISHED) not in digests
+    assert digest(PUBLISHED) != digest(EVENT)  # an entry is not its record
