@@ -21,7 +21,8 @@ class PublishedMixin(BaseStore):
 
         Returns (uid, recurrence_id) → (sequence, dtstamp): SEQUENCE goes up and DTSTAMP
         moves to ``now`` only when the entry's content hash changed, so unchanged data
-        keeps its bytes.
+        keeps its bytes. Only the rows that change are written (upserting every member
+        ref of 10,000 entries in each pass was 3 % of a 1 %-changed pass).
         """
         state = {(r["uid"], r["recurrence_id"]): r for r in self.db.query(
             "SELECT uid, recurrence_id, hash, sequence, dtstamp FROM published WHERE kind = ?",
@@ -31,6 +32,7 @@ class PublishedMixin(BaseStore):
             (uid, rid) not in state for uid, rid, _, _ in entries) else {}
         out: dict[tuple[str, str], tuple[int, str]] = {}
         changed_rows, memory_rows = [], []
+        remembered = self.memory(kind)  # rows already right are not written again
         for uid, rid, digest, refs in entries:
             old = state.get((uid, rid))
             if old is None:  # new here; above what a lost database published, if anything
@@ -43,7 +45,8 @@ class PublishedMixin(BaseStore):
             if old is None or old["hash"] != digest:
                 changed_rows.append({"uid": uid, "recurrence_id": rid, "kind": kind,
                                      "hash": digest, "sequence": seq, "dtstamp": stamp})
-            memory_rows += [{"ref": r, "kind": kind, "uid": uid} for r in refs]
+            memory_rows += [{"ref": r, "kind": kind, "uid": uid} for r in refs
+                            if remembered.get(r) != uid]
         with self.db.conn:
             if changed_rows:
                 self.db.table("published").upsert_all(changed_rows, pk=("uid", "recurrence_id"))

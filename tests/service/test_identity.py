@@ -123,3 +123,18 @@ def test_republish_persists_vevents_and_drops_vanished_ones(write_config, tmp_pa
         store.close()
     after = (settings.output_dir / "calendar.ics").read_bytes()
     assert len(left) == 1 and next(iter(left.values()))[0] in after
+
+
+def test_recorded_members_follow_a_ref_that_moves_to_another_entry(tmp_path):
+    store = Store(tmp_path / "s.db")
+    try:
+        now = "2026-11-24T12:00:00Z"
+        store.record_published("event", [("u1", "", "h1", ["a:1", "b:1"])], now)
+        store.record_published("event", [("u1", "", "h1", ["a:1", "b:1"])], now)
+        assert store.memory("event") == {"a:1": "u1", "b:1": "u1"}
+        store.record_published("event", [("u1", "", "h1", ["a:1"]),
+                                         ("u2", "", "h2", ["b:1"])], now)
+        assert store.memory("event") == {"a:1": "u1", "b:1": "u2"}
+        assert store.memory("news") == {}
+    finally:
+        store.close()
