@@ -12,6 +12,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+# The local zone of a config that names none ([service] timezone), and the fallback of the
+# few places that get no zone from the config: the only spelling of it in the package.
+DEFAULT_ZONE = "Europe/Berlin"
+
 # icalendar and Babel are imported on first use: the CLI and the status of a pass that
 # fetched only 304s need neither (importing them was a tenth of such a pass).
 

@@ -15,6 +15,8 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from .instants import DEFAULT_ZONE
+
 DateOrDateTime = date | datetime
 # (language, title, description) per authored translation, sorted by language; "" = none
 Translations = tuple[tuple[str, str, str], ...]
@@ -79,7 +81,7 @@ class Event:
     start: str
     end: str = ""
     all_day: bool = False
-    tzid: str = "Europe/Berlin"
+    tzid: str = DEFAULT_ZONE
     description: str = ""  # plain text
     description_html: str = ""  # sanitized HTML (allow-list)
     location: str = ""

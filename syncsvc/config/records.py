@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..instants import DEFAULT_ZONE
+
 
 @dataclass(frozen=True)
 class DedupeSettings:
@@ -62,7 +64,7 @@ class SourceConfig:
 class Settings:
     config_path: Path
     name: str = "WIR in Idstein"
-    timezone: str = "Europe/Berlin"
+    timezone: str = DEFAULT_ZONE
     output_dir: Path = Path("public")
     database: Path = Path("var/syncsvc.db")
     base_url: str = "http://localhost:8080"

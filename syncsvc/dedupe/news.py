@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from rapidfuzz import fuzz, process
 
 from ..config import DedupeSettings, SourceConfig
+from ..instants import DEFAULT_ZONE
 from ..logs import fields
 from ..models import NewsItem, PublishedItem
 from .identity import Clusters, Match, assign_uids, claim, priority, ref, source_ref, unite
@@ -30,13 +31,13 @@ from .newsmatch import BODY_SAME, body_similarity, generic_title, link_keys
 from .textmatch import normalize_title, number_conflict, title_numbers, title_similarity
 
 log = logging.getLogger(__name__)
-_ZONE = ZoneInfo("Europe/Berlin")
-
 
 def dedupe_news(items: Sequence[NewsItem], sources: Mapping[str, SourceConfig],
                 settings: DedupeSettings, memory: Mapping[str, str] = {},  # noqa: B006
+                zone: str = DEFAULT_ZONE,
                 ) -> tuple[tuple[PublishedItem, ...], tuple[Match, ...]]:
     """Cluster reposts and re-worded press releases; the priority source's item wins.
+    ``zone``: the configured local zone, whose days "the same day" and "the next day" mean.
 
     The matches explain the pairs that share a link or reach the title threshold on the
     same day. Titles whose numbers conflict are not even compared (blocking); ``_evaluate``
@@ -45,7 +46,8 @@ def dedupe_news(items: Sequence[NewsItem], sources: Mapping[str, SourceConfig],
     items = sorted({i.key: i for i in items}.values(), key=lambda i: i.key)
     refs = [ref(i.source_id, i.guid) for i in items]
     links = link_keys((i.source_id, i.link) for i in items)
-    facts = [_Facts(link, _day(i), normalize_title(i.title), i.summary)
+    local = ZoneInfo(zone)
+    facts = [_Facts(link, _day(i, local), normalize_title(i.title), i.summary)
              for i, link in zip(items, links, strict=True)]
     clusters = Clusters(len(items))
     matches: list[Match] = []
@@ -66,12 +68,12 @@ class _Facts(NamedTuple):
     """Per-item evidence, computed once."""
 
     link: str  # canonical link (with the fragment where it names the article), "" if none
-    day: str  # local publication day (Europe/Berlin), "" if unknown
+    day: str  # local publication day (the configured zone), "" if unknown
     title: str  # normalized title
     body: str = ""  # plain-text summary
 
 
-def _day(item: NewsItem) -> str:
+def _day(item: NewsItem, zone: ZoneInfo) -> str:
     if not item.published:
         return ""
     try:
@@ -82,7 +84,7 @@ def _day(item: NewsItem) -> str:
         return ""
     if when.tzinfo is None:
         return when.date().isoformat()
-    return when.astimezone(_ZONE).date().isoformat()
+    return when.astimezone(zone).date().isoformat()
 
 
 def _link_pairs(items: list[NewsItem], facts: list[_Facts]) -> set[tuple[int, int]]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..instants import DEFAULT_ZONE
 from ..models import Event
 from .caches import run_cache
 from .evidence import (
@@ -124,6 +125,6 @@ def _explain(loc: str, org: str) -> frozenset[str]:
 @run_cache(maxsize=64)
 def _zone(tzid: str) -> ZoneInfo:
     try:
-        return ZoneInfo(tzid or "Europe/Berlin")
+        return ZoneInfo(tzid or DEFAULT_ZONE)
     except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Europe/Berlin")
+        return ZoneInfo(DEFAULT_ZONE)

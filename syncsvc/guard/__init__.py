@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from ..config import Settings
+from ..instants import DEFAULT_ZONE
 from ..models import Event
 from ..recur import expand as recur
 from ..recur.expand import expand
@@ -209,7 +210,7 @@ def _start_dt(value: date | datetime, tzid: str) -> datetime:
     """All-day dates count from local midnight."""
     if isinstance(value, datetime):
         return value
-    return datetime.combine(value, time(), ZoneInfo(tzid or "Europe/Berlin"))
+    return datetime.combine(value, time(), ZoneInfo(tzid or DEFAULT_ZONE))
 
 
 @dataclass(frozen=True)

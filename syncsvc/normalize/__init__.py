@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from ..config import SourceConfig
-from ..instants import zone_or_none
+from ..instants import DEFAULT_ZONE, zone_or_none
 from ..logs import fields
 from ..models import DateOrDateTime, Event, NewsItem, RawEvent, RawItem, digest
 from .sanitize import clean_html, looks_like_html, one_line, plain_text, safe_url
@@ -92,7 +92,7 @@ def instant(value: DateOrDateTime, tzid: str) -> str:
 
 
 def _event(raw: RawEvent, source: SourceConfig, default_tz: str) -> Event:
-    tzid = zone_or_none(raw.tzid) or zone_or_none(default_tz) or "Europe/Berlin"
+    tzid = zone_or_none(raw.tzid) or zone_or_none(default_tz) or DEFAULT_ZONE
     all_day = not isinstance(raw.start, datetime)
     end = raw.end
     if end is not None and (isinstance(end, datetime) == all_day or end < raw.start):

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from ..i18n import N_
+from ..instants import DEFAULT_ZONE
 from ..models import Event, PublishedEvent, SourceRef
 from ..recur.expand import Occurrence
 from ..recur.vevent import parse_instant
@@ -102,7 +103,7 @@ def instant_key(value: str, tzid: str) -> str:
 _UTC_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", re.ASCII)
 
 
-def sort_instant(value: date | datetime, tzid: str = "Europe/Berlin") -> datetime:
+def sort_instant(value: date | datetime, tzid: str = DEFAULT_ZONE) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:  # floating (e.g. an RRULE UNTIL): the event's zone
             value = value.replace(tzinfo=ZoneInfo(tzid))

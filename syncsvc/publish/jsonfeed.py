@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from ..instants import DEFAULT_ZONE
 from ..models import PublishedItem, SourceRef
 from .common import Fragments, Listed, attribution_html, event_link, slugify
 from .localize import Localizer
@@ -74,7 +75,7 @@ def _authors(sources: Sequence[SourceRef]) -> list[dict]:
 
 def render_events_json(
     listed: Sequence[Listed], *, title: str, home_page_url: str, feed_url: str,
-    tz: str = "Europe/Berlin",
+    tz: str = DEFAULT_ZONE,
 ) -> bytes:
     """Occurrences in the given order (soonest first) with local ISO 8601 start/end."""
     return b"".join(events_json_chunks(listed, event_entries(), title=title,
@@ -95,7 +96,7 @@ def entry_renderer(localizer: Localizer | None = None) -> Callable[[Listed], byt
 
 def events_json_chunks(
     listed: Sequence[Listed], entries: Fragments[Listed, bytes], *, title: str, home_page_url: str,
-    feed_url: str, tz: str = "Europe/Berlin", extra: dict | None = None,
+    feed_url: str, tz: str = DEFAULT_ZONE, extra: dict | None = None,
 ) -> list[bytes]:
     """events.json as byte chunks: json dumps the document with an empty list, and the
     dumped entries go into it; with sorted keys and compact separators that is the same

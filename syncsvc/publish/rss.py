@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
+from ..instants import DEFAULT_ZONE
 from ..models import PublishedItem, SourceRef
 from ..recur.vevent import parse_instant
 from .common import Fragments, Listed, attribution_html, event_link, german_title, german_when
@@ -44,7 +45,7 @@ def render_news(
 
 def render_events_rss(
     listed: Sequence[Listed], *, title: str, link: str, self_url: str, description: str,
-    tz: str = "Europe/Berlin",
+    tz: str = DEFAULT_ZONE,
 ) -> bytes:
     """Event occurrences as RSS items, in the given order (soonest first).
 

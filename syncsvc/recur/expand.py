@@ -31,6 +31,7 @@ import icalendar
 import recurring_ical_events
 from dateutil.rrule import rrulestr
 
+from ..instants import DEFAULT_ZONE
 from ..logs import fields
 from ..models import Event
 from .vevent import format_instant, to_vevent
@@ -275,4 +276,4 @@ def _sort_key(value: date | datetime) -> datetime:
     """All-day dates sort as local midnight."""
     if isinstance(value, datetime):
         return value
-    return datetime(value.year, value.month, value.day, tzinfo=ZoneInfo("Europe/Berlin"))
+    return datetime(value.year, value.month, value.day, tzinfo=ZoneInfo(DEFAULT_ZONE))

@@ -124,7 +124,8 @@ class Service:
 
         active = {s.id: s for s in self.settings.sources if s.enabled}
         items = [i for i in self.store.news() if i.source_id in active]
-        return dedupe_news(items, active, self.settings.dedupe, self.store.memory("news"))
+        return dedupe_news(items, active, self.settings.dedupe, self.store.memory("news"),
+                           self.settings.timezone)
 
     def status(self) -> dict:
         return _status.read_status(self.settings)

@@ -50,7 +50,8 @@ def build(settings: Settings, store: Store, now: datetime) -> Republished:
     items = [i for i in store.news() if i.source_id in active]
     result = dedupe_events(events, active, settings.dedupe, store.memory("event"),
                            expand=occurrences, explain=False)  # `syncsvc explain` asks for them
-    news, _ = dedupe_news(items, active, settings.dedupe, store.memory("news"))
+    news, _ = dedupe_news(items, active, settings.dedupe, store.memory("news"),
+                          settings.timezone)
     stamp = iso(now)
     state = store.record_published(
         "event", [(p.uid, p.event.recurrence_id, _event_digest(p),

@@ -64,3 +64,16 @@ def test_next_day_repost_under_its_own_url_with_the_same_text_is_one_article():
                  "2026-10-09T08:00:00Z", "Unser Sommerfest war ein voller Erfolg, danke!")
     assert groups([city, repost]) == {frozenset({"stadt:1", "kirche:2"})}
     assert groups([city, other]) == {frozenset({"stadt:1"}), frozenset({"ibb:3"})}
+
+
+def test_the_same_day_is_a_day_of_the_configured_zone():
+    # 11:30 and 12:30 in Berlin; 23:30 on the 1st and 00:30 on the 2nd in Auckland
+    pair = [item("stadt", "1", "Neue Sprechstunde der Flüchtlingshilfe",
+                 "https://idstein.de/pm/sprechstunde", "2026-03-01T10:30:00Z"),
+            item("caritas", "2", "Neue Sprechstunde der Flüchtlingshilfe",
+                 "https://c.example/sprechstunde", "2026-03-01T11:30:00Z")]
+    berlin, same = dedupe_news(pair, SOURCES, DedupeSettings())
+    auckland, apart = dedupe_news(pair, SOURCES, DedupeSettings(), zone="Pacific/Auckland")
+    assert len(berlin) == 1 and same[0].reasons[0] == "gleicher Tag 2026-03-01"
+    assert len(auckland) == 2  # the next day there, and no text to agree on
+    assert apart[0].reasons[0] == "nächster Tag (2026-03-02 / 2026-03-01)"
