@@ -48,14 +48,16 @@ def build(settings: Settings, store: Store, now: datetime) -> Republished:
     active.setdefault(FORM_ID, FORM_SOURCE)  # approved submissions (syncsvc.submit)
     events = [e for e in store.events() if e.source_id in active]
     items = [i for i in store.news() if i.source_id in active]
-    result = dedupe_events(events, active, settings.dedupe, store.memory("event"),
+    memory = store.memory("event")  # read once: for dedupe and for record_published
+    result = dedupe_events(events, active, settings.dedupe, memory,
                            expand=occurrences, explain=False)  # `syncsvc explain` asks for them
     news, _ = dedupe_news(items, active, settings.dedupe, store.memory("news"),
                           settings.timezone)
     stamp = iso(now)
     state = store.record_published(
         "event", [(p.uid, p.event.recurrence_id, _event_digest(p),
-                   [member_ref(*m) for m in p.members]) for p in result.published], stamp)
+                   [member_ref(*m) for m in p.members]) for p in result.published], stamp,
+        memory)
     published = tuple(replace(p, sequence=state[p.uid, p.event.recurrence_id][0],
                               dtstamp=state[p.uid, p.event.recurrence_id][1])
                       for p in result.published)
