@@ -32,6 +32,7 @@ from .textmatch import normalize_title, number_conflict, title_numbers, title_si
 
 log = logging.getLogger(__name__)
 
+
 def dedupe_news(items: Sequence[NewsItem], sources: Mapping[str, SourceConfig],
                 settings: DedupeSettings, memory: Mapping[str, str] = {},  # noqa: B006
                 zone: str = DEFAULT_ZONE,
