@@ -8,9 +8,9 @@ last good data stays published.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreError
 from ..logs import fields as log_fields
@@ -18,8 +18,11 @@ from ..models import Event, NewsItem, Validators
 from . import lock as _lock
 from . import wal
 from .codec import event_from_json, event_to_json, item_from_json, item_to_json
-from .connection import connect, missing, quick_check
+from .connection import connect, missing, quick_check, rows, utils_database
 from .lock import ONE_OFF, LockHolder, holder_of
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 log = logging.getLogger(__name__)
 
@@ -49,29 +52,41 @@ class BaseStore:
             raise
 
     def _connect(self) -> None:
-        self.db, in_wal = connect(self.path, create=self._create)
+        self.conn, in_wal = connect(self.path, create=self._create)
+        self._db: Database | None = None
         self._db_id = wal.file_id(self.path)
         # the log this connection writes into (None: not in WAL mode, e.g. on a file
         # system without shared memory, where SQLite keeps its rollback journal)
         self._wal_id = wal.file_id(wal.wal_path(self.path)) if in_wal else None
 
+    @property
+    def db(self) -> Database:
+        """sqlite-utils over this connection, made when first asked for (bulk upserts):
+        a pass where every source answers 304 gets by without importing it."""
+        if self._db is None:
+            self._db = utils_database(self.conn)
+        return self._db
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict]:
+        return rows(self.conn, sql, params)
+
     def check(self) -> None:
         """Raise StoreError (German) when a page of the database is damaged."""
-        quick_check(self.db, self.path)
+        quick_check(self.conn, self.path)
 
     def never_published(self) -> bool:
         """Nothing was ever published from this database (published rows are kept), and
         it was not started deliberately next to earlier outputs (``sequence_floor``)."""
-        return not list(self.db.query("SELECT 1 FROM published UNION ALL "
-                                      "SELECT 1 FROM sequence_floor LIMIT 1"))
+        return not list(self._query("SELECT 1 FROM published UNION ALL "
+                                    "SELECT 1 FROM sequence_floor LIMIT 1"))
 
     def checkpoint(self) -> None:
         """End of a write pass: everything committed into the main file (``store.wal``);
         a log deleted under this connection is replaced by a new one, a deleted database
         file is reported, never replaced by an empty one."""
         gone = wal.file_id(self.path) != self._db_id  # a new connection would not see it
-        if wal.end_of_pass(self.db.conn, self.path, self._wal_id) and not gone:
-            self.db.conn.close()
+        if wal.end_of_pass(self.conn, self.path, self._wal_id) and not gone:
+            self.conn.close()
             self._connect()
             wal.reopened(self.path)
         if gone:
@@ -92,7 +107,7 @@ class BaseStore:
         self.close()
 
     def close(self) -> None:
-        self.db.conn.close()
+        self.conn.close()
         self._release()
 
     def _release(self) -> None:
@@ -106,7 +121,7 @@ class BaseStore:
 
     def sync_sources(self, sources: Iterable[Any]) -> None:
         """Make the sources table know every configured source (config → rows)."""
-        with self.db.conn:
+        with self.conn:
             for s in sources:
                 self._set_source(s.id, {"name": s.name, "kind": s.kind, "url": s.url})
 
@@ -117,40 +132,39 @@ class BaseStore:
         was most of the CPU of a pass where every source answered 304.
         """
         if self._source_columns is None:
-            self._source_columns = set(self.db.table("sources").columns_dict)
+            self._source_columns = {r[1] for r in self.conn.execute("PRAGMA table_info(sources)")}
         unknown = set(values) - self._source_columns
         if unknown:
             raise StoreError(f"sources: unbekannte Spalten {sorted(unknown)}")
         names = ["id", *values]  # validated against the schema above: safe to format
         updates = ", ".join(f"{k} = excluded.{k}" for k in values) or "id = excluded.id"
-        self.db.conn.execute(
+        self.conn.execute(
             f"INSERT INTO sources ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
             f" ON CONFLICT(id) DO UPDATE SET {updates}", [source_id, *values.values()])
 
     def source(self, source_id: str) -> dict:
-        try:
-            return dict(self.db.table("sources").get(source_id))
-        except Exception:  # sqlite_utils.db.NotFoundError
-            return {"id": source_id}
+        found = list(self._query("SELECT * FROM sources WHERE id = ?", [source_id]))
+        return found[0] if found else {"id": source_id}
 
     def sources(self) -> list[dict]:
-        return [dict(r) for r in self.db.table("sources").rows_where(order_by="id")]
+        return list(self._query("SELECT * FROM sources ORDER BY id"))
 
     def validators(self, source_id: str) -> Validators:
         row = self.source(source_id)
         return Validators(etag=row.get("etag") or "", last_modified=row.get("last_modified") or "")
 
     def update_source(self, source_id: str, **values: Any) -> None:
-        with self.db.conn:
+        with self.conn:
             self._set_source(source_id, values)
 
     def meta(self, key: str, default: str = "") -> str:
-        rows = list(self.db.query("SELECT value FROM meta WHERE key = ?", [key]))
-        return rows[0]["value"] if rows else default
+        found = list(self._query("SELECT value FROM meta WHERE key = ?", [key]))
+        return found[0]["value"] if found else default
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.db.conn:
-            self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
+        with self.conn:
+            self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
 
     # --- publish bookkeeping ---------------------------------------------------------
     # Every change of stored entries bumps data_version in its own transaction; a publish
@@ -169,20 +183,20 @@ class BaseStore:
 
     def _bump_data_version(self) -> None:
         """Call inside the transaction that changes entries."""
-        self.db.conn.execute(
+        self.conn.execute(
             "INSERT INTO meta (key, value) VALUES ('data_version', '1') ON CONFLICT(key) "
             "DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)")
 
     def log_fetch(self, source_id: str, at: str, outcome: str, *, http_status: int | None,
                   duration_ms: int, size: int = 0, error: str = "") -> None:
-        with self.db.conn:
-            cur = self.db.conn.execute(
+        with self.conn:
+            cur = self.conn.execute(
                 "INSERT INTO fetch_log (source_id, at, outcome, http_status, duration_ms, "
                 "bytes, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [source_id, at, outcome, http_status, duration_ms, size, error])
             assert cur.lastrowid is not None  # set by the INSERT just executed
             if cur.lastrowid % 50 == 0:  # keep the log bounded: newest 200 rows per source
-                self.db.conn.execute(
+                self.conn.execute(
                     "DELETE FROM fetch_log WHERE source_id = ? AND id NOT IN (SELECT id FROM "
                     "fetch_log WHERE source_id = ? ORDER BY id DESC LIMIT 200)",
                     [source_id, source_id])
@@ -192,14 +206,14 @@ class BaseStore:
     def replace_events(self, source_id: str, events: Sequence[Event], **source_values: Any) -> bool:
         """Replace one source's events in one transaction; True if anything changed."""
         rows = {e.key: e for e in events}
-        with self.db.conn:
-            old = {(r["uid"], r["recurrence_id"]): r["hash"] for r in self.db.query(
+        with self.conn:
+            old = {(r["uid"], r["recurrence_id"]): r["hash"] for r in self._query(
                 "SELECT uid, recurrence_id, hash FROM events WHERE source_id = ?", [source_id])}
             new = {(k[1], k[2]): e.content_hash() for k, e in rows.items()}
             changed = old != new
             if changed:
                 gone = [k for k in old if k not in new]
-                self.db.conn.executemany(
+                self.conn.executemany(
                     "DELETE FROM events WHERE source_id = ? AND uid = ? AND recurrence_id = ?",
                     [(source_id, u, r) for u, r in gone],
                 )
@@ -216,13 +230,13 @@ class BaseStore:
 
     def replace_news(self, source_id: str, items: Sequence[NewsItem], **source_values: Any) -> bool:
         rows = {i.guid: i for i in items}
-        with self.db.conn:
-            old = {r["guid"]: r["hash"] for r in self.db.query(
+        with self.conn:
+            old = {r["guid"]: r["hash"] for r in self._query(
                 "SELECT guid, hash FROM news WHERE source_id = ?", [source_id])}
             new = {g: i.content_hash() for g, i in rows.items()}
             changed = old != new
             if changed:
-                self.db.conn.executemany(
+                self.conn.executemany(
                     "DELETE FROM news WHERE source_id = ? AND guid = ?",
                     [(source_id, g) for g in old if g not in new],
                 )
@@ -238,18 +252,18 @@ class BaseStore:
 
     def events(self, source_id: str | None = None) -> list[Event]:
         where, args = ("WHERE source_id = ?", [source_id]) if source_id else ("", [])
-        return [event_from_json(r["data"]) for r in self.db.query(
+        return [event_from_json(r["data"]) for r in self._query(
             f"SELECT data FROM events {where} ORDER BY source_id, uid, recurrence_id", args)]
 
     def news(self, source_id: str | None = None) -> list[NewsItem]:
         where, args = ("WHERE source_id = ?", [source_id]) if source_id else ("", [])
-        return [item_from_json(r["data"]) for r in self.db.query(
+        return [item_from_json(r["data"]) for r in self._query(
             f"SELECT data FROM news {where} ORDER BY source_id, guid", args)]
 
     def drop_source_data(self, source_id: str) -> None:
         """Remove a source's entries (used when an admin removes it from the config)."""
-        with self.db.conn:
+        with self.conn:
             for table in ("events", "news", "pending"):
-                self.db.execute(f"DELETE FROM {table} WHERE source_id = ?", [source_id])
-            self.db.execute("DELETE FROM sources WHERE id = ?", [source_id])
+                self.conn.execute(f"DELETE FROM {table} WHERE source_id = ?", [source_id])
+            self.conn.execute("DELETE FROM sources WHERE id = ?", [source_id])
             self._bump_data_version()

@@ -17,7 +17,7 @@ from ._base import BaseStore
 class FragmentsMixin(BaseStore):
     def fragments(self, kind: str, salt: str) -> dict[str, bytes]:
         """key → bytes of the ``kind`` fragments rendered under ``salt``."""
-        return {r[0]: bytes(r[1]) for r in self.db.execute(
+        return {r[0]: bytes(r[1]) for r in self.conn.execute(
             "SELECT key, data FROM fragments WHERE kind = ? AND salt = ?", [kind, salt])}
 
     def save_fragments(self, kind: str, salt: str, fresh: Mapping[str, bytes],
@@ -25,28 +25,28 @@ class FragmentsMixin(BaseStore):
         """Store ``fresh`` and drop the rows of ``kind`` whose key is in ``gone`` (records
         no view lists any more) or that are under another salt, in one transaction."""
         rows = [(kind, key, salt, data) for key, data in fresh.items()]
-        with self.db.conn:
-            self.db.conn.execute("DELETE FROM fragments WHERE kind = ? AND salt != ?",
+        with self.conn:
+            self.conn.execute("DELETE FROM fragments WHERE kind = ? AND salt != ?",
                                  [kind, salt])
-            self.db.conn.executemany("DELETE FROM fragments WHERE kind = ? AND key = ?",
+            self.conn.executemany("DELETE FROM fragments WHERE kind = ? AND key = ?",
                                      [(kind, key) for key in gone])
-            self.db.conn.executemany(
+            self.conn.executemany(
                 "INSERT OR REPLACE INTO fragments (kind, key, salt, data) VALUES (?, ?, ?, ?)",
                 rows)
 
     def expansion(self, key: str) -> str | None:
         """The times of a series' expansion kept under ``key`` (recur.memo), or None."""
-        row = self.db.execute("SELECT times FROM expansions WHERE key = ?", [key]).fetchone()
+        row = self.conn.execute("SELECT times FROM expansions WHERE key = ?", [key]).fetchone()
         return row[0] if row else None
 
     def save_expansions(self, fresh: Mapping[str, str], used: Iterable[str]) -> None:
         """Store ``fresh`` and drop the expansions not in ``used`` (another day's window,
         a series changed or gone), in one transaction."""
         keep = set(used) | set(fresh)
-        gone = [(r[0],) for r in self.db.execute("SELECT key FROM expansions")
+        gone = [(r[0],) for r in self.conn.execute("SELECT key FROM expansions")
                 if r[0] not in keep]
-        with self.db.conn:
-            self.db.conn.executemany("DELETE FROM expansions WHERE key = ?", gone)
-            self.db.conn.executemany(
+        with self.conn:
+            self.conn.executemany("DELETE FROM expansions WHERE key = ?", gone)
+            self.conn.executemany(
                 "INSERT OR REPLACE INTO expansions (key, times) VALUES (?, ?)",
                 list(fresh.items()))

@@ -1,14 +1,30 @@
-"""Versioned database schema (sqlite-utils Migrations). Append, never edit, migrations."""
+"""Versioned database schema (sqlite-utils Migrations). Append, never edit, migrations.
+
+The steps are registered with sqlite-utils only when one is pending: a database that has
+them all is recognised by one query on sqlite-utils' own bookkeeping table, so opening
+it does not import sqlite-utils (see ``store.connection``).
+"""
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-migrations = Migrations("syncsvc")
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+SET = "syncsvc"  # the migration set's name in _sqlite_migrations
+_TABLE = "_sqlite_migrations"  # sqlite_utils.migrations.Migrations.migrations_table
+STEPS: list[Callable[[Database], None]] = []
 
 
-@migrations()
+def step(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+    STEPS.append(fn)
+    return fn
+
+
+@step
 def m001_initial(db: Database) -> None:
     db.table("sources").create(
         {
@@ -53,7 +69,7 @@ def m001_initial(db: Database) -> None:
     db.table("fetch_log").create_index(["source_id", "at"])
 
 
-@migrations()
+@step
 def m002_published_per_override(db: Database) -> None:
     """A moved date (RECURRENCE-ID override) shares its series' UID but has content of its
     own; keyed by UID alone, master and override overwrote each other's hash and SEQUENCE
@@ -62,7 +78,7 @@ def m002_published_per_override(db: Database) -> None:
     db.table("published").transform(pk=("uid", "recurrence_id"))
 
 
-@migrations()
+@step
 def m003_publish_state(db: Database) -> None:
     """What a 304-only pass needs to decide without re-reading every event: the upcoming
     count of each source (shrink guard), the config a source was last parsed with, and
@@ -72,7 +88,7 @@ def m003_publish_state(db: Database) -> None:
     db.table("meta").create({"key": str, "value": str}, pk="key")
 
 
-@migrations()
+@step
 def m004_published_vevent(db: Database) -> None:
     """The serialized VEVENT of each published event and the key it was rendered under,
     so a republish only asks icalendar for events whose published bytes changed."""
@@ -81,7 +97,7 @@ def m004_published_vevent(db: Database) -> None:
     db.table("published").add_column("vevent_meta", str)
 
 
-@migrations()
+@step
 def m005_submissions(db: Database) -> None:
     """Events reported through the form „Termin melden“: pending until a moderator decides.
     Contact fields are emptied ``keep_contact_days`` after the event (``contact_purged``)."""
@@ -97,14 +113,14 @@ def m005_submissions(db: Database) -> None:
     db.table("submissions").create_index(["client_key", "created"])
 
 
-@migrations()
+@step
 def m006_page_keys(db: Database) -> None:
     """The key each public page was last written under (publish.memo): a page whose
     inputs did not change is not rendered again."""
     db.table("page_keys").create({"path": str, "key": str}, pk="path")
 
 
-@migrations()
+@step
 def m007_sequence_floor(db: Database) -> None:
     """The SEQUENCE clients already saw per event UID, read from the published calendars
     when a new database replaced a lost one: an entry published for the first time from
@@ -112,7 +128,7 @@ def m007_sequence_floor(db: Database) -> None:
     db.table("sequence_floor").create({"uid": str, "sequence": int}, pk="uid")
 
 
-@migrations()
+@step
 def m008_fragments(db: Database) -> None:
     """Rendered RSS items and events.json entries of listed occurrences (publish.fragments):
     a view that lists one changed occurrence among thousands renders only that one. The
@@ -122,7 +138,7 @@ def m008_fragments(db: Database) -> None:
                                  pk=("kind", "key"))
 
 
-@migrations()
+@step
 def m009_expansions(db: Database) -> None:
     """Series expansions of the current day's wide window (recur.memo), under a key of
     the series' timing, the window, the cap and the expanding code: each series is
@@ -130,5 +146,23 @@ def m009_expansions(db: Database) -> None:
     db.table("expansions").create({"key": str, "times": str}, pk="key")
 
 
-def migrate(db: Database) -> None:
-    migrations.apply(db)
+def applied(conn: sqlite3.Connection) -> set[str]:
+    """Names of the steps this database has (none before its first migration)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                        [_TABLE]).fetchone():
+        return set()
+    return {r[0] for r in conn.execute(
+        f"SELECT name FROM {_TABLE} WHERE migration_set = ?", [SET])}
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply the pending steps, each in its own transaction (sqlite-utils Migrations)."""
+    if applied(conn) >= {fn.__name__ for fn in STEPS}:
+        return
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations(SET)
+    for fn in STEPS:
+        migrations()(fn)
+    migrations.apply(Database(conn))

@@ -16,8 +16,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from .schema import migrate
 
 FIELDS = ("organisation", "title", "day", "begin", "end", "all_day", "place", "description",
@@ -33,7 +31,7 @@ class Submissions:
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA busy_timeout=30000")
-        migrate(Database(self.conn))
+        migrate(self.conn)
 
     def close(self) -> None:
         self.conn.close()
