@@ -1,20 +1,22 @@
 """Measurements: the real ``syncsvc sync`` as a child process, and the raw-parse baseline.
 
-CPU time of a sync is the delta of ``getrusage(RUSAGE_CHILDREN)`` around the child (user +
-system); its peak RSS comes from ``wait4`` on that child alone (RUSAGE_CHILDREN's ru_maxrss
-is the maximum over *all* children so far, which would leak the previous, larger run).
-Before the first child, syncsvc's bytecode is compiled (``compiled``): an installed
-package has it, while this editable checkout under PYTHONDONTWRITEBYTECODE would compile
-every module again in every child and count that as the sync's CPU.
+Each measured command is started through ``bench/launch.py``, a small interpreter that
+forks it and reports its CPU (user + system), wall time and peak RSS from ``wait4`` on
+that command alone. Started from the bench directly, a child's peak RSS could not be
+lower than the bench's own (the kernel keeps the high-water mark of the address space a
+child is forked from), and RUSAGE_CHILDREN's ru_maxrss is the maximum over *all*
+children so far. Before the first child, syncsvc's bytecode is compiled (``compiled``):
+an installed package has it, while this editable checkout under PYTHONDONTWRITEBYTECODE
+would compile every module again in every child and count that as the sync's CPU.
 """
 
 from __future__ import annotations
 
 import compileall
 import io
+import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -30,6 +32,7 @@ from .generate import GenSource
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
+LAUNCH = Path(__file__).with_name("launch.py")
 
 
 @dataclass
@@ -81,39 +84,28 @@ def compiled() -> None:
 
 
 def run_child(cmd: list[str], stem: Path, timeout_s: float) -> Run:
-    """Run ``cmd`` (stdout → stem.out, stderr → stem.log) and measure it."""
-    logf, outf = stem.with_suffix(".log"), stem.with_suffix(".out")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
+    """Run ``cmd`` (stdout → stem.out, stderr → stem.log) through the launcher and
+    measure it; past ``timeout_s`` it is killed and reported with ``timed_out``."""
+    logf, outf, report = (stem.with_suffix(s) for s in (".log", ".out", ".rusage.json"))
+    report.unlink(missing_ok=True)
     with logf.open("wb") as err, outf.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                cwd=ROOT)
-        status, usage, killed = _wait(proc, timeout_s)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Run(wall_s=wall, cpu_s=cpu, maxrss_mb=usage.ru_maxrss / 1024,
-               returncode=status, stdout=outf.read_text(encoding="utf-8", errors="replace"),
-               log=logf.read_text(encoding="utf-8", errors="replace"), timed_out=killed)
+        proc = subprocess.run([sys.executable, str(LAUNCH), str(report), str(timeout_s), *cmd],
+                              stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT,
+                              timeout=timeout_s + 60, check=False)
+    if proc.returncode != 0 or not report.is_file():
+        raise RuntimeError(f"bench/launch.py exited {proc.returncode} without a report: "
+                           f"{logf.read_text(encoding='utf-8', errors='replace')[-2000:]}")
+    got = json.loads(report.read_text(encoding="utf-8"))
+    return Run(wall_s=got["wall_s"], cpu_s=got["cpu_s"], maxrss_mb=got["maxrss_kb"] / 1024,
+               returncode=got["returncode"],
+               stdout=outf.read_text(encoding="utf-8", errors="replace"),
+               log=logf.read_text(encoding="utf-8", errors="replace"), timed_out=got["killed"])
 
 
 def run_check(config: Path) -> Run:
     """``syncsvc check`` on the same config: interpreter start + imports + config load,
     the floor under every sync run's CPU."""
     return run_sync(config, timeout_s=120, command="check")
-
-
-def _wait(proc: subprocess.Popen, timeout_s: float) -> tuple[int, resource.struct_rusage, bool]:
-    deadline, killed = time.monotonic() + timeout_s, False
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            return proc.returncode, usage, killed
-        if time.monotonic() > deadline and not killed:
-            proc.kill()
-            killed = True
-        time.sleep(0.02)
 
 
 def raw_parse(bodies: list[tuple[str, bytes]]) -> tuple[float, float, int]:
