@@ -76,13 +76,13 @@ def republish(settings: Settings, store: Store, now: datetime) -> Republished:
     built = build(settings, store, now)
     names = {FORM_ID: FORM_SOURCE.name, **{s.id: s.name for s in settings.sources}}
     keys = [(p.uid, p.event.recurrence_id) for p in built.events]
+    pages = store.page_keys()
     result = publish_all(built.events, built.items, settings, now=now, source_names=names,
                          vevent_cache=store.vevent_cache("event"),
                          save_vevents=lambda fresh: store.save_vevents("event", fresh, keys),
                          own=built.own, memory=load_memory(settings.translations)[0],
-                         page_keys=store.page_keys(), fragments=store,
-                         expansions=store)
-    store.save_page_keys(result.page_keys)
+                         page_keys=pages, fragments=store, expansions=store)
+    store.save_page_keys(result.page_keys, pages)
     changed = tuple(result.written) + tuple(result.removed)
     store.set_meta("published_day", local_day(settings, now))
     store.set_meta("published_config", publish_fingerprint(settings))
@@ -93,8 +93,10 @@ def republish(settings: Settings, store: Store, now: datetime) -> Republished:
 
 
 def _event_digest(p: PublishedEvent) -> str:
-    """Digest of what is published, without the fields derived from the digest itself."""
-    return digest(replace(p, sequence=0, dtstamp=""))
+    """Digest of what is published, without the fields derived from the digest itself.
+    Dedupe's entries have neither yet: they are digested as they are, not copied."""
+    return digest(p if p.sequence == 0 and p.dtstamp == "" else
+                  replace(p, sequence=0, dtstamp=""))
 
 
 def _merge_counts(published: tuple[PublishedEvent, ...]) -> dict[str, int]:

@@ -225,3 +225,15 @@ def test_a_series_from_kept_expansions_equals_a_cold_publish(env, tmp_path):
     full_dir = tmp_path / "full"
     rp.republish(replace(settings, output_dir=full_dir), store, NOW.replace(hour=15))
     assert _tree(full_dir) == incremental
+
+
+def test_recorded_keys_are_the_run_s_whether_or_not_the_old_ones_are_passed(env):
+    """The republish hands ``save_page_keys`` the keys it read before publishing instead
+    of reading 200,000 rows again; either way the table ends as this run's keys."""
+    _, store, _ = env
+    store.save_page_keys({"a/index.html": "1", "b/index.html": "2"})
+    before = store.page_keys()
+    store.save_page_keys({"a/index.html": "1", "c/index.html": "3"}, before)
+    assert store.page_keys() == {"a/index.html": "1", "c/index.html": "3"}
+    store.save_page_keys({"c/index.html": "4"})
+    assert store.page_keys() == {"c/index.html": "4"}
