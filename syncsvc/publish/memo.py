@@ -111,8 +111,9 @@ class Members:
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
     def _fields(self, record: Any, keep: bool) -> tuple:  # a dataclass (``_is_record``)
-        return type(record).__name__, [self._part(getattr(record, f.name), keep)
-                                       for f in fields(record)]
+        kind = type(record)
+        return kind.__name__, [self._part(getattr(record, name), keep)
+                               for name in _field_names(kind)]
 
     def _part(self, value: object, keep: bool) -> object:
         if isinstance(value, _SHARED):
@@ -127,4 +128,22 @@ _SHARED = (Event, PublishedEvent, Listed)
 
 
 def _is_record(value: object) -> bool:
-    return is_dataclass(value) and not isinstance(value, type)
+    """A dataclass instance (not a dataclass itself). By type, kept: asked for every
+    field of every record digested, ``dataclasses.is_dataclass`` and ``fields`` were a
+    third of the digests' time in a 1 %-changed pass at 1,000 partners."""
+    kind = type(value)
+    hit = _RECORD_TYPES.get(kind)
+    if hit is None:
+        hit = _RECORD_TYPES[kind] = is_dataclass(kind)
+    return hit
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    hit = _FIELD_NAMES.get(kind)
+    if hit is None:
+        hit = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))
+    return hit
+
+
+_RECORD_TYPES: dict[type, bool] = {}
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
