@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
 from urllib.parse import urlsplit, urlunsplit
 
@@ -54,18 +55,10 @@ class Links:
         return f"{self.base}/{prefix}{path}"
 
     def category_link(self, name: str) -> str:
-        if slugify(name) not in self.categories:
-            return escape(name)
-        label = self.tr.gettext("Alle Termine der Kategorie")
-        return (f"<a href=\"{escape(self.url(category_page(name)))}\">"
-                f"<span class=\"sr\">{escape(label)} </span>{escape(name)}</a>")
+        return _category_link(self, name)
 
     def partner_link(self, ref: SourceRef) -> str:
-        if ref.source_id not in self.partners:
-            return f"<bdi>{escape(ref.name)}</bdi>"
-        label = self.tr.gettext("Alle Termine von")
-        return (f"<a href=\"{escape(self.url(partner_page(ref.source_id)))}\">"
-                f"<span class=\"sr\">{escape(label)} </span><bdi>{escape(ref.name)}</bdi></a>")
+        return _partner_link(self, ref.source_id, ref.name)  # not by its url: per date
 
     def partner_line(self, ref: SourceRef) -> str:
         """The partner (its filter page) and, if given, its own page for this event."""
@@ -74,6 +67,26 @@ class Links:
             text = self.tr.gettext("Ankündigung bei {name}").format(name=ref.name)
             line += f" – <a href=\"{escape(ref.url)}\">{escape(text)}</a>"
         return line
+
+
+# A network has a few dozen categories and partners, and every listed date links to its
+# own: the same links were built again for each of 100,000 dates on each listing page.
+@lru_cache(maxsize=1 << 12)
+def _category_link(links: Links, name: str) -> str:
+    if slugify(name) not in links.categories:
+        return escape(name)
+    label = links.tr.gettext("Alle Termine der Kategorie")
+    return (f"<a href=\"{escape(links.url(category_page(name)))}\">"
+            f"<span class=\"sr\">{escape(label)} </span>{escape(name)}</a>")
+
+
+@lru_cache(maxsize=1 << 12)
+def _partner_link(links: Links, source_id: str, name: str) -> str:
+    if source_id not in links.partners:
+        return f"<bdi>{escape(name)}</bdi>"
+    label = links.tr.gettext("Alle Termine von")
+    return (f"<a href=\"{escape(links.url(partner_page(source_id)))}\">"
+            f"<span class=\"sr\">{escape(label)} </span><bdi>{escape(name)}</bdi></a>")
 
 
 def subscribe_links(url: str, label: str, tr: Translator | None = None) -> str:

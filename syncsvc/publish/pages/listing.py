@@ -13,6 +13,7 @@ from datetime import date
 from functools import lru_cache
 from html import escape
 
+from ...i18n import translator
 from ...models import SourceRef
 from ..common import slugify
 from ..memo import Keyed, page_key
@@ -25,12 +26,13 @@ from .model import CANCELLED, MOVED, PAGE_DIR, Entry
 def event_item(e: Entry, links: Links, *, show_day: bool = False) -> str:
     pe, tr = e.listed.published, links.tr
     _ = tr.gettext
+    label = _labels(links.lang)
     when = dates.when(e.start, e.end, tr) if show_day else dates.hours(e.start, e.end, tr)
     badge = ""
     if e.status == CANCELLED:
-        badge = "<span class=\"badge no\">" + escape(_("Abgesagt")) + "</span> "
+        badge = label["cancelled"]
     elif e.status == MOVED:
-        badge = "<span class=\"badge mv\">" + escape(_("Verlegt")) + "</span> "
+        badge = label["moved"]
     meta = [f"<time datetime=\"{escape(dates.iso(e.start))}\">{escape(when)}</time>"]
     if e.event.location.strip():
         meta.append(f"<bdi>{escape(e.event.location)}</bdi>")
@@ -43,15 +45,23 @@ def event_item(e: Entry, links: Links, *, show_day: bool = False) -> str:
         lines.append(f"<p class=\"meta\">{escape(moved)}</p>")
     extra = []
     if pe.categories:
-        extra.append(escape(_("Kategorie:")) + " "
-                     + ", ".join(links.category_link(c) for c in pe.categories))
+        extra.append(label["category"] + ", ".join(links.category_link(c) for c in pe.categories))
     if pe.sources:
-        extra.append(escape(_("Von:")) + " "
-                     + ", ".join(links.partner_link(s) for s in pe.sources))
+        extra.append(label["from"] + ", ".join(links.partner_link(s) for s in pe.sources))
     if extra:
         lines.append(f"<p class=\"meta\">{' · '.join(extra)}</p>")
     css = " class=\"cancelled\"" if e.status == CANCELLED else ""
     return f"<li{css}>{''.join(lines)}</li>"
+
+
+@lru_cache(maxsize=32)
+def _labels(lang: str) -> dict[str, str]:
+    """The fixed words of a listed date, translated and escaped once per language (they
+    were looked up and escaped again for each of 100,000 dates)."""
+    _ = translator(lang).gettext
+    return {"cancelled": "<span class=\"badge no\">" + escape(_("Abgesagt")) + "</span> ",
+            "moved": "<span class=\"badge mv\">" + escape(_("Verlegt")) + "</span> ",
+            "category": escape(_("Kategorie:")) + " ", "from": escape(_("Von:")) + " "}
 
 
 def by_day(entries: Sequence[Entry], links: Links) -> Iterator[str]:
