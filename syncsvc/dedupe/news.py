@@ -28,7 +28,7 @@ from ..logs import fields
 from ..models import NewsItem, PublishedItem
 from .identity import Clusters, Match, assign_uids, claim, priority, ref, source_ref, unite
 from .newsmatch import BODY_SAME, body_similarity, generic_title, link_keys
-from .textmatch import normalize_title, number_conflict, title_numbers, title_similarity
+from .textmatch import normalize_title, title_numbers, title_numbers_differ, title_similarity
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ def _evaluate(a: _Facts, b: _Facts, s: DedupeSettings) -> tuple[float, list[str]
                        f" (nächster Tag braucht Titel ≥ {s.news_title_threshold:g} und Text ≥ "
                        f"{NEXT_DAY_BODY_MIN:g} oder Titel ≥ {NEXT_DAY_TITLE:g} und Text ≥ "
                        f"{NEXT_DAY_BODY:g}; kein allgemeiner Titel)"))
-    numbers = number_conflict(a.title, b.title)
+    numbers = title_numbers_differ(a.title, b.title)
     if numbers:
         ok = False
         reasons.append(f"andere Nummer im Titel ({numbers[0]} ≠ {numbers[1]})")

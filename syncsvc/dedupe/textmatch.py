@@ -72,8 +72,9 @@ def title_numbers(title: str) -> frozenset[str]:
     return frozenset(_NUMBER_NOT_YEAR.findall(title))
 
 
-def number_conflict(a: str, b: str) -> tuple[str, str] | None:
-    """Both normalized titles carry numbers (not years) and they differ: "Teil 1" vs "Teil 2"."""
+def title_numbers_differ(a: str, b: str) -> tuple[str, str] | None:
+    """``numbers_differ`` of two normalized titles: both carry numbers (not years) and they
+    differ, "Teil 1" vs "Teil 2"."""
     return numbers_differ(title_numbers(a), title_numbers(b))
 
 

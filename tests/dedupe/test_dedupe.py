@@ -340,7 +340,7 @@ def test_news_titles_differing_only_by_a_number_stay_apart():
 @pytest.mark.parametrize("seed", range(4))
 def test_news_blocking_finds_exactly_what_comparing_all_pairs_finds(seed):
     from syncsvc.dedupe.newsmatch import generic_title
-    from syncsvc.dedupe.textmatch import number_conflict, title_similarity
+    from syncsvc.dedupe.textmatch import title_numbers_differ, title_similarity
     rng = random.Random(seed)
     words = ["Sprachkurs", "Sprachkurse", "Kleiderkammer", "Kinder-Flohmarkt", "Kinderflohmarkt",
              "geöffnet", "Teil", "Newsletter", "Förderung", "für", "die", "Stadt"]
@@ -357,7 +357,7 @@ def test_news_blocking_finds_exactly_what_comparing_all_pairs_finds(seed):
         for b in items[x + 1:]:
             ta, tb = normalize_title(a.title), normalize_title(b.title)
             same_link = a.link and canonical_url(a.link) == canonical_url(b.link)
-            same_title = (a.published[:10] == b.published[:10] and not number_conflict(ta, tb)
+            same_title = (a.published[:10] == b.published[:10] and not title_numbers_differ(ta, tb)
                           and title_similarity(ta, tb) >= S.news_title_threshold
                           and not generic_title(ta) and not generic_title(tb))  # no bodies
             if a.source_id != b.source_id and (same_link or same_title):
