@@ -47,8 +47,12 @@ def test_peers_see_the_same_sources_and_return_every_vevent(tmp_path):
     assert 0 < runs["syncsvc_cold"]["events_out"] <= served
     assert 0 < p["quality"]["precision"] <= 1
     assert runs["syncsvc_cold"]["vs_mergecal"] > 0 and "vs_cold" in runs["syncsvc_warm"]
+    for key in ("mergecal", "syncsvc_cold", "syncsvc_warm"):  # three rounds, the median
+        each = runs[key]["cpu_s_runs"]
+        assert len(each) == 3 and runs[key]["cpu_s"] == sorted(each)[1], key
     md = peers.table(p)
     assert all(label in md for _, label in peers.ROWS)
+    assert "the median of 3 rounds, alternated" in md
     names = {t["target"] for t in targets({"peers": p, "scales": [], "params": {}})}
     assert "syncsvc cold CPU / mergecal CPU, same sources" in names
 
@@ -63,3 +67,13 @@ def test_a_missing_peer_is_reported_with_the_reason(monkeypatch):
                         "mergecal": {"error": why}}}
     peers._ratios(p["contenders"])
     assert f"not measured: {why}" in peers.table(p)
+
+
+def test_each_contender_reports_its_median_round_and_every_round():
+    rounds = [{"cpu_s": 3.0, "http": {"200": 3}}, {"cpu_s": 1.0, "http": {"200": 3}},
+              {"cpu_s": 2.0, "http": {"200": 3}}]
+    assert peers._median(rounds) == {"cpu_s": 2.0, "http": {"200": 3},
+                                     "cpu_s_runs": [3.0, 1.0, 2.0]}
+    assert peers._median(rounds[:2])["cpu_s"] == 1.0  # even: the lower of the middle two
+    failed = {"error": "mergecal: exit 1"}
+    assert peers._median([rounds[0], failed, rounds[2]]) == failed
