@@ -76,13 +76,13 @@ def republish(settings: Settings, store: Store, now: datetime) -> Republished:
     built = build(settings, store, now)
     names = {FORM_ID: FORM_SOURCE.name, **{s.id: s.name for s in settings.sources}}
     keys = [(p.uid, p.event.recurrence_id) for p in built.events]
-    pages = store.page_keys()
+    page_keys = store.page_keys()
     result = publish_all(built.events, built.items, settings, now=now, source_names=names,
                          vevent_cache=store.vevent_cache("event"),
                          save_vevents=lambda fresh: store.save_vevents("event", fresh, keys),
                          own=built.own, memory=load_memory(settings.translations)[0],
-                         page_keys=pages, fragments=store, expansions=store)
-    store.save_page_keys(result.page_keys, pages)
+                         page_keys=page_keys, fragments=store, expansions=store)
+    store.save_page_keys(result.page_keys, page_keys)
     changed = tuple(result.written) + tuple(result.removed)
     store.set_meta("published_day", local_day(settings, now))
     store.set_meta("published_config", publish_fingerprint(settings))

@@ -1,4 +1,4 @@
-"""The only package that touches SQLite (via sqlite-utils)."""
+"""The only package that touches SQLite (sqlite3; sqlite-utils for migrations and bulk upserts)."""
 
 from .codec import event_from_json, event_to_json, item_from_json, item_to_json
 from .fragments import FragmentsMixin
